@@ -1,0 +1,3 @@
+"""rigtui: a terminal workbench for agentic coding."""
+
+__version__ = "0.1.0"

@@ -1,0 +1,5 @@
+import sys
+
+from rigtui.cli import main
+
+sys.exit(main())

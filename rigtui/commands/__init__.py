@@ -1,0 +1,1 @@
+"""CLI subcommands, one module each (see rigtui/cli.py for the contract)."""

@@ -1,0 +1,257 @@
+"""Settings: a typed model with defaults, from the user's config file under the project's
+optional `.rigtui.toml`. Every unknown key or wrong type is reported with file, key and the
+expected type, and nothing is guessed.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import tomllib
+import types
+import typing
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+from rigtui.errors import SettingsError
+from rigtui.paths import user_config_file
+
+PROJECT_FILE = ".rigtui.toml"
+
+
+@dataclass
+class UISettings:
+    theme: str = "rigtui-dark"
+    show_tree: bool = True
+
+
+@dataclass
+class ModelProfile:
+    model: str = "gpt-4o-mini"
+    base_url: str | None = None  # None: OPENAI_BASE_URL, then the SDK's default
+    api_key_env: str = "OPENAI_API_KEY"
+    wire_api: Literal["chat", "responses"] = "chat"
+    context_window: int = 128_000
+    timeout: float = 120.0
+    max_retries: int = 4
+    input_price_per_mtok: float | None = None  # cost per million tokens, when known
+    output_price_per_mtok: float | None = None
+
+
+@dataclass
+class ModelSettings:
+    default: str = "default"
+    profiles: dict[str, ModelProfile] = field(default_factory=lambda: {"default": ModelProfile()})
+
+
+@dataclass
+class IndexSettings:
+    enabled: bool = True
+    watch: bool = True
+    max_file_size: int = 1024 * 1024
+
+
+@dataclass
+class ApprovalSettings:
+    patches: Literal["review", "auto-apply"] = "review"
+    commands: Literal["ask", "allow", "auto"] = "ask"
+    allow: list[str] = field(default_factory=list)  # command prefixes run without asking
+
+
+@dataclass
+class SandboxSettings:
+    kind: Literal["auto", "docker", "local"] = "auto"
+    image: str = "rigtui-base:bookworm"
+    network: bool = False
+    mount: Literal["rw", "ro"] = "rw"
+    memory: str = "1g"
+    cpus: float = 1.0
+    pids: int = 256
+    timeout: float = 600.0
+    output_limit: int = 1_000_000
+    reuse_container: bool = True
+
+
+@dataclass
+class CheckSpec:
+    command: str
+    paths: list[str] = field(default_factory=list)  # globs that trigger it; empty: any change
+
+
+@dataclass
+class ChecksSettings:
+    debounce_ms: int = 300
+    watch: bool = True
+    auto_fix_rounds: int = 0
+    commands: dict[str, CheckSpec] = field(default_factory=dict)
+
+
+@dataclass
+class InstructionsSettings:
+    max_bytes: int = 32 * 1024
+
+
+@dataclass
+class Settings:
+    ui: UISettings = field(default_factory=UISettings)
+    model: ModelSettings = field(default_factory=ModelSettings)
+    index: IndexSettings = field(default_factory=IndexSettings)
+    approval: ApprovalSettings = field(default_factory=ApprovalSettings)
+    sandbox: SandboxSettings = field(default_factory=SandboxSettings)
+    checks: ChecksSettings = field(default_factory=ChecksSettings)
+    instructions: InstructionsSettings = field(default_factory=InstructionsSettings)
+
+    def model_profile(self, name: str | None = None) -> ModelProfile:
+        key = name or self.model.default
+        if key not in self.model.profiles:
+            known = ", ".join(sorted(self.model.profiles)) or "none"
+            raise SettingsError(
+                f"unknown model profile {key!r}",
+                fix=f"use one of: {known}, or add [model.profiles.{key}] to your settings",
+            )
+        return self.model.profiles[key]
+
+
+# --- Loading --------------------------------------------------------------------------------
+
+
+def _type_name(tp: Any) -> str:
+    origin = typing.get_origin(tp)
+    if origin is Literal:
+        return " or ".join(repr(a) for a in typing.get_args(tp))
+    if origin in (typing.Union, types.UnionType):
+        return " or ".join(_type_name(a) for a in typing.get_args(tp))
+    if origin is list:
+        return f"list of {_type_name(typing.get_args(tp)[0])}"
+    if origin is dict:
+        return f"table of {_type_name(typing.get_args(tp)[1])}"
+    if dataclasses.is_dataclass(tp):
+        return "table"
+    return {str: "string", int: "integer", float: "number", bool: "boolean"}.get(
+        tp, getattr(tp, "__name__", str(tp))
+    )
+
+
+def _convert(tp: Any, value: Any, where: str, source: Path) -> Any:
+    """Check `value` against the type hint `tp`; return it converted (tables to dataclasses)."""
+
+    def wrong() -> SettingsError:
+        return SettingsError(
+            f"{source}: {where} should be {_type_name(tp)}, got {type(value).__name__} {value!r}"
+        )
+
+    origin = typing.get_origin(tp)
+    if origin is Literal:
+        if value not in typing.get_args(tp):
+            raise wrong()
+        return value
+    if origin in (typing.Union, types.UnionType):
+        for arg in typing.get_args(tp):
+            if arg is type(None) and value is None:
+                return None
+            try:
+                return _convert(arg, value, where, source)
+            except SettingsError:
+                continue
+        raise wrong()
+    if origin is list:
+        if not isinstance(value, list):
+            raise wrong()
+        (item,) = typing.get_args(tp)
+        return [_convert(item, v, f"{where}[{i}]", source) for i, v in enumerate(value)]
+    if origin is dict:
+        if not isinstance(value, dict):
+            raise wrong()
+        _, item = typing.get_args(tp)
+        return {k: _convert(item, v, f"{where}.{k}", source) for k, v in value.items()}
+    if dataclasses.is_dataclass(tp):
+        if not isinstance(value, dict):
+            raise wrong()
+        return _build(tp, value, where, source)
+    if tp is float and isinstance(value, int) and not isinstance(value, bool):
+        return float(value)
+    if tp in (int, float) and isinstance(value, bool):
+        raise wrong()
+    if not isinstance(value, tp):
+        raise wrong()
+    return value
+
+
+def _build(cls: Any, data: dict[str, Any], where: str, source: Path) -> Any:
+    hints = typing.get_type_hints(cls)
+    known = {f.name for f in dataclasses.fields(cls)}
+    kwargs = {}
+    for key, value in data.items():
+        path = f"{where}.{key}" if where else key
+        if key not in known:
+            expected = ", ".join(sorted(known))
+            raise SettingsError(f"{source}: unknown key {path!r} (known keys here: {expected})")
+        kwargs[key] = _convert(hints[key], value, path, source)
+    missing = [
+        f.name
+        for f in dataclasses.fields(cls)
+        if f.name not in kwargs
+        and f.default is dataclasses.MISSING
+        and f.default_factory is dataclasses.MISSING
+    ]
+    if missing:
+        raise SettingsError(f"{source}: {where} needs {', '.join(missing)}")
+    return cls(**kwargs)
+
+
+_CHECKS_FIELDS = {"debounce_ms", "watch", "auto_fix_rounds"}
+
+
+def _normalise_checks(data: dict[str, Any]) -> dict[str, Any]:
+    """`[checks] tests = "pytest -q"` is shorthand for `[checks.commands.tests] command = ...`."""
+    checks = data.get("checks")
+    if not isinstance(checks, dict):
+        return data
+    out: dict[str, Any] = {"commands": dict(checks.get("commands", {}))}
+    for key, value in checks.items():
+        if key in _CHECKS_FIELDS:
+            out[key] = value
+        elif key != "commands":
+            out["commands"][key] = {"command": value} if isinstance(value, str) else value
+    return {**data, "checks": out}
+
+
+def _read_toml(path: Path) -> dict[str, Any]:
+    try:
+        with path.open("rb") as fh:
+            return tomllib.load(fh)
+    except tomllib.TOMLDecodeError as exc:
+        raise SettingsError(f"{path}: not valid TOML: {exc}") from exc
+    except OSError as exc:
+        raise SettingsError(f"{path}: cannot be read: {exc.strerror}") from exc
+
+
+def _merge(base: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]:
+    out = dict(base)
+    for key, value in over.items():
+        if isinstance(value, dict) and isinstance(out.get(key), dict):
+            out[key] = _merge(out[key], value)
+        else:
+            out[key] = value
+    return out
+
+
+def settings_files(project_root: Path | None) -> list[Path]:
+    files = [user_config_file()]
+    if project_root is not None:
+        files.append(Path(project_root) / PROJECT_FILE)
+    return [f for f in files if f.is_file()]
+
+
+def load_settings(project_root: Path | None = None) -> Settings:
+    """User config, then the project's `.rigtui.toml` over it. Each file is validated on its
+    own so an error names the file it is in."""
+    merged: dict[str, Any] = {}
+    for path in settings_files(project_root):
+        data = _normalise_checks(_read_toml(path))
+        _build(Settings, data, "", path)  # validate this file alone, for a precise message
+        merged = _merge(merged, data)
+    settings = _build(Settings, merged, "", Path("settings"))
+    if "default" not in settings.model.profiles:
+        settings.model.profiles["default"] = ModelProfile()
+    return settings

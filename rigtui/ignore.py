@@ -1,0 +1,224 @@
+"""What a developer would ignore: `.gitignore` files (nested ones too), `.rigtuiignore`, VCS
+folders, virtualenvs, dependency and build output. One implementation shared by the file tree,
+the index and the watcher, so they always agree.
+
+Follows gitignore(5): `#` comments, `!` negation, a trailing `/` for folders only, a `/`
+elsewhere anchors the pattern to its file's folder, `*`, `?`, `[...]` and `**`. As in git, a
+file inside an ignored folder cannot be re-included.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+IGNORE_FILES = (".gitignore", ".rigtuiignore")
+
+# Folders no one wants to browse or index, whatever the ignore files say.
+ALWAYS_IGNORED_DIRS = frozenset(
+    {
+        ".git", ".hg", ".svn", ".jj", "node_modules", "__pycache__", ".venv", "venv",
+        ".tox", ".nox", ".mypy_cache", ".pytest_cache", ".ruff_cache", ".hypothesis",
+        ".eggs", ".idea", ".cache", ".gradle", ".next", ".nuxt",
+    }
+)  # fmt: skip
+# Build output, ignored when no ignore file decides otherwise.
+BUILD_DIRS = frozenset({"build", "dist", "target", "out", "_build", "coverage", ".coverage"})
+ALWAYS_IGNORED_FILES = frozenset({".DS_Store", "Thumbs.db"})
+
+
+@dataclass(frozen=True)
+class Rule:
+    regex: re.Pattern[str]
+    negate: bool
+    dir_only: bool
+
+
+def _glob_to_regex(pattern: str) -> str:
+    out: list[str] = []
+    i, n = 0, len(pattern)
+    while i < n:
+        c = pattern[i]
+        if c == "*":
+            if pattern.startswith("**", i):
+                # `**/` any leading folders, `/**` everything inside, `a/**/b` zero or more folders
+                if i + 2 < n and pattern[i + 2] == "/":
+                    out.append("(?:.*/)?")
+                    i += 3
+                    continue
+                out.append(".*")
+                i += 2
+                continue
+            out.append("[^/]*")
+        elif c == "?":
+            out.append("[^/]")
+        elif c == "[":
+            end = pattern.find("]", i + 1)
+            if end == -1:
+                out.append(re.escape(c))
+            else:
+                body = pattern[i + 1 : end]
+                if body.startswith("!"):
+                    body = "^" + body[1:]
+                out.append(f"[{body}]")
+                i = end
+        elif c == "\\" and i + 1 < n:
+            i += 1
+            out.append(re.escape(pattern[i]))
+        else:
+            out.append(re.escape(c))
+        i += 1
+    return "".join(out)
+
+
+def parse_rules(text: str) -> list[Rule]:
+    rules: list[Rule] = []
+    for raw in text.splitlines():
+        line = raw.rstrip("\n\r")
+        if not line.strip() or line.startswith("#"):
+            continue
+        if not line.endswith("\\ "):
+            line = line.rstrip()
+        negate = line.startswith("!")
+        if negate:
+            line = line[1:]
+        elif line.startswith("\\!") or line.startswith("\\#"):
+            line = line[1:]
+        dir_only = line.endswith("/")
+        line = line.rstrip("/")
+        if not line:
+            continue
+        anchored = "/" in line
+        line = line.lstrip("/")
+        body = _glob_to_regex(line)
+        prefix = "" if anchored else "(?:.*/)?"
+        rules.append(Rule(re.compile(f"^{prefix}{body}$"), negate, dir_only))
+    return rules
+
+
+@lru_cache(maxsize=4096)
+def _rules_in(folder: str, mtimes: tuple[float, ...]) -> tuple[Rule, ...]:
+    rules: list[Rule] = []
+    for name in IGNORE_FILES:
+        try:
+            rules.extend(parse_rules(Path(folder, name).read_text(errors="replace")))
+        except OSError:
+            continue
+    return tuple(rules)
+
+
+def _mtimes(folder: Path) -> tuple[float, ...]:
+    out = []
+    for name in IGNORE_FILES:
+        try:
+            out.append(os.stat(folder / name).st_mtime)
+        except OSError:
+            out.append(0.0)
+    return tuple(out)
+
+
+def is_virtualenv(path: Path) -> bool:
+    return (path / "pyvenv.cfg").is_file()
+
+
+class IgnoreRules:
+    """Answers "is this path ignored?" for paths relative to a project root."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = Path(root).resolve()
+
+    def _folder_rules(self, rel_folder: str) -> tuple[Rule, ...]:
+        folder = self.root / rel_folder if rel_folder else self.root
+        return _rules_in(str(folder), _mtimes(folder))
+
+    def _decide(self, rel: str, is_dir: bool) -> bool | None:
+        """The last matching rule of the nearest ignore files wins; None when none matches."""
+        parts = rel.split("/")
+        verdict: bool | None = None
+        for depth in range(len(parts)):
+            base = "/".join(parts[:depth])
+            sub = "/".join(parts[depth:])
+            for rule in self._folder_rules(base):
+                if rule.dir_only and not is_dir:
+                    continue
+                if rule.regex.match(sub):
+                    verdict = not rule.negate
+        return verdict
+
+    def ignored_entry(self, rel: str, is_dir: bool) -> bool:
+        """Whether this one entry is ignored, assuming its parent folders are not."""
+        name = rel.rsplit("/", 1)[-1]
+        if is_dir and name in ALWAYS_IGNORED_DIRS:
+            return True
+        if not is_dir and name in ALWAYS_IGNORED_FILES:
+            return True
+        if is_dir and is_virtualenv(self.root / rel):
+            return True
+        verdict = self._decide(rel, is_dir)
+        if verdict is None:
+            return is_dir and name in BUILD_DIRS
+        return verdict
+
+    def is_ignored(self, path: str | Path, is_dir: bool | None = None) -> bool:
+        """Whether `path` (absolute, or relative to the root) or any folder above it is ignored.
+        Paths outside the root count as ignored."""
+        rel = self.relative(path)
+        if rel is None:
+            return True
+        if not rel:
+            return False
+        parts = rel.split("/")
+        for depth in range(1, len(parts)):
+            if self.ignored_entry("/".join(parts[:depth]), True):
+                return True
+        if is_dir is None:
+            is_dir = (self.root / rel).is_dir()
+        return self.ignored_entry(rel, is_dir)
+
+    def relative(self, path: str | Path) -> str | None:
+        p = Path(path)
+        if p.is_absolute():
+            try:
+                p = p.relative_to(self.root)
+            except ValueError:
+                try:
+                    p = p.resolve().relative_to(self.root)
+                except ValueError:
+                    return None
+        rel = p.as_posix()
+        return "" if rel == "." else rel
+
+    def walk(self, follow_symlinks: bool = True) -> Iterator[Path]:
+        """Every file that is not ignored, as a path relative to the root. Symlinked folders are
+        followed once each (by real path), so symlink loops end."""
+        seen: set[tuple[int, int]] = set()
+        stack: list[str] = [""]
+        while stack:
+            rel_dir = stack.pop()
+            folder = self.root / rel_dir if rel_dir else self.root
+            try:
+                st = folder.stat()
+                entries = sorted(os.scandir(folder), key=lambda e: e.name)
+            except OSError:
+                continue
+            if (st.st_dev, st.st_ino) in seen:
+                continue
+            seen.add((st.st_dev, st.st_ino))
+            subdirs = []
+            for entry in entries:
+                rel = f"{rel_dir}/{entry.name}" if rel_dir else entry.name
+                try:
+                    is_dir = entry.is_dir(follow_symlinks=follow_symlinks)
+                except OSError:
+                    continue
+                if self.ignored_entry(rel, is_dir):
+                    continue
+                if is_dir:
+                    subdirs.append(rel)
+                elif entry.is_file(follow_symlinks=follow_symlinks):
+                    yield Path(rel)
+            stack.extend(reversed(subdirs))

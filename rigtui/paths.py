@@ -1,0 +1,60 @@
+"""Where rigtui keeps its data and config. `RIGTUI_HOME` overrides both (tests use it)."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from pathlib import Path
+
+import platformdirs
+
+APP_NAME = "rigtui"
+
+
+def _home_override() -> Path | None:
+    home = os.environ.get("RIGTUI_HOME")
+    return Path(home).expanduser() if home else None
+
+
+def data_dir() -> Path:
+    """The user data dir: the store database, per-project index databases, journals."""
+    home = _home_override()
+    path = home / "data" if home else Path(platformdirs.user_data_dir(APP_NAME))
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def config_dir() -> Path:
+    """The user config dir: `config.toml` and user themes in `themes/`."""
+    home = _home_override()
+    path = home / "config" if home else Path(platformdirs.user_config_dir(APP_NAME))
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def user_config_file() -> Path:
+    return config_dir() / "config.toml"
+
+
+def user_themes_dir() -> Path:
+    return config_dir() / "themes"
+
+
+def store_db_path() -> Path:
+    """The one database of projects, threads, events and tasks."""
+    return data_dir() / "rigtui.db"
+
+
+def project_key(root: Path) -> str:
+    """A stable, file-name-safe key for a project root: its name plus a hash of its real path."""
+    real = str(Path(root).resolve())
+    digest = hashlib.sha256(real.encode()).hexdigest()[:12]
+    safe = "".join(c if c.isalnum() or c in "-_" else "_" for c in Path(real).name) or "root"
+    return f"{safe}-{digest}"
+
+
+def project_data_dir(root: Path) -> Path:
+    """Per-project data (the code index database lives here)."""
+    path = data_dir() / "projects" / project_key(root)
+    path.mkdir(parents=True, exist_ok=True)
+    return path

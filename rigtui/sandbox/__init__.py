@@ -1,0 +1,1 @@
+"""rigtui.sandbox"""
