@@ -255,3 +255,22 @@ def load_settings(project_root: Path | None = None) -> Settings:
     if "default" not in settings.model.profiles:
         settings.model.profiles["default"] = ModelProfile()
     return settings
+
+
+def apply_overrides(
+    settings: Settings,
+    *,
+    profile: str | None = None,
+    model: str | None = None,
+    base_url: str | None = None,
+) -> Settings:
+    """`--profile`, `--model` and `--base-url` for one run: the chosen profile becomes the
+    default and the flags override its fields. Settings files are not touched."""
+    name = profile or settings.model.default
+    chosen = settings.model_profile(name)  # raises a clear error for an unknown profile
+    if model:
+        chosen.model = model
+    if base_url:
+        chosen.base_url = base_url
+    settings.model.default = name
+    return settings

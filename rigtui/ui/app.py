@@ -1,0 +1,345 @@
+"""The workbench: file tree, thread pane and diff pane side by side, a status bar and a footer.
+Renders session events; user actions become ops on the session (DESIGN.md)."""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Iterable
+from pathlib import Path
+
+from textual import events, on, work
+from textual.app import App, ComposeResult, SystemCommand
+from textual.binding import Binding
+from textual.containers import Horizontal
+from textual.screen import Screen
+from textual.widgets import ContentSwitcher, DirectoryTree, Footer, Header, Static
+
+from rigtui import events as ev
+from rigtui.config import Settings
+from rigtui.ops import DeleteThread, RenameThread, SendMessage
+from rigtui.session import Session, model_status
+from rigtui.store import Thread
+from rigtui.ui.code_view import CodeView
+from rigtui.ui.file_tree import ProjectTree
+from rigtui.ui.modals import ConfirmScreen, KeyMapScreen, PromptScreen
+from rigtui.ui.themes import register_themes
+from rigtui.ui.thread_pane import ThreadList, ThreadPane, ThreadView
+
+DIFF_EMPTY = (
+    "[b]Diff pane[/b]\n\n"
+    "Change sets the model proposes appear here as diffs, file by file and hunk by hunk, "
+    "for you to accept, reject or edit before anything touches disk.\n\n"
+    "Select a file in the tree to read it here.\n\n"
+    "[dim]ctrl+e tree · ctrl+t thread · ctrl+g this pane · ? keys[/dim]"
+)
+
+
+class DiffEmpty(Static):
+    """The diff pane before there is a change set: says what will appear here."""
+
+    can_focus = True
+
+
+class StatusBar(Static):
+    DEFAULT_CSS = """
+    StatusBar { height: 1; background: $panel; color: $foreground; padding: 0 1; }
+    """
+
+
+class RigtuiApp(App[int]):
+    TITLE = "rigtui"
+    CSS_PATH = "app.tcss"
+    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (100, "-wide")]
+    BINDINGS = [
+        Binding(
+            "ctrl+e", "focus_pane('tree')", "Tree", tooltip="Focus the file tree", priority=True
+        ),
+        Binding(
+            "ctrl+t",
+            "focus_pane('thread')",
+            "Thread",
+            tooltip="Focus the message box",
+            priority=True,
+        ),
+        Binding(
+            "ctrl+g",
+            "focus_pane('right')",
+            "Diff",
+            tooltip="Focus the diff/code pane",
+            priority=True,
+        ),
+        Binding("ctrl+b", "toggle_tree", "Tree on/off", show=False, priority=True),
+        Binding("ctrl+n", "new_thread", "New thread", priority=True),
+        Binding("ctrl+l", "toggle_thread_list", "Threads", priority=True),
+        Binding("f2", "rename_thread", "Rename", show=False),
+        Binding("question_mark,f1", "show_keys", "Keys"),
+        Binding("escape", "close_file", "Close file", show=False),
+    ]
+    KEY_ROWS = [
+        ("Tab / Shift+Tab", "move focus between panes", "anywhere"),
+        ("ctrl+e", "focus the file tree", "anywhere"),
+        ("ctrl+t", "focus the message box", "anywhere"),
+        ("ctrl+g", "focus the diff / code pane", "anywhere"),
+        ("ctrl+b", "show or hide the file tree", "anywhere"),
+        ("ctrl+l", "show the thread list and focus it", "anywhere"),
+        ("ctrl+n", "new thread", "anywhere"),
+        ("f2", "rename the current thread", "anywhere"),
+        ("n / r / x", "new / rename / delete thread", "thread list"),
+        ("Enter", "switch to the highlighted thread", "thread list"),
+        ("↑ ↓ Enter", "move, open a file or folder", "file tree"),
+        ("h / l", "parent folder / open", "file tree"),
+        ("Esc", "close the file, back to the diff pane", "code view"),
+        ("ctrl+p", "command palette: every action, themes", "anywhere"),
+        ("? / f1", "this key map", "outside the message box"),
+        ("ctrl+q", "quit", "anywhere"),
+    ]
+
+    def __init__(
+        self,
+        root: Path,
+        settings: Settings,
+        *,
+        theme: str | None = None,
+        profile: str | None = None,
+    ) -> None:
+        super().__init__()
+        self.root = root
+        self.settings = settings
+        self.profile = profile
+        self.session: Session | None = None
+        self.current_thread: Thread | None = None
+        self.theme_warnings = register_themes(self)
+        self.theme = theme or settings.ui.theme
+        self.started = time.perf_counter()
+        self._narrow: bool | None = None
+
+    # --- layout ----------------------------------------------------------------------------
+
+    def compose(self) -> ComposeResult:
+        yield Header(icon="◆")
+        with Horizontal(id="panes"):
+            yield ProjectTree(self.root, id="tree")
+            yield ThreadPane(id="thread")
+            with ContentSwitcher(initial="diff-empty", id="right"):
+                yield DiffEmpty(DIFF_EMPTY, id="diff-empty")
+                yield CodeView(id="code")
+        yield StatusBar(id="status")
+        yield Footer()
+
+    async def on_mount(self) -> None:
+        self.sub_title = self.root.name
+        self.query_one("#thread", ThreadPane).border_title = "Thread"
+        self.query_one("#right").border_title = "Diff"
+        self.query_one("#tree").border_title = self.root.name
+        for warning in self.theme_warnings:
+            self.notify(warning, severity="warning")
+        self.session = await Session.open(self.root, settings=self.settings)
+        self.pump_events()
+        threads = await self.session.threads()
+        thread = threads[0] if threads else await self.session.new_thread("Thread 1")
+        await self.switch_thread(thread.id)
+        self.update_status()
+        self.query_one("#message").focus()
+        if path := os.environ.get("RIGTUI_FIRST_PAINT_FILE"):
+            self.call_after_refresh(self._record_first_paint, Path(path))
+
+    def _record_first_paint(self, path: Path) -> None:
+        path.write_text(f"{time.time()}\n")
+        self.exit(0)
+
+    async def on_unmount(self) -> None:
+        if self.session is not None:
+            await self.session.close()
+
+    # --- events from the core --------------------------------------------------------------
+
+    @work(exclusive=True, group="session-events")
+    async def pump_events(self) -> None:
+        assert self.session is not None
+        async for event in self.session.subscribe():
+            await self.handle_event(event)
+
+    async def handle_event(self, event: ev.Event) -> None:
+        current = self.current_thread.id if self.current_thread else None
+        if isinstance(event, ev.ThreadRenamed | ev.ThreadCreated | ev.ThreadDeleted):
+            await self.refresh_threads()
+        if isinstance(event, ev.ThreadRenamed) and event.thread_id == current:
+            self.current_thread = await self.session_required().store.thread(event.thread_id)
+            self.update_status()
+        if (
+            event.thread_id
+            and event.thread_id == current
+            and not isinstance(event, ev.ThreadDeleted)
+        ):
+            await self.query_one(ThreadView).add_event(event)
+
+    def session_required(self) -> Session:
+        if self.session is None:
+            raise RuntimeError("the session is not open yet")
+        return self.session
+
+    # --- threads ---------------------------------------------------------------------------
+
+    async def refresh_threads(self) -> None:
+        threads = await self.session_required().threads()
+        current = self.current_thread.id if self.current_thread else None
+        self.query_one(ThreadList).set_threads(threads, current)
+
+    async def switch_thread(self, thread_id: str) -> None:
+        session = self.session_required()
+        thread = await session.store.thread(thread_id)
+        if thread is None:
+            return
+        self.current_thread = thread
+        await self.query_one(ThreadView).show_history(await session.history(thread_id))
+        await self.refresh_threads()
+        self.update_status()
+
+    @on(ThreadPane.ThreadChosen)
+    async def _thread_chosen(self, message: ThreadPane.ThreadChosen) -> None:
+        await self.switch_thread(message.thread_id)
+        self.query_one("#message").focus()
+
+    @on(ThreadPane.Submitted)
+    async def _submitted(self, message: ThreadPane.Submitted) -> None:
+        if self.current_thread is not None:
+            await self.session_required().send(SendMessage(self.current_thread.id, message.text))
+
+    async def action_new_thread(self) -> None:
+        count = len(await self.session_required().threads())
+        thread = await self.session_required().new_thread(f"Thread {count + 1}")
+        await self.switch_thread(thread.id)
+        self.query_one("#message").focus()
+
+    def action_rename_thread(self) -> None:
+        thread = self.current_thread
+        if thread is None:
+            return
+
+        async def rename(title: str | None) -> None:
+            if title and title != thread.title:
+                await self.session_required().send(RenameThread(thread.id, title))
+
+        self.push_screen(PromptScreen("Rename thread", thread.title), rename)
+
+    def action_delete_thread(self) -> None:
+        thread_list = self.query_one(ThreadList)
+        target = self.current_thread
+        if thread_list.has_focus and thread_list.highlighted is not None:
+            option_id = thread_list.get_option_at_index(thread_list.highlighted).id
+            target = Thread(option_id or "", "", "", 0, 0) if option_id else target
+        if target is None:
+            return
+        thread_id = target.id
+
+        async def delete(yes: bool | None) -> None:
+            if not yes:
+                return
+            session = self.session_required()
+            await session.send(DeleteThread(thread_id))
+            if self.current_thread and self.current_thread.id == thread_id:
+                remaining = await session.threads()
+                nxt = remaining[0] if remaining else await session.new_thread("Thread 1")
+                await self.switch_thread(nxt.id)
+            else:
+                await self.refresh_threads()
+
+        title = target.title or "this thread"
+        self.push_screen(ConfirmScreen(f"Delete {title!r} and its history?"), delete)
+
+    def action_toggle_thread_list(self) -> None:
+        thread_list = self.query_one(ThreadList)
+        if thread_list.has_focus:
+            thread_list.add_class("-hidden")
+            self.query_one("#message").focus()
+        else:
+            thread_list.remove_class("-hidden")
+            thread_list.focus()
+
+    # --- panes -----------------------------------------------------------------------------
+
+    def action_focus_pane(self, pane: str) -> None:
+        if pane == "tree":
+            tree = self.query_one("#tree")
+            tree.remove_class("-hidden")
+            tree.focus()
+        elif pane == "thread":
+            self.query_one("#message").focus()
+        else:
+            switcher = self.query_one("#right", ContentSwitcher)
+            if switcher.current == "code":
+                self.query_one("#code").focus()
+            else:
+                self.query_one("#diff-empty").focus()
+
+    def on_resize(self, event: events.Resize) -> None:
+        """Under 100 columns the tree collapses (ctrl+b brings it back) so the thread and
+        diff panes keep a readable width."""
+        narrow = event.size.width < 100
+        if narrow != self._narrow:
+            self._narrow = narrow
+            hide = narrow or not self.settings.ui.show_tree
+            self.query_one("#tree").set_class(hide, "-hidden")
+
+    def action_toggle_tree(self) -> None:
+        tree = self.query_one("#tree")
+        tree.toggle_class("-hidden")
+        if tree.has_class("-hidden") and tree.has_focus:
+            self.query_one("#message").focus()
+
+    def action_close_file(self) -> None:
+        switcher = self.query_one("#right", ContentSwitcher)
+        if switcher.current == "code":
+            switcher.current = "diff-empty"
+            self.query_one("#right").border_title = "Diff"
+            self.query_one("#tree").focus()
+
+    @on(DirectoryTree.FileSelected)
+    def _file_selected(self, message: DirectoryTree.FileSelected) -> None:
+        self.open_file(Path(message.path))
+
+    def open_file(self, path: Path, line: int | None = None) -> None:
+        code = self.query_one("#code", CodeView)
+        code.show_file(path, line)
+        self.query_one("#right", ContentSwitcher).current = "code"
+        rel = path.relative_to(self.root) if path.is_relative_to(self.root) else path
+        self.query_one("#right").border_title = f"{rel} (read-only)"
+
+    def action_show_keys(self) -> None:
+        self.push_screen(KeyMapScreen(self.KEY_ROWS))
+
+    # --- status and palette ----------------------------------------------------------------
+
+    def update_status(self) -> None:
+        status = model_status(self.settings, self.profile)
+        model = status.model if status.configured else "no model"
+        thread = self.current_thread.title if self.current_thread else "-"
+        text = (
+            f"{self.root.name} │ {thread} │ model: {model} │ "
+            f"patches: {self.settings.approval.patches} │ ? keys"
+        )
+        self.query_one(StatusBar).update(text)
+        self.query_one(ThreadPane).set_placeholder(
+            "Message the model…"
+            if status.configured
+            else "Message… (no model configured: send to see how to set one up)"
+        )
+        self.query_one("#thread", ThreadPane).border_title = f"Thread: {thread}"
+
+    def get_system_commands(self, screen: Screen[object]) -> Iterable[SystemCommand]:
+        yield from super().get_system_commands(screen)
+        ours = [
+            ("New thread", "Start a new thread in this project", self.action_new_thread),
+            ("Rename thread", "Rename the current thread", self.action_rename_thread),
+            ("Delete thread", "Delete the current thread", self.action_delete_thread),
+            ("Switch thread", "Show the thread list", self.action_toggle_thread_list),
+            ("Focus file tree", "Move focus to the file tree", lambda: self.action_focus_pane("tree")),
+            ("Focus thread", "Move focus to the message box", lambda: self.action_focus_pane("thread")),
+            ("Focus diff pane", "Move focus to the diff/code pane", lambda: self.action_focus_pane("right")),
+            ("Toggle file tree", "Show or hide the file tree", self.action_toggle_tree),
+            ("Close file", "Close the code view", self.action_close_file),
+            ("Show keys", "The key map", self.action_show_keys),
+        ]  # fmt: skip
+        for title, help_text, callback in ours:
+            yield SystemCommand(title, help_text, callback)

@@ -1,0 +1,31 @@
+"""Start the workbench from the CLI: check everything that can fail before the terminal is
+taken over, so a bad settings file or a corrupt database is one clear line and exit code 2."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from rigtui.config import apply_overrides, load_settings
+from rigtui.errors import BadInput
+from rigtui.paths import store_db_path
+from rigtui.store.check import check_store_file
+from rigtui.themes import discover_themes
+
+
+def launch(root: Path, args: argparse.Namespace) -> int:
+    settings = apply_overrides(
+        load_settings(root), profile=args.profile, model=args.model, base_url=args.base_url
+    )
+    theme = args.theme or settings.ui.theme
+    names = sorted(spec.name for spec in discover_themes()[0])
+    builtin_textual = {"textual-dark", "textual-light", "nord", "gruvbox", "dracula", "monokai"}
+    if theme not in names and theme not in builtin_textual:
+        raise BadInput(f"unknown theme {theme!r}", fix=f"choose one of: {', '.join(names)}")
+    check_store_file(store_db_path())
+
+    from rigtui.ui.app import RigtuiApp
+
+    app = RigtuiApp(root, settings, theme=theme, profile=args.profile)
+    result = app.run()
+    return int(result or 0)
