@@ -1,0 +1,110 @@
+"""Pieces every sandbox shares: collecting streamed output under a limit, the scrubbed
+environment, and checking that a working folder lies inside the project."""
+
+from __future__ import annotations
+
+import codecs
+import inspect
+import os
+import re
+from collections.abc import Mapping
+from pathlib import Path
+
+from rigtui.errors import BadInput
+from rigtui.sandbox.base import OutputCallback, Stream
+
+# Variable names that look like credentials: never handed to a sandboxed command.
+_SECRET_NAME = re.compile(
+    r"(_KEY$|_KEYS$|^KEY$|APIKEY|API_KEY|_TOKEN$|^TOKEN$|TOKEN_|SECRET|PASSWORD|PASSWD|"
+    r"CREDENTIAL|_AUTH$|PRIVATE_KEY|SESSION_KEY|_PAT$|COOKIE)",
+    re.IGNORECASE,
+)
+# Never passed on either: they point the child at our own engine or agent sockets.
+_ALSO_DROPPED = frozenset({"SSH_AUTH_SOCK", "DOCKER_HOST", "DOCKER_CERT_PATH", "GPG_AGENT_INFO"})
+
+
+def is_secret_name(name: str) -> bool:
+    return bool(_SECRET_NAME.search(name)) or name in _ALSO_DROPPED
+
+
+def scrubbed_env(base: Mapping[str, str] | None = None) -> dict[str, str]:
+    """`base` (default: this process's environment) without anything that looks like a secret."""
+    source = os.environ if base is None else base
+    return {k: v for k, v in source.items() if not is_secret_name(k)}
+
+
+def resolve_cwd(root: Path, cwd: Path | str | None) -> Path:
+    """The working folder as an absolute path inside `root`, or BadInput."""
+    root = Path(root).resolve()
+    target = root if cwd is None else Path(cwd)
+    if not target.is_absolute():
+        target = root / target
+    target = target.resolve()
+    if target != root and root not in target.parents:
+        raise BadInput(
+            f"{target}: working folder is outside the project {root}",
+            fix="run commands from the project folder or a folder inside it",
+        )
+    if not target.is_dir():
+        raise BadInput(f"{target}: no such folder", fix="create it first, or pick another")
+    return target
+
+
+class OutputCollector:
+    """Decodes chunks as they arrive, keeps up to `limit` bytes per stream, streams what it
+    keeps through the callback, and counts (but drops) the rest."""
+
+    def __init__(self, limit: int, on_output: OutputCallback | None) -> None:
+        self.limit = max(0, limit)
+        self.on_output = on_output
+        self.truncated = False
+        self._kept: dict[Stream, list[str]] = {"stdout": [], "stderr": []}
+        self._size: dict[Stream, int] = {"stdout": 0, "stderr": 0}
+        self._decoders = {
+            name: codecs.getincrementaldecoder("utf-8")(errors="replace")
+            for name in ("stdout", "stderr")
+        }
+
+    async def feed(self, stream: Stream, data: bytes) -> None:
+        room = self.limit - self._size[stream]
+        self._size[stream] += len(data)
+        if room <= 0:
+            self.truncated = self.truncated or bool(data)
+            return
+        if len(data) > room:
+            data = data[:room]
+            self.truncated = True
+        text = self._decoders[stream].decode(data)
+        await self._emit(stream, text)
+
+    async def finish(self) -> None:
+        for stream in ("stdout", "stderr"):
+            tail = self._decoders[stream].decode(b"", final=True)
+            await self._emit(stream, tail)  # type: ignore[arg-type]
+
+    async def _emit(self, stream: Stream, text: str) -> None:
+        if not text:
+            return
+        self._kept[stream].append(text)
+        if self.on_output is not None:
+            result = self.on_output(stream, text)
+            if inspect.isawaitable(result):
+                await result
+
+    def text(self, stream: Stream) -> str:
+        return "".join(self._kept[stream])
+
+    def total_bytes(self, stream: Stream) -> int:
+        return self._size[stream]
+
+
+def shell_argv(command: object) -> list[str]:
+    """argv for a RunRequest command: a string runs through /bin/sh -c."""
+    if isinstance(command, str):
+        if not command.strip():
+            raise BadInput("empty command", fix="give the command to run")
+        return ["/bin/sh", "-c", command]
+    argv = [str(part) for part in command]  # type: ignore[attr-defined]
+    if not argv:
+        raise BadInput("empty command", fix="give the command to run")
+    return argv
