@@ -1,0 +1,230 @@
+"""Which checks a project has: from `[checks]` in settings, or detected from its files as
+unconfirmed suggestions the user confirms (and can save to `.rigtui.toml`)."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import tempfile
+import tomllib
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+from rigtui.config import PROJECT_FILE, Settings
+from rigtui.errors import RigtuiError
+
+PY_GLOBS = ("**/*.py", "pyproject.toml", "setup.cfg", "pytest.ini", "tox.ini", "conftest.py")
+JS_GLOBS = ("**/*.js", "**/*.jsx", "**/*.ts", "**/*.tsx", "**/*.mjs", "**/*.cjs", "package.json")
+
+
+@dataclass(frozen=True)
+class Check:
+    name: str
+    command: str
+    paths: tuple[str, ...] = ()  # globs that trigger it; empty: any change
+    confirmed: bool = True  # False for a detected suggestion the user has not confirmed
+    reason: str = ""  # why it was suggested ("found pytest.ini")
+
+    def triggered_by(self, changed: Iterable[str]) -> list[str]:
+        """The changed paths (relative, POSIX) that should re-run this check."""
+        changed = list(changed)
+        if not self.paths:
+            return changed
+        return [p for p in changed if any(glob_matches(g, p) for g in self.paths)]
+
+
+@lru_cache(maxsize=256)
+def _glob_regex(glob: str) -> re.Pattern[str]:
+    anchored = "/" in glob.rstrip("/")
+    body = []
+    i = 0
+    text = glob.strip("/")
+    while i < len(text):
+        if text.startswith("**/", i):
+            body.append("(?:.*/)?")
+            i += 3
+        elif text.startswith("**", i):
+            body.append(".*")
+            i += 2
+        elif text[i] == "*":
+            body.append("[^/]*")
+            i += 1
+        elif text[i] == "?":
+            body.append("[^/]")
+            i += 1
+        else:
+            body.append(re.escape(text[i]))
+            i += 1
+    prefix = "" if anchored else "(?:.*/)?"
+    # A glob naming a folder also matches everything inside it.
+    return re.compile(f"^{prefix}{''.join(body)}(?:/.*)?$")
+
+
+def glob_matches(glob: str, path: str) -> bool:
+    """gitignore-style: `*.py` matches at any depth, `src/*.py` is anchored to the root,
+    `**` crosses folders, a folder name matches everything inside it."""
+    return bool(_glob_regex(glob).match(path))
+
+
+def configured_checks(settings: Settings) -> list[Check]:
+    return [
+        Check(name, spec.command, tuple(spec.paths))
+        for name, spec in settings.checks.commands.items()
+    ]
+
+
+# --- detection ------------------------------------------------------------------------------
+
+
+def _read_text(path: Path) -> str:
+    try:
+        return path.read_text(errors="replace") if path.is_file() else ""
+    except OSError:
+        return ""
+
+
+def _load_toml(path: Path) -> dict:
+    try:
+        return tomllib.loads(_read_text(path))
+    except tomllib.TOMLDecodeError:
+        return {}
+
+
+def _has_python_tests(root: Path) -> bool:
+    for folder in (root, root / "tests", root / "test"):
+        if folder.is_dir() and (any(folder.glob("test_*.py")) or any(folder.glob("*_test.py"))):
+            return True
+    return False
+
+
+def _python_checks(root: Path) -> list[Check]:
+    pyproject = _load_toml(root / "pyproject.toml")
+    tool = pyproject.get("tool", {}) if isinstance(pyproject.get("tool"), dict) else {}
+    setup_cfg = _read_text(root / "setup.cfg")
+    found: list[Check] = []
+    pytest_reason = next(
+        (
+            reason
+            for reason, present in (
+                ("found pytest.ini", (root / "pytest.ini").is_file()),
+                ("found [tool.pytest.ini_options] in pyproject.toml", "pytest" in tool),
+                ("found conftest.py", (root / "conftest.py").is_file()),
+                ("found [tool:pytest] in setup.cfg", "[tool:pytest]" in setup_cfg),
+                ("found test_*.py files", _has_python_tests(root)),
+            )
+            if present
+        ),
+        "",
+    )
+    if pytest_reason:
+        found.append(Check("tests", "pytest -x -q", PY_GLOBS, False, pytest_reason))
+    if "ruff" in tool or (root / "ruff.toml").is_file() or (root / ".ruff.toml").is_file():
+        found.append(Check("lint", "ruff check .", PY_GLOBS, False, "found ruff settings"))
+    if "mypy" in tool or (root / "mypy.ini").is_file() or (root / ".mypy.ini").is_file():
+        found.append(Check("types", "mypy .", PY_GLOBS, False, "found mypy settings"))
+    elif "[mypy]" in setup_cfg:
+        found.append(Check("types", "mypy .", PY_GLOBS, False, "found [mypy] in setup.cfg"))
+    return found
+
+
+def _node_checks(root: Path) -> list[Check]:
+    try:
+        package = json.loads(_read_text(root / "package.json") or "{}")
+    except json.JSONDecodeError:
+        return []
+    scripts = package.get("scripts", {}) if isinstance(package, dict) else {}
+    test = scripts.get("test", "") if isinstance(scripts, dict) else ""
+    if not test or "no test specified" in test:
+        return []
+    return [Check("tests", "npm test", JS_GLOBS, False, "found a test script in package.json")]
+
+
+def detect_checks(root: Path) -> list[Check]:
+    """Suggested checks for a project with none configured, each flagged unconfirmed."""
+    root = Path(root)
+    found = _python_checks(root) + _node_checks(root)
+    if (root / "go.mod").is_file():
+        found.append(Check("go-test", "go test ./...", ("**/*.go", "go.mod", "go.sum"), False, "found go.mod"))  # fmt: skip
+    if (root / "Cargo.toml").is_file():
+        found.append(Check("cargo-test", "cargo test", ("**/*.rs", "Cargo.toml"), False, "found Cargo.toml"))  # fmt: skip
+    names: set[str] = set()
+    unique = []
+    for check in found:  # npm's "tests" next to pytest's: keep both under distinct names
+        name = check.name if check.name not in names else f"{check.name}-{check.command.split()[0]}"
+        names.add(name)
+        unique.append(Check(name, check.command, check.paths, False, check.reason))
+    return unique
+
+
+def checks_for(root: Path, settings: Settings) -> list[Check]:
+    """The configured checks, or else the detected suggestions (unconfirmed)."""
+    return configured_checks(settings) or detect_checks(root)
+
+
+HOW_TO_CONFIGURE = (
+    f'add a [checks] table to {PROJECT_FILE}, e.g. [checks] tests = "pytest -x -q", or '
+    'tests = { command = "pytest -x -q", paths = ["**/*.py"] }'
+)
+
+
+# --- saving confirmed checks ----------------------------------------------------------------
+
+_BARE_KEY = re.compile(r"^[A-Za-z0-9_-]+$")
+
+
+def _toml_key(name: str) -> str:
+    return name if _BARE_KEY.match(name) else json.dumps(name)
+
+
+def checks_table(checks: Sequence[Check]) -> str:
+    lines = ["[checks]"]
+    for check in checks:
+        command = json.dumps(check.command)  # a JSON string is a valid TOML basic string
+        if check.paths:
+            globs = ", ".join(json.dumps(g) for g in check.paths)
+            value = f"{{ command = {command}, paths = [{globs}] }}"
+        else:
+            value = command
+        lines.append(f"{_toml_key(check.name)} = {value}")
+    return "\n".join(lines) + "\n"
+
+
+def save_checks(root: Path, checks: Sequence[Check]) -> Path:
+    """Append a `[checks]` table to the project's `.rigtui.toml`, keeping everything else in
+    it byte for byte. Refuses (and writes nothing) when the file already configures checks."""
+    if not checks:
+        raise RigtuiError("no checks to save", fix="confirm at least one check first")
+    path = Path(root) / PROJECT_FILE
+    existing = path.read_text() if path.exists() else ""
+    try:
+        current = tomllib.loads(existing)
+    except tomllib.TOMLDecodeError as exc:
+        raise RigtuiError(
+            f"{path}: not valid TOML ({exc}); checks were not saved", fix="fix the file first"
+        ) from exc
+    if "checks" in current:
+        raise RigtuiError(
+            f"{path} already has a [checks] table; checks were not saved",
+            fix="edit the [checks] table in that file by hand",
+        )
+    separator = "" if not existing or existing.endswith("\n\n") else "\n" if existing.endswith("\n") else "\n\n"  # fmt: skip
+    text = existing + separator + checks_table(checks)
+    tomllib.loads(text)  # never write a file we could not read back
+    _write_atomically(path, text)
+    return path
+
+
+def _write_atomically(path: Path, text: str) -> None:
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w") as fh:
+            fh.write(text)
+        if path.exists():
+            os.chmod(tmp, path.stat().st_mode & 0o777)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
