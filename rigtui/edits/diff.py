@@ -1,0 +1,66 @@
+"""Make unified diffs (what `rigtui apply` accepts) from two versions of a file, and find the
+changed spans inside a pair of lines for the review's intra-line marks."""
+
+from __future__ import annotations
+
+from difflib import SequenceMatcher
+
+from rigtui.edits.textfile import TextFile
+
+NO_NEWLINE = "\\ No newline at end of file"
+
+
+def unified_diff(path: str, before: bytes | None, after: bytes | None, context: int = 3) -> str:
+    """A git-style diff of one file; `None` is an absent file (so: add or delete)."""
+    old = TextFile.decode(before, path) if before is not None else TextFile([], [])
+    new = TextFile.decode(after, path) if after is not None else TextFile([], [])
+    # The final line's missing newline is part of its identity: "x" and "x\n" differ.
+    a = [(s, i == len(old.lines) - 1 and not old.final_newline) for i, s in enumerate(old.lines)]
+    b = [(s, i == len(new.lines) - 1 and not new.final_newline) for i, s in enumerate(new.lines)]
+    header = [f"diff --git a/{path} b/{path}"]
+    header.append("--- /dev/null" if before is None else f"--- a/{path}")
+    header.append("+++ /dev/null" if after is None else f"+++ b/{path}")
+    body: list[str] = []
+    matcher = SequenceMatcher(None, a, b, autojunk=False)
+    for group in matcher.get_grouped_opcodes(context):
+        i1, i2, j1, j2 = group[0][1], group[-1][2], group[0][3], group[-1][4]
+        body.append(f"@@ -{_range(i1, i2)} +{_range(j1, j2)} @@")
+        for tag, a1, a2, b1, b2 in group:
+            if tag == "equal":
+                body += _lines(" ", a[a1:a2])
+                continue
+            body += _lines("-", a[a1:a2])
+            body += _lines("+", b[b1:b2])
+    if not body:
+        return ""
+    return "\n".join(header + body) + "\n"
+
+
+def _range(start: int, end: int) -> str:
+    length = end - start
+    first = start + 1 if length else start
+    return f"{first},{length}"
+
+
+def _lines(op: str, items: list[tuple[str, bool]]) -> list[str]:
+    out = []
+    for text, no_newline in items:
+        out.append(f"{op}{text}")
+        if no_newline:
+            out.append(NO_NEWLINE)
+    return out
+
+
+def changed_spans(old: str, new: str) -> tuple[list[tuple[int, int]], list[tuple[int, int]]]:
+    """Character spans that differ between two versions of a line: (old spans, new spans)."""
+    matcher = SequenceMatcher(None, old, new, autojunk=False)
+    old_spans: list[tuple[int, int]] = []
+    new_spans: list[tuple[int, int]] = []
+    for tag, a1, a2, b1, b2 in matcher.get_opcodes():
+        if tag == "equal":
+            continue
+        if a2 > a1:
+            old_spans.append((a1, a2))
+        if b2 > b1:
+            new_spans.append((b1, b2))
+    return old_spans, new_spans

@@ -1,0 +1,222 @@
+"""Apply, undo, redo and recover change sets: the journal plus atomic replacement.
+
+    proposal = prepare(root, parse_patch(text))
+    result = apply_proposal(proposal, accepted={"1.1", "2.1"})   # None: every hunk
+    undo(root)            # the last applied change set, byte for byte
+    redo(root)
+    recover(root)         # call once at start: finishes what a crash interrupted
+
+Everything is synchronous and quick (small files, one SQLite database); async callers run it
+with `asyncio.to_thread`.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from rigtui.edits import atomic
+from rigtui.edits.errors import PatchConflict, PatchRefused
+from rigtui.edits.journal import Journal, JournalEntry, journal_path
+from rigtui.edits.prepare import FileWrite, Proposal, prepare
+from rigtui.edits.textfile import sha256
+
+
+@dataclass(frozen=True)
+class ApplyResult:
+    change_set_id: str
+    paths: list[str]
+    accepted: list[str]
+    rejected: list[str]
+    rebased: bool = False
+    notes: list[str] = field(default_factory=list)
+
+
+def changed_since_proposal(proposal: Proposal) -> list[str]:
+    """Paths whose content on disk is no longer what the proposal was made from."""
+    return [
+        path
+        for path, snap in proposal.snapshot.items()
+        if sha256(atomic.read_current(proposal.root, path)) != sha256(snap.data)
+    ]
+
+
+def rebase(proposal: Proposal) -> Proposal | None:
+    """The same change set located afresh on the current files, or None if it no longer fits."""
+    try:
+        return prepare(proposal.root, proposal.change_set)
+    except PatchRefused:
+        return None
+
+
+def apply_proposal(
+    proposal: Proposal,
+    accepted: set[str] | None = None,
+    *,
+    summary: str = "",
+    thread_id: str = "",
+    allow_rebase: bool = False,
+) -> ApplyResult:
+    """Apply the accepted hunks (all when None) atomically and journal them. Refuses, changing
+    nothing, when a file changed since the proposal (`PatchConflict`, with `.rebased` set when
+    the hunks still match: pass `allow_rebase=True` or apply `.rebased` to go ahead)."""
+    root = proposal.root
+    recover(root)
+    changed = changed_since_proposal(proposal)
+    rebased = False
+    if changed:
+        fresh = rebase(proposal)
+        if fresh is None or not allow_rebase:
+            raise _conflict(changed, fresh)
+        proposal, rebased = fresh, True
+    all_ids = proposal.hunk_ids()
+    chosen = set(all_ids) if accepted is None else set(accepted) & set(all_ids)
+    writes = proposal.writes(chosen)
+    if not writes:
+        raise PatchRefused("no hunk was accepted: nothing to apply", fix="accept at least one hunk")
+    _run(root, proposal.id, writes, summary or summarise(writes), thread_id,
+         proposal.change_set.source, sorted(chosen))  # fmt: skip
+    return ApplyResult(
+        proposal.id,
+        [w.path for w in writes],
+        [i for i in all_ids if i in chosen],
+        [i for i in all_ids if i not in chosen],
+        rebased,
+    )
+
+
+def _conflict(changed: list[str], fresh: Proposal | None) -> PatchConflict:
+    listed = ", ".join(changed)
+    if fresh is not None:
+        return PatchConflict(
+            f"changed since the patch was proposed: {listed}; its hunks still match the new"
+            " content",
+            paths=changed,
+            rebased=fresh,
+            fix="review it again, or re-base it onto the new content",
+        )
+    return PatchConflict(
+        f"changed since the patch was proposed: {listed}; its hunks no longer match",
+        paths=changed,
+        fix="ask the model for a new patch against the current files",
+    )
+
+
+def summarise(writes: list[FileWrite]) -> str:
+    names = [w.path for w in writes]
+    head = ", ".join(names[:3])
+    return head + (f" and {len(names) - 3} more" if len(names) > 3 else "")
+
+
+def _run(root: Path, cs_id: str, writes: list[FileWrite], summary: str, thread_id: str,
+         patch: str, accepted: list[str]) -> None:  # fmt: skip
+    with Journal.for_root(root) as journal:
+        try:
+            journal.begin(cs_id, writes, summary=summary, thread_id=thread_id, patch=patch,
+                          accepted=accepted)  # fmt: skip
+        except sqlite3.IntegrityError:
+            raise PatchRefused(f"change set {cs_id} was already applied") from None
+        try:
+            atomic.replace_all(root, writes, cs_id)
+        except BaseException:
+            journal.set_state(cs_id, "rolled_back")
+            raise
+        journal.set_state(cs_id, "applied")
+
+
+def _pick(journal: Journal, change_set_id: str | None, state: str, verb: str) -> JournalEntry:
+    if change_set_id is None:
+        entry = journal.last_applied() if state == "applied" else journal.last_redoable()
+        if entry is None:
+            raise PatchRefused(f"nothing to {verb}", fix="`rigtui history` lists change sets")
+        return entry
+    entry = journal.entry(change_set_id)
+    if entry is None:
+        raise PatchRefused(f"no change set {change_set_id!r} in this project's journal")
+    if entry.state != state:
+        raise PatchRefused(f"change set {change_set_id} is {entry.state}, so it cannot be {verb}ne")
+    return entry
+
+
+def _reverse(root: Path, writes: list[FileWrite], force: bool, verb: str) -> list[FileWrite]:
+    """Writes that take each file from `after` back to `before`, after checking nothing else
+    changed it (unless forced)."""
+    current = {w.path: atomic.read_current(root, w.path) for w in writes}
+    changed = [w.path for w in writes if sha256(current[w.path]) != sha256(w.after)]
+    if changed and not force:
+        raise PatchConflict(
+            f"cannot {verb}: changed since: {', '.join(changed)}",
+            paths=changed,
+            fix=f"use --force to {verb} anyway (their newer content is lost)",
+        )
+    return [
+        FileWrite(w.path, current[w.path], w.before, w.after_mode, w.before_mode)
+        for w in reversed(writes)
+    ]
+
+
+def undo(root: Path, change_set_id: str | None = None, *, force: bool = False) -> JournalEntry:
+    """Restore the files of the last applied change set (or the one named) byte for byte."""
+    return _swap(Path(root).resolve(), change_set_id, force, "applied", "undo")
+
+
+def redo(root: Path, change_set_id: str | None = None, *, force: bool = False) -> JournalEntry:
+    """Re-apply the change set undone last (or the one named)."""
+    return _swap(Path(root).resolve(), change_set_id, force, "undone", "redo")
+
+
+def _swap(root: Path, cs_id: str | None, force: bool, state: str, verb: str) -> JournalEntry:
+    recover(root)
+    with Journal.for_root(root) as journal:
+        entry = _pick(journal, cs_id, state, verb)
+        writes = journal.writes(entry.id)
+        if verb == "redo":  # going forward: from before to after
+            writes = [FileWrite(w.path, w.after, w.before, w.after_mode, w.before_mode)
+                      for w in writes]  # fmt: skip
+        plan = _reverse(root, writes, force, verb)
+        busy, done = ("undoing", "undone") if verb == "undo" else ("redoing", "applied")
+        journal.set_state(entry.id, busy)
+        try:
+            atomic.replace_all(root, plan, entry.id)
+        except BaseException:
+            journal.set_state(entry.id, state)
+            raise
+        journal.set_state(entry.id, done)
+        return journal.entry(entry.id) or entry
+
+
+def recover(root: Path) -> list[str]:
+    """Finish what a crash interrupted: each change set caught mid-way is put back to where it
+    started. Returns their ids. A file whose content is neither side is left alone."""
+    root = Path(root).resolve()
+    if not journal_path(root).exists():
+        return []
+    recovered = []
+    with Journal.for_root(root) as journal:
+        for entry in journal.busy():
+            writes = journal.writes(entry.id)
+            if entry.state == "undoing":  # back to after
+                writes = [FileWrite(w.path, w.after, w.before, w.after_mode, w.before_mode)
+                          for w in writes]  # fmt: skip
+            back = [w for w in writes if _needs_restore(root, w)]
+            atomic.restore(root, back, entry.id)
+            for w in writes:
+                atomic.remove_stale_temps(root, w.path)
+            final = {"applying": "rolled_back", "undoing": "applied", "redoing": "undone"}
+            journal.set_state(entry.id, final[entry.state])
+            recovered.append(entry.id)
+    return recovered
+
+
+def _needs_restore(root: Path, w: FileWrite) -> bool:
+    current = sha256(atomic.read_current(root, w.path))
+    return current != sha256(w.before) and current == sha256(w.after)
+
+
+def history(root: Path) -> list[JournalEntry]:
+    root = Path(root).resolve()
+    if not journal_path(root).exists():
+        return []
+    with Journal.for_root(root) as journal:
+        return journal.history()

@@ -1,0 +1,228 @@
+"""The undo journal: one SQLite database per project (`journal.db` in its data folder) holding
+every applied change set's before and after bytes, hashes and modes.
+
+A change set's state says what is on disk: `applying`/`undoing`/`redoing` while files are being
+replaced (a crash leaves it there, and `recover` finishes the job at next start), then
+`applied`, `undone` or `rolled_back`. The database is versioned with `PRAGMA user_version`; a
+corrupt one, or one from a newer rigtui, is reported and never overwritten.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+from rigtui.edits.prepare import FileWrite
+from rigtui.edits.textfile import sha256
+from rigtui.errors import StoreError
+from rigtui.paths import project_data_dir
+
+SCHEMA_VERSION = 1
+SCHEMA = """
+CREATE TABLE change_sets (
+    id TEXT PRIMARY KEY,
+    seq INTEGER NOT NULL,
+    state TEXT NOT NULL,
+    summary TEXT NOT NULL DEFAULT '',
+    thread_id TEXT NOT NULL DEFAULT '',
+    patch TEXT NOT NULL DEFAULT '',
+    accepted TEXT NOT NULL DEFAULT '',
+    applied_at REAL,
+    undone_at REAL,
+    redoable INTEGER NOT NULL DEFAULT 0
+);
+CREATE TABLE file_changes (
+    change_set_id TEXT NOT NULL REFERENCES change_sets(id),
+    position INTEGER NOT NULL,
+    path TEXT NOT NULL,
+    before BLOB,
+    after BLOB,
+    before_hash TEXT,
+    after_hash TEXT,
+    before_mode INTEGER,
+    after_mode INTEGER,
+    PRIMARY KEY (change_set_id, position)
+);
+"""
+BUSY = ("applying", "undoing", "redoing")
+
+
+def journal_path(root: Path) -> Path:
+    return project_data_dir(Path(root).resolve()) / "journal.db"
+
+
+@dataclass(frozen=True)
+class JournalEntry:
+    id: str
+    seq: int
+    state: str
+    summary: str
+    thread_id: str
+    applied_at: float | None
+    undone_at: float | None
+    redoable: bool
+    paths: list[str]
+
+    def to_dict(self) -> dict[str, object]:
+        return {
+            "id": self.id,
+            "state": self.state,
+            "summary": self.summary,
+            "thread_id": self.thread_id,
+            "applied_at": self.applied_at,
+            "undone_at": self.undone_at,
+            "files": self.paths,
+        }
+
+
+class Journal:
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._db = self._open(path)
+
+    @classmethod
+    def for_root(cls, root: Path) -> Journal:
+        return cls(journal_path(root))
+
+    @staticmethod
+    def _open(path: Path) -> sqlite3.Connection:
+        fix = f"move {path} aside (it keeps your undo history) and run rigtui again"
+        try:
+            db = sqlite3.connect(path, isolation_level=None)
+            version = db.execute("PRAGMA user_version").fetchone()[0]
+            if version > SCHEMA_VERSION:
+                db.close()
+                raise StoreError(
+                    f"{path}: undo journal is from a newer rigtui (version {version})",
+                    fix="upgrade rigtui",
+                )
+            db.execute("PRAGMA journal_mode=WAL")
+            db.execute("PRAGMA synchronous=FULL")
+            if version == 0:
+                tables = db.execute("SELECT count(*) FROM sqlite_master").fetchone()[0]
+                if tables:
+                    db.close()
+                    raise StoreError(f"{path}: not a rigtui undo journal", fix=fix)
+                with _transaction(db):
+                    for statement in SCHEMA.split(";"):
+                        if statement.strip():
+                            db.execute(statement)
+                    db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+            return db
+        except sqlite3.DatabaseError as exc:
+            raise StoreError(f"{path}: undo journal is unreadable ({exc})", fix=fix) from None
+
+    def close(self) -> None:
+        self._db.close()
+
+    def __enter__(self) -> Journal:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # --- writing ---------------------------------------------------------------------------
+
+    def begin(
+        self,
+        change_set_id: str,
+        writes: list[FileWrite],
+        *,
+        summary: str = "",
+        thread_id: str = "",
+        patch: str = "",
+        accepted: list[str] | None = None,
+    ) -> None:
+        """Record a change set about to be applied (state `applying`), before any file moves."""
+        with _transaction(self._db):
+            # A new change set ends the redo chain, as in any editor.
+            self._db.execute("UPDATE change_sets SET redoable = 0 WHERE state = 'undone'")
+            seq = self._db.execute("SELECT coalesce(max(seq), 0) + 1 FROM change_sets").fetchone()
+            self._db.execute(
+                "INSERT INTO change_sets (id, seq, state, summary, thread_id, patch, accepted)"
+                " VALUES (?, ?, 'applying', ?, ?, ?, ?)",
+                (change_set_id, seq[0], summary, thread_id, patch, ",".join(accepted or [])),
+            )
+            self._db.executemany(
+                "INSERT INTO file_changes VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                [
+                    (change_set_id, i, w.path, w.before, w.after, sha256(w.before),
+                     sha256(w.after), w.before_mode, w.after_mode)
+                    for i, w in enumerate(writes)
+                ],
+            )  # fmt: skip
+
+    def set_state(self, change_set_id: str, state: str) -> None:
+        now = time.time()
+        with _transaction(self._db):
+            self._db.execute(
+                "UPDATE change_sets SET state = ?,"
+                " applied_at = CASE WHEN ? = 'applied' THEN ? ELSE applied_at END,"
+                " undone_at = CASE WHEN ? = 'undone' THEN ? ELSE undone_at END,"
+                " redoable = CASE WHEN ? = 'undone' THEN 1 ELSE redoable END"
+                " WHERE id = ?",
+                (state, state, now, state, now, state, change_set_id),
+            )
+
+    # --- reading ---------------------------------------------------------------------------
+
+    def writes(self, change_set_id: str) -> list[FileWrite]:
+        rows = self._db.execute(
+            "SELECT path, before, after, before_mode, after_mode FROM file_changes"
+            " WHERE change_set_id = ? ORDER BY position",
+            (change_set_id,),
+        ).fetchall()
+        return [FileWrite(r[0], r[1], r[2], r[3], r[4]) for r in rows]
+
+    def entry(self, change_set_id: str) -> JournalEntry | None:
+        rows = self._entries("WHERE id = ?", (change_set_id,))
+        return rows[0] if rows else None
+
+    def history(self) -> list[JournalEntry]:
+        """Every change set, newest first."""
+        return self._entries("ORDER BY seq DESC", ())
+
+    def busy(self) -> list[JournalEntry]:
+        marks = ",".join("?" * len(BUSY))
+        return self._entries(f"WHERE state IN ({marks}) ORDER BY seq", BUSY)
+
+    def last_applied(self) -> JournalEntry | None:
+        rows = self._entries(
+            "WHERE state = 'applied' ORDER BY applied_at DESC, seq DESC LIMIT 1", ()
+        )
+        return rows[0] if rows else None
+
+    def last_redoable(self) -> JournalEntry | None:
+        rows = self._entries(
+            "WHERE state = 'undone' AND redoable = 1 ORDER BY undone_at DESC LIMIT 1", ()
+        )
+        return rows[0] if rows else None
+
+    def _entries(self, where: str, params: tuple[object, ...]) -> list[JournalEntry]:
+        rows = self._db.execute(
+            "SELECT id, seq, state, summary, thread_id, applied_at, undone_at, redoable,"
+            " (SELECT group_concat(path, char(10)) FROM"
+            "   (SELECT path FROM file_changes f WHERE f.change_set_id = c.id ORDER BY position))"
+            f" FROM change_sets c {where}",
+            params,
+        ).fetchall()
+        return [
+            JournalEntry(r[0], r[1], r[2], r[3], r[4], r[5], r[6], bool(r[7]),
+                         r[8].split("\n") if r[8] else [])
+            for r in rows
+        ]  # fmt: skip
+
+
+@contextmanager
+def _transaction(db: sqlite3.Connection) -> Iterator[None]:
+    db.execute("BEGIN IMMEDIATE")
+    try:
+        yield
+    except BaseException:
+        db.execute("ROLLBACK")
+        raise
+    db.execute("COMMIT")

@@ -1,0 +1,144 @@
+"""The change-set model: what a patch proposes, whatever format it came in.
+
+A change set holds files; an update holds hunks; a hunk holds lines tagged ' ' (context),
+'-' (removed) or '+' (added). Hunk ids ("1.2": file 1, hunk 2) are the unit the user accepts or
+rejects, and what decision events name.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass, field, replace
+from typing import Literal
+
+FileKind = Literal["add", "delete", "update"]
+
+
+@dataclass(frozen=True)
+class HunkLine:
+    op: Literal[" ", "-", "+"]
+    text: str
+
+
+@dataclass(frozen=True)
+class Hunk:
+    """One contiguous change. `old_start`/`new_start` are 1-based line numbers from a unified
+    header (None for apply_patch hunks, which are located by context only)."""
+
+    id: str
+    lines: tuple[HunkLine, ...]
+    anchor: str = ""  # apply_patch `@@ some line`: the hunk comes after this line
+    old_start: int | None = None
+    new_start: int | None = None
+    end_of_file: bool = False  # apply_patch `*** End of File`: the hunk ends the file
+    old_no_newline: bool = False  # unified `\ No newline at end of file` on the old side
+    new_no_newline: bool = False
+    section: str = ""  # text after the second `@@` of a unified header (a function name)
+
+    @property
+    def old_lines(self) -> list[str]:
+        return [ln.text for ln in self.lines if ln.op != "+"]
+
+    @property
+    def new_lines(self) -> list[str]:
+        return [ln.text for ln in self.lines if ln.op != "-"]
+
+    @property
+    def added(self) -> int:
+        return sum(1 for ln in self.lines if ln.op == "+")
+
+    @property
+    def removed(self) -> int:
+        return sum(1 for ln in self.lines if ln.op == "-")
+
+    def header(self, old_index: int | None = None, new_index: int | None = None) -> str:
+        """A unified `@@ -a,b +c,d @@` header; indexes are 0-based positions when known."""
+        old_len, new_len = len(self.old_lines), len(self.new_lines)
+        a = (old_index if old_index is not None else (self.old_start or 1) - 1) + 1
+        c = (new_index if new_index is not None else (self.new_start or a) - 1) + 1
+        if old_len == 0:
+            a -= 1
+        if new_len == 0:
+            c -= 1
+        tail = f" {self.section or self.anchor}".rstrip()
+        return f"@@ -{a},{old_len} +{c},{new_len} @@{tail}"
+
+    def to_text(self, old_index: int | None = None, new_index: int | None = None) -> str:
+        """The hunk as unified diff text (what `$EDITOR` shows and what events carry)."""
+        out = [self.header(old_index, new_index)]
+        for line in self.lines:
+            out.append(f"{line.op}{line.text}")
+        return "\n".join(out) + "\n"
+
+
+@dataclass(frozen=True)
+class FileChange:
+    kind: FileKind
+    path: str
+    hunks: tuple[Hunk, ...] = ()
+    move_to: str | None = None
+
+    @property
+    def target(self) -> str:
+        return self.move_to or self.path
+
+    @property
+    def added(self) -> int:
+        return sum(h.added for h in self.hunks)
+
+    @property
+    def removed(self) -> int:
+        return sum(h.removed for h in self.hunks)
+
+    @property
+    def label(self) -> str:
+        if self.move_to:
+            return f"{self.path} → {self.move_to}"
+        return self.path
+
+
+def new_change_set_id() -> str:
+    return uuid.uuid4().hex[:12]
+
+
+@dataclass(frozen=True)
+class ChangeSet:
+    files: tuple[FileChange, ...]
+    id: str = field(default_factory=new_change_set_id)
+    source: str = ""  # the patch text it was parsed from (kept for the journal and events)
+
+    def hunk_ids(self) -> list[str]:
+        return [h.id for f in self.files for h in f.hunks]
+
+    def hunk(self, hunk_id: str) -> tuple[FileChange, Hunk]:
+        for f in self.files:
+            for h in f.hunks:
+                if h.id == hunk_id:
+                    return f, h
+        raise KeyError(hunk_id)
+
+    def with_hunk(self, hunk_id: str, new: Hunk) -> ChangeSet:
+        """A copy with one hunk replaced (after an edit); the id stays the same."""
+        files = tuple(
+            replace(f, hunks=tuple(replace(new, id=h.id) if h.id == hunk_id else h for h in f.hunks))
+            for f in self.files
+        )
+        return replace(self, files=files)
+
+    @property
+    def paths(self) -> list[str]:
+        out: list[str] = []
+        for f in self.files:
+            out.append(f.path)
+            if f.move_to:
+                out.append(f.move_to)
+        return out
+
+
+def number_hunks(files: list[FileChange]) -> tuple[FileChange, ...]:
+    """Give every hunk its stable id `file.hunk` (both 1-based)."""
+    out = []
+    for fi, f in enumerate(files, start=1):
+        hunks = tuple(replace(h, id=f"{fi}.{hi}") for hi, h in enumerate(f.hunks, start=1))
+        out.append(replace(f, hunks=hunks))
+    return tuple(out)

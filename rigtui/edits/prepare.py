@@ -1,0 +1,248 @@
+"""Turn a parsed change set into a `Proposal`: every path confined to the project, every file
+read once (that snapshot is what gets hashed, shown and later checked), every hunk located.
+
+A proposal computes the bytes to write for any subset of accepted hunks; nothing here writes.
+"""
+
+from __future__ import annotations
+
+import os
+import stat
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+from rigtui.edits.errors import PatchRefused
+from rigtui.edits.locate import Lines, Match, locate
+from rigtui.edits.model import ChangeSet, FileChange, Hunk, HunkLine
+from rigtui.edits.parse import parse_hunk
+from rigtui.edits.safety import confine
+from rigtui.edits.textfile import TextFile, sha256
+
+
+def _default_mode() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return 0o666 & ~mask
+
+
+NEW_FILE_MODE = _default_mode()
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """A file as it was when the change set was proposed (None: absent)."""
+
+    data: bytes | None
+    mode: int | None
+
+
+@dataclass(frozen=True)
+class FileWrite:
+    """One path's change: `before` and `after` bytes (None: the file is absent)."""
+
+    path: str
+    before: bytes | None
+    after: bytes | None
+    before_mode: int | None = None
+    after_mode: int | None = None
+
+
+@dataclass(frozen=True)
+class LocatedHunk:
+    hunk: Hunk
+    match: Match | None  # None for whole-file hunks (add, delete, pure rename)
+
+
+@dataclass
+class PreparedFile:
+    change: FileChange
+    source: str  # normalised path relative to the root
+    target: str  # where the result goes (differs from source for a move)
+    text: TextFile | None  # the source's content (None when it does not exist yet)
+    located: list[LocatedHunk]
+
+    @property
+    def hunk_ids(self) -> list[str]:
+        return [lh.hunk.id for lh in self.located]
+
+    def after(self, accepted: set[str]) -> TextFile:
+        """The file with only the accepted hunks applied, in order (later hunks' positions are
+        from the original file, so they need no shifting here)."""
+        if self.change.kind == "add":
+            hunk = self.located[0].hunk
+            text = TextFile.from_text("")
+            return text.rebuilt(hunk.new_lines, [""] * len(hunk.new_lines), not hunk.new_no_newline)
+        assert self.text is not None
+        old = self.text
+        lines: list[str] = []
+        endings: list[str] = []
+        final = old.final_newline
+        pos = 0
+        for lh in self.located:
+            if lh.hunk.id not in accepted or lh.match is None:
+                continue
+            start = lh.match.index
+            lines += old.lines[pos:start]
+            endings += old.endings[pos:start]
+            i = start
+            for line in lh.hunk.lines:
+                if line.op == "+":
+                    lines.append(line.text)
+                    endings.append("")
+                    continue
+                if line.op == " ":
+                    lines.append(old.lines[i])
+                    endings.append(old.endings[i])
+                i += 1
+            pos = i
+            if i == len(old.lines):
+                if lh.hunk.new_no_newline:
+                    final = False
+                elif lh.hunk.old_no_newline:
+                    final = True
+        lines += old.lines[pos:]
+        endings += old.endings[pos:]
+        return old.rebuilt(lines, endings, final)
+
+
+@dataclass
+class Proposal:
+    root: Path
+    change_set: ChangeSet
+    files: list[PreparedFile]
+    snapshot: dict[str, Snapshot] = field(default_factory=dict)
+
+    @property
+    def id(self) -> str:
+        return self.change_set.id
+
+    def hunk_ids(self) -> list[str]:
+        return [i for f in self.files for i in f.hunk_ids]
+
+    def base_hashes(self) -> dict[str, str | None]:
+        return {path: sha256(snap.data) for path, snap in self.snapshot.items()}
+
+    def writes(self, accepted: set[str] | None = None) -> list[FileWrite]:
+        """What applying the accepted hunks (all when None) would write, path by path."""
+        chosen = set(self.hunk_ids()) if accepted is None else set(accepted)
+        out: list[FileWrite] = []
+        for pf in self.files:
+            if not chosen.intersection(pf.hunk_ids):
+                continue
+            src = self.snapshot[pf.source]
+            if pf.change.kind == "delete":
+                out.append(FileWrite(pf.source, src.data, None, src.mode, None))
+                continue
+            after = pf.after(chosen).encode()
+            mode = src.mode if src.mode is not None else NEW_FILE_MODE
+            if pf.target != pf.source:
+                dst = self.snapshot[pf.target]
+                out.append(FileWrite(pf.source, src.data, None, src.mode, None))
+                out.append(FileWrite(pf.target, dst.data, after, dst.mode, mode))
+            else:
+                out.append(FileWrite(pf.source, src.data, after, src.mode, mode))
+        return out
+
+    def with_edited_hunk(self, hunk_id: str, text: str) -> Proposal:
+        """Replace one hunk by the user's edited version and re-validate it against the same
+        snapshot; raises `PatchSyntaxError` or `PatchRefused` when it no longer fits."""
+        change, _ = self.change_set.hunk(hunk_id)
+        if change.kind != "update":
+            raise PatchRefused(
+                f"hunk {hunk_id} ({change.kind} {change.path}) is a whole-file change",
+                fix="only hunks of updated files can be edited; accept or reject it instead",
+            )
+        edited = parse_hunk(text)
+        return prepare(self.root, self.change_set.with_hunk(hunk_id, edited), self.snapshot)
+
+
+def _read(real: Path, rel: str) -> Snapshot:
+    try:
+        st = real.stat()
+    except FileNotFoundError:
+        return Snapshot(None, None)
+    if stat.S_ISDIR(st.st_mode):
+        raise PatchRefused(f"{rel}: is a folder, not a file", fix="patches change files only")
+    if not stat.S_ISREG(st.st_mode):
+        raise PatchRefused(f"{rel}: not a regular file", fix="patches change regular files only")
+    try:
+        return Snapshot(real.read_bytes(), stat.S_IMODE(st.st_mode))
+    except OSError as exc:
+        raise PatchRefused(f"{rel}: cannot be read ({exc.strerror})") from exc
+
+
+def prepare(
+    root: Path, change_set: ChangeSet, snapshot: dict[str, Snapshot] | None = None
+) -> Proposal:
+    """Read, confine and locate. `snapshot` re-uses earlier reads (after an edit) instead of
+    the disk. Raises `PatchRefused` naming the file and the problem; reads only."""
+    root = Path(root).resolve()
+    snap: dict[str, Snapshot] = {}
+    files: list[PreparedFile] = []
+    changes: list[FileChange] = []
+
+    def take(rel_given: str) -> tuple[str, Snapshot]:
+        real, rel = confine(root, rel_given)
+        if rel in snap:
+            raise PatchRefused(f"{rel}: the patch names this file twice", fix="merge its sections")
+        snap[rel] = snapshot[rel] if snapshot and rel in snapshot else _read(real, rel)
+        return rel, snap[rel]
+
+    for fi, change in enumerate(change_set.files, start=1):
+        source, src = take(change.path)
+        target = take(change.move_to)[0] if change.move_to else source
+        pf = _prepare_file(change, fi, source, target, src)
+        files.append(pf)
+        changes.append(pf.change)
+    return Proposal(root, replace(change_set, files=tuple(changes)), files, snap)
+
+
+def _whole(fi: int, lines: list[HunkLine]) -> Hunk:
+    return Hunk(f"{fi}.1", tuple(lines))
+
+
+def _prepare_file(
+    change: FileChange, fi: int, source: str, target: str, src: Snapshot
+) -> PreparedFile:
+    if change.kind == "add":
+        hunk = change.hunks[0] if change.hunks else _whole(fi, [])
+        hunk = replace(hunk, id=f"{fi}.1")
+        change = replace(change, hunks=(hunk,))
+        return PreparedFile(change, source, target, None, [LocatedHunk(hunk, None)])
+    if src.data is None:
+        verb = "delete" if change.kind == "delete" else "update"
+        raise PatchRefused(
+            f"{source}: cannot {verb} it: no such file",
+            fix="check the path; the model may have a stale view of the project",
+        )
+    if change.kind == "delete":
+        try:
+            text = TextFile.decode(src.data, source)
+            lines = [HunkLine("-", s) for s in text.lines]
+        except PatchRefused:  # deleting a binary or non-UTF-8 file is fine; showing it is not
+            text, lines = None, []
+        hunk = _whole(fi, lines)
+        return PreparedFile(replace(change, hunks=(hunk,)), source, target, text, [LocatedHunk(hunk, None)])  # fmt: skip
+    text = TextFile.decode(src.data, source)
+    if not change.hunks:  # a pure rename
+        hunk = _whole(fi, [])
+        return PreparedFile(replace(change, hunks=(hunk,)), source, target, text, [LocatedHunk(hunk, None)])  # fmt: skip
+    return PreparedFile(change, source, target, text, _locate_all(change, source, text))
+
+
+def _locate_all(change: FileChange, path: str, text: TextFile) -> list[LocatedHunk]:
+    lines = Lines(text.lines)
+    cursor = offset = 0
+    located = []
+    for hunk in change.hunks:
+        hint = None
+        expected = 0
+        if hunk.old_start is not None:
+            expected = hunk.old_start - 1 if hunk.old_lines else hunk.old_start
+            hint = expected + offset
+        match = locate(lines, hunk, cursor, path, hint)
+        if hint is not None:
+            offset = match.index - expected
+        cursor = match.index + len(hunk.old_lines)
+        located.append(LocatedHunk(hunk, match))
+    return located
