@@ -62,8 +62,10 @@ def project_root(path: str | Path) -> Path:
         raise BadInput(f"{p}: not a folder", fix="pass the project's folder, not a file")
     try:
         next(p.iterdir(), None)
-    except PermissionError:
-        raise BadInput(f"{p}: cannot be read (permission denied)", fix="check its permissions")
+    except PermissionError as exc:
+        raise BadInput(
+            f"{p}: cannot be read (permission denied)", fix="check its permissions"
+        ) from exc
     except OSError as exc:
         raise BadInput(f"{p}: cannot be read ({exc.strerror})") from exc
     return p.resolve()

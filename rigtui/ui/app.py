@@ -50,6 +50,7 @@ class StatusBar(Static):
 class RigtuiApp(App[int]):
     TITLE = "rigtui"
     CSS_PATH = "app.tcss"
+    AUTO_FOCUS = "#message"
     HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (100, "-wide")]
     BINDINGS = [
         Binding(
@@ -280,7 +281,10 @@ class RigtuiApp(App[int]):
         if narrow != self._narrow:
             self._narrow = narrow
             hide = narrow or not self.settings.ui.show_tree
-            self.query_one("#tree").set_class(hide, "-hidden")
+            tree = self.query_one("#tree")
+            tree.set_class(hide, "-hidden")
+            if hide and tree.has_focus:
+                self.query_one("#message").focus()
 
     def action_toggle_tree(self) -> None:
         tree = self.query_one("#tree")
@@ -292,8 +296,10 @@ class RigtuiApp(App[int]):
         switcher = self.query_one("#right", ContentSwitcher)
         if switcher.current == "code":
             switcher.current = "diff-empty"
-            self.query_one("#right").border_title = "Diff"
-            self.query_one("#tree").focus()
+            right = self.query_one("#right")
+            right.border_title, right.border_subtitle = "Diff", ""
+            tree = self.query_one("#tree")
+            (tree if tree.display else self.query_one("#message")).focus()
 
     @on(DirectoryTree.FileSelected)
     def _file_selected(self, message: DirectoryTree.FileSelected) -> None:
@@ -304,7 +310,9 @@ class RigtuiApp(App[int]):
         code.show_file(path, line)
         self.query_one("#right", ContentSwitcher).current = "code"
         rel = path.relative_to(self.root) if path.is_relative_to(self.root) else path
-        self.query_one("#right").border_title = f"{rel} (read-only)"
+        right = self.query_one("#right")
+        right.border_title = str(rel)
+        right.border_subtitle = "read-only · Esc closes"
 
     def action_show_keys(self) -> None:
         self.push_screen(KeyMapScreen(self.KEY_ROWS))

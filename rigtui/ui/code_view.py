@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from textual.widgets import TextArea
+from textual.widgets.text_area import LanguageDoesNotExist
 
 EXTENSION_LANGUAGES = {
     ".py": "python", ".pyi": "python", ".js": "javascript", ".mjs": "javascript",
@@ -48,9 +49,11 @@ class CodeView(TextArea):
 
     def show_file(self, path: Path, line: int | None = None) -> None:
         self.path = path
-        language = language_for(path)
-        self.language = language if language in self.available_languages else None
         self.load_text(read_for_view(path))
+        try:
+            self.language = language_for(path)
+        except LanguageDoesNotExist:  # a grammar wheel that is not installed: plain text
+            self.language = None
         self.border_title = str(path.name)
         if line:
             self.goto(line)

@@ -1,0 +1,111 @@
+"""Startup to first paint on a 2,000-file project, in a real pseudo-terminal.
+
+Prints the median and worst of several runs of `rigtui PROJECT`, beside the same measure for a
+minimal Textual app (the floor any Textual program pays: interpreter, imports, first frame), and
+the ratio between them. The app writes the wall-clock time of its first paint to the file named
+by RIGTUI_FIRST_PAINT_FILE and exits.
+
+    python bench/startup.py [--runs 7] [--files 2000]
+"""
+
+from __future__ import annotations
+
+import argparse
+import fcntl
+import os
+import statistics
+import struct
+import subprocess
+import sys
+import tempfile
+import termios
+import threading
+import time
+from pathlib import Path
+
+MINIMAL_APP = """
+import os, time
+from textual.app import App
+from textual.widgets import Static
+
+class Minimal(App):
+    def compose(self):
+        yield Static("hello")
+    def on_mount(self):
+        self.call_after_refresh(self.done)
+    def done(self):
+        open(os.environ["RIGTUI_FIRST_PAINT_FILE"], "w").write(f"{time.time()}\\n")
+        self.exit()
+
+Minimal().run()
+"""
+
+
+def make_project(root: Path, files: int) -> None:
+    for i in range(files):
+        folder = root / f"pkg{i // 100:02d}" / f"mod{(i // 10) % 10}"
+        folder.mkdir(parents=True, exist_ok=True)
+        (folder / f"file{i}.py").write_text(f"def f{i}(x):\n    return x + {i}\n")
+
+
+def time_to_first_paint(argv: list[str], env: dict[str, str]) -> float:
+    marker = Path(tempfile.mktemp(prefix="rigtui-paint-"))
+    master, slave = os.openpty()
+    fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 40, 120, 0, 0))
+    drain = threading.Thread(target=_drain, args=(master,), daemon=True)
+    drain.start()
+    start = time.time()
+    proc = subprocess.Popen(
+        argv,
+        stdin=slave,
+        stdout=slave,
+        stderr=subprocess.DEVNULL,
+        env={**env, "RIGTUI_FIRST_PAINT_FILE": str(marker), "TERM": "xterm-256color"},
+        start_new_session=True,
+    )
+    proc.wait(timeout=60)
+    os.close(slave)
+    painted = float(marker.read_text())
+    marker.unlink()
+    os.close(master)
+    return painted - start
+
+
+def _drain(fd: int) -> None:
+    try:
+        while os.read(fd, 65536):
+            pass
+    except OSError:
+        pass
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--runs", type=int, default=7)
+    parser.add_argument("--files", type=int, default=2000)
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as tmp:
+        project, home = Path(tmp) / "project", Path(tmp) / "home"
+        make_project(project, args.files)
+        env = {**os.environ, "RIGTUI_HOME": str(home)}
+        env.pop("COLUMNS", None)
+        env.pop("LINES", None)
+        rigtui = [sys.executable, "-m", "rigtui", str(project)]
+        minimal = [sys.executable, "-c", MINIMAL_APP]
+        time_to_first_paint(rigtui, env)  # first run creates the store; not counted
+        ours = [time_to_first_paint(rigtui, env) for _ in range(args.runs)]
+        floor = [time_to_first_paint(minimal, env) for _ in range(args.runs)]
+    ours_median, floor_median = statistics.median(ours), statistics.median(floor)
+    print(f"project: {args.files} files; {args.runs} runs each, 120x40 pseudo-terminal")
+    print(
+        f"rigtui first paint:        median {ours_median * 1000:6.0f} ms, worst {max(ours) * 1000:6.0f} ms"
+    )
+    print(
+        f"minimal Textual app:       median {floor_median * 1000:6.0f} ms, worst {max(floor) * 1000:6.0f} ms"
+    )
+    print(f"ratio rigtui / minimal:    {ours_median / floor_median:.2f}x")
+    print(f"rigtui's own cost:         {(ours_median - floor_median) * 1000:.0f} ms over the floor")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,171 @@
+"""Pilot tests of the workbench: focus, threads, files, layout, help."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from textual.widgets import ContentSwitcher, Input, OptionList
+
+from rigtui.ui.app import RigtuiApp
+from rigtui.ui.code_view import CodeView
+from rigtui.ui.file_tree import ProjectTree
+from rigtui.ui.modals import ConfirmScreen, KeyMapScreen, PromptScreen
+from rigtui.ui.thread_pane import ThreadList, ThreadView
+
+
+def titles(app: RigtuiApp) -> list[str]:
+    thread_list = app.query_one(ThreadList)
+    return [str(thread_list.get_option_at_index(i).prompt) for i in range(thread_list.option_count)]
+
+
+async def test_direct_keys_and_tab_move_focus_between_panes(make_app) -> None:
+    app = make_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        assert app.focused is app.query_one("#message", Input)
+        await pilot.press("ctrl+e")
+        assert isinstance(app.focused, ProjectTree)
+        await pilot.press("ctrl+g")
+        assert app.focused is not None and app.focused.id == "diff-empty"
+        await pilot.press("ctrl+t")
+        assert app.focused is app.query_one("#message")
+        visited = set()
+        for _ in range(6):
+            await pilot.press("tab")
+            visited.add(type(app.focused).__name__)
+        assert {"ProjectTree", "Input", "DiffEmpty"} <= visited
+        await pilot.press("shift+tab")
+        assert app.focused is not None
+
+
+async def test_threads_create_rename_switch_delete(make_app) -> None:
+    app = make_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        assert titles(app) == ["Thread 1"]
+        first = app.current_thread
+        await pilot.press("ctrl+n")
+        await pilot.pause()
+        assert titles(app) == ["Thread 2", "Thread 1"]
+        assert app.current_thread is not None and app.current_thread.title == "Thread 2"
+
+        await pilot.press("f2")
+        assert isinstance(app.screen, PromptScreen)
+        await pilot.press("ctrl+u", *"parser work", "enter")
+        await pilot.pause()
+        assert app.current_thread.title == "parser work"
+        assert "parser work" in titles(app)
+
+        await pilot.press("ctrl+l")  # the thread list, focused
+        assert isinstance(app.focused, OptionList)
+        await pilot.press("down", "enter")
+        await pilot.pause()
+        assert app.current_thread.id == first.id  # type: ignore[union-attr]
+
+        await pilot.press("ctrl+l", "x")
+        assert isinstance(app.screen, ConfirmScreen)
+        await pilot.press("y")
+        await pilot.pause()
+        assert titles(app) == ["parser work"]
+        assert app.current_thread.title == "parser work"
+
+
+async def test_message_without_model_explains_how_to_configure(make_app) -> None:
+    app = make_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        await pilot.press(*"hello there", "enter")
+        await pilot.pause()
+        view = app.query_one(ThreadView)
+        text = " ".join(str(w.render()) for w in view.query(".user, .error"))
+        assert "hello there" in text and "OPENAI_API_KEY" in text and "base_url" in text
+
+
+async def test_history_is_shown_after_restart(make_app) -> None:
+    app = make_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        await pilot.press(*"remember me", "enter")
+        await pilot.pause()
+    again = make_app()
+    async with again.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        users = [str(w.render()) for w in again.query_one(ThreadView).query(".user")]
+        assert users == ["remember me"]
+
+
+async def test_opening_a_file_shows_highlighted_read_only_code(
+    make_app, demo_project: Path
+) -> None:
+    app = make_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        app.open_file(demo_project / "src" / "demo" / "parser.py", line=10)
+        await pilot.pause()
+        code = app.query_one(CodeView)
+        assert app.query_one("#right", ContentSwitcher).current == "code"
+        assert code.read_only and code.language == "python"
+        assert "class ConfigParser" in code.text
+        assert code.cursor_location[0] == 9
+        await pilot.press("ctrl+g", "escape")
+        assert app.query_one("#right", ContentSwitcher).current == "diff-empty"
+
+
+async def test_tree_selects_a_file_with_the_keyboard(make_app) -> None:
+    app = make_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        await pilot.press("ctrl+e")
+        tree = app.query_one(ProjectTree)
+        await pilot.wait_for_scheduled_animations()
+        labels = [str(n.label) for n in tree.root.children]
+        # .gitignore'd log, node_modules and build output are hidden
+        assert "debug.log" not in labels and "node_modules" not in labels and "build" not in labels
+        assert labels[:2] == ["docs", "src"]
+        readme = labels.index("README.md") + 1
+        for _ in range(readme):
+            await pilot.press("down")
+        await pilot.press("enter")
+        await pilot.pause()
+        assert app.query_one("#right", ContentSwitcher).current == "code"
+        assert "A fixture for rigtui's tests." in app.query_one(CodeView).text
+
+
+async def test_narrow_terminal_collapses_the_tree_and_a_key_toggles_it(make_app) -> None:
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        tree = app.query_one(ProjectTree)
+        assert not tree.display
+        thread = app.query_one("#thread")
+        assert thread.size.width >= 30
+        await pilot.press("ctrl+b")
+        await pilot.pause()
+        assert tree.display
+        await pilot.press("ctrl+b")
+        await pilot.pause()
+        assert not tree.display
+
+
+async def test_key_map_and_palette_commands(make_app) -> None:
+    app = make_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        await pilot.press("ctrl+e", "question_mark")
+        assert isinstance(app.screen, KeyMapScreen)
+        await pilot.press("escape")
+        assert not isinstance(app.screen, KeyMapScreen)
+        titles_ = [c.title for c in app.get_system_commands(app.screen)]
+        for expected in ("New thread", "Rename thread", "Delete thread", "Toggle file tree"):
+            assert expected in titles_
+        assert any("theme" in t.lower() for t in titles_)
+
+
+async def test_themes_from_files_are_selectable(make_app) -> None:
+    app = make_app(theme="rigtui-light")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        assert app.theme == "rigtui-light"
+        assert not app.current_theme.dark
+        app.theme = "rigtui-contrast"
+        assert app.current_theme.background == "#000000"

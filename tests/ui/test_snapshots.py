@@ -1,0 +1,31 @@
+"""Snapshots of the main screen at a roomy size and at 80x24 (pytest-textual-snapshot).
+Update deliberately with `pytest tests/ui/test_snapshots.py --snapshot-update`."""
+
+from __future__ import annotations
+
+from textual.pilot import Pilot
+
+
+async def _settle(pilot: Pilot[object]) -> None:
+    await pilot.pause()
+    await pilot.wait_for_scheduled_animations()
+    await pilot.pause()
+
+
+def test_main_screen_120x40(snap_compare, make_app) -> None:
+    assert snap_compare(make_app(), terminal_size=(120, 40), run_before=_settle)
+
+
+def test_main_screen_80x24(snap_compare, make_app) -> None:
+    assert snap_compare(make_app(), terminal_size=(80, 24), run_before=_settle)
+
+
+def test_main_screen_light_theme_with_tree_at_80x24(snap_compare, make_app) -> None:
+    async def show_tree(pilot: Pilot[object]) -> None:
+        await _settle(pilot)
+        await pilot.press("ctrl+b")
+        await _settle(pilot)
+
+    assert snap_compare(
+        make_app(theme="rigtui-light"), terminal_size=(80, 24), run_before=show_tree
+    )

@@ -1,0 +1,83 @@
+"""Ignore rules shared by the tree, the index and the watcher."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from rigtui.ignore import IgnoreRules, parse_rules
+
+
+def make(root: Path, files: dict[str, str]) -> None:
+    for rel, text in files.items():
+        path = root / rel
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text)
+
+
+def walked(root: Path) -> list[str]:
+    return sorted(p.as_posix() for p in IgnoreRules(root).walk())
+
+
+def test_gitignore_semantics(tmp_path: Path) -> None:
+    make(
+        tmp_path,
+        {
+            ".gitignore": "*.log\n!keep.log\n/only_root.txt\ncache/\ndocs/**/draft.md\n",
+            "a.log": "", "keep.log": "", "only_root.txt": "", "sub/only_root.txt": "",
+            "cache/x": "", "sub/cache/y": "", "docs/a/b/draft.md": "", "docs/final.md": "",
+        },
+    )  # fmt: skip
+    assert walked(tmp_path) == [
+        ".gitignore", "docs/final.md", "keep.log", "sub/only_root.txt",
+    ]  # fmt: skip
+
+
+def test_nested_gitignore_and_rigtuiignore(tmp_path: Path) -> None:
+    make(
+        tmp_path,
+        {
+            "pkg/.gitignore": "*.gen.py\n",
+            "pkg/a.gen.py": "", "pkg/a.py": "", "top.gen.py": "",
+            ".rigtuiignore": "fixtures/\n", "fixtures/big.json": "",
+        },
+    )  # fmt: skip
+    assert walked(tmp_path) == [".rigtuiignore", "pkg/.gitignore", "pkg/a.py", "top.gen.py"]
+
+
+def test_vcs_virtualenvs_dependencies_and_build_output(tmp_path: Path) -> None:
+    make(
+        tmp_path,
+        {
+            ".git/HEAD": "", "node_modules/x/i.js": "", "env1/pyvenv.cfg": "", "env1/lib.py": "",
+            "build/out.o": "", "target/debug/x": "", "src/main.py": "", "__pycache__/m.pyc": "",
+        },
+    )  # fmt: skip
+    assert walked(tmp_path) == ["src/main.py"]
+
+
+def test_negation_can_keep_a_build_folder(tmp_path: Path) -> None:
+    make(tmp_path, {".gitignore": "!build/\n", "build/keep.txt": ""})
+    assert "build/keep.txt" in walked(tmp_path)
+
+
+def test_symlink_loops_end(tmp_path: Path) -> None:
+    make(tmp_path, {"a/file.txt": ""})
+    os.symlink(tmp_path, tmp_path / "a" / "loop")
+    os.symlink(tmp_path / "a", tmp_path / "a" / "self")
+    assert walked(tmp_path) == ["a/file.txt"]
+
+
+def test_is_ignored_checks_parent_folders_and_outside(tmp_path: Path) -> None:
+    make(tmp_path, {".gitignore": "gen/\n", "gen/deep/x.py": "", "ok.py": ""})
+    rules = IgnoreRules(tmp_path)
+    assert rules.is_ignored("gen/deep/x.py")
+    assert not rules.is_ignored(tmp_path / "ok.py")
+    assert rules.is_ignored("/etc/passwd")
+
+
+def test_comments_escapes_and_character_classes() -> None:
+    rules = parse_rules("# comment\n\\#literal\nfile[0-9].txt\n")
+    assert len(rules) == 2
+    assert rules[0].regex.match("#literal")
+    assert rules[1].regex.match("dir/file7.txt") and not rules[1].regex.match("fileA.txt")
