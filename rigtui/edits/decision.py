@@ -24,7 +24,9 @@ class Decision:
     def accept_all(cls, proposal: Proposal) -> Decision:
         return cls(accepted=proposal.hunk_ids())
 
-    def event(self, change_set_id: str, *, thread_id: str = "", policy: str = REVIEW) -> PatchDecided:
+    def event(
+        self, change_set_id: str, *, thread_id: str = "", policy: str = REVIEW
+    ) -> PatchDecided:
         return PatchDecided(
             thread_id=thread_id,
             change_set_id=change_set_id,

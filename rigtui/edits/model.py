@@ -120,7 +120,9 @@ class ChangeSet:
     def with_hunk(self, hunk_id: str, new: Hunk) -> ChangeSet:
         """A copy with one hunk replaced (after an edit); the id stays the same."""
         files = tuple(
-            replace(f, hunks=tuple(replace(new, id=h.id) if h.id == hunk_id else h for h in f.hunks))
+            replace(
+                f, hunks=tuple(replace(new, id=h.id) if h.id == hunk_id else h for h in f.hunks)
+            )
             for f in self.files
         )
         return replace(self, files=files)

@@ -12,7 +12,12 @@ from rigtui.edits.errors import PatchSyntaxError
 from rigtui.edits.model import ChangeSet, FileChange, Hunk, HunkLine, number_hunks
 
 BEGIN, END = "*** Begin Patch", "*** End Patch"
-ADD, DELETE, UPDATE, MOVE = "*** Add File: ", "*** Delete File: ", "*** Update File: ", "*** Move to: "
+ADD, DELETE, UPDATE, MOVE = (
+    "*** Add File: ",
+    "*** Delete File: ",
+    "*** Update File: ",
+    "*** Move to: ",
+)
 END_OF_FILE = "*** End of File"
 FILE_HEADERS = (ADD, DELETE, UPDATE)
 
@@ -20,6 +25,8 @@ FILE_HEADERS = (ADD, DELETE, UPDATE)
 def parse_patch(text: str) -> ChangeSet:
     """Parse either format; raises `PatchSyntaxError` naming the line that is wrong."""
     lines = [ln[:-1] if ln.endswith("\r") else ln for ln in text.split("\n")]
+    if lines and lines[-1] == "":
+        lines.pop()  # the text's final newline ends the last line; it is not an empty line
     if any(ln.strip() == BEGIN for ln in lines):
         files = _parse_envelope(lines)
     elif any(ln.startswith(("--- ", "diff --git ", "@@ ")) for ln in lines):
@@ -143,9 +150,11 @@ def _trim_trailing_blank(hunk: Hunk) -> Hunk:
     lines = list(hunk.lines)
     while len(lines) > 1 and lines[-1] == HunkLine(" ", "") and lines[-2].op != " ":
         lines.pop()
-    return Hunk(
-        hunk.id, tuple(lines), anchor=hunk.anchor, end_of_file=hunk.end_of_file
-    ) if len(lines) != len(hunk.lines) else hunk
+    return (
+        Hunk(hunk.id, tuple(lines), anchor=hunk.anchor, end_of_file=hunk.end_of_file)
+        if len(lines) != len(hunk.lines)
+        else hunk
+    )
 
 
 # --- unified diff --------------------------------------------------------------------------

@@ -85,14 +85,18 @@ class PreparedFile:
             lines += old.lines[pos:start]
             endings += old.endings[pos:start]
             i = start
+            removed_endings: list[str] = []  # a replacing line keeps the ending it replaces
             for line in lh.hunk.lines:
                 if line.op == "+":
                     lines.append(line.text)
-                    endings.append("")
+                    endings.append(removed_endings.pop(0) if removed_endings else "")
                     continue
                 if line.op == " ":
+                    removed_endings.clear()
                     lines.append(old.lines[i])
                     endings.append(old.endings[i])
+                else:
+                    removed_endings.append(old.endings[i])
                 i += 1
             pos = i
             if i == len(old.lines):

@@ -1,0 +1,213 @@
+"""Rich renderables for a proposal's diff: unified or side by side, syntax-highlighted through
+pygments, changed characters inside a line marked. Plain objects (no Textual), so the CLI, the
+benchmark and the review widget all draw the same thing."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Literal
+
+from pygments.lexer import Lexer
+from pygments.lexers import TextLexer, get_lexer_for_filename
+from pygments.util import ClassNotFound
+from rich.console import Group, RenderableType
+from rich.syntax import Syntax
+from rich.table import Table
+from rich.text import Text
+
+from rigtui.edits.diff import changed_spans
+from rigtui.edits.prepare import LocatedHunk, PreparedFile, Proposal
+
+Mode = Literal["unified", "split"]
+ADDED_BG, REMOVED_BG = "on #12361f", "on #3d1518"
+ADDED_MARK, REMOVED_MARK = "bold on #1f6b3a", "bold on #7a2530"
+THEME = "monokai"
+
+
+@lru_cache(maxsize=64)
+def _lexer_for(name: str) -> Lexer:
+    try:
+        return get_lexer_for_filename(name, stripnl=False, ensurenl=False)
+    except ClassNotFound:
+        return TextLexer(stripnl=False, ensurenl=False)
+
+
+def highlight_lines(path: str, lines: list[str]) -> list[Text]:
+    """Each line as highlighted Text (highlighted together, so multi-line strings colour right)."""
+    if not lines:
+        return []
+    syntax = Syntax("", _lexer_for(path.rsplit("/", 1)[-1]), theme=THEME)
+    text = syntax.highlight("\n".join(lines))
+    text.rstrip()
+    parts = text.split("\n", allow_blank=True)
+    while len(parts) < len(lines):
+        parts.append(Text(""))
+    return list(parts[: len(lines)])
+
+
+@dataclass(frozen=True)
+class Row:
+    """One displayed line: its sign, numbers on each side, and highlighted text."""
+
+    op: str
+    old_no: int | None
+    new_no: int | None
+    text: Text
+
+
+def hunk_rows(path: str, lh: LocatedHunk, new_offset: int) -> list[Row]:
+    """The hunk's lines with line numbers and intra-line marks on paired -/+ lines."""
+    hunk = lh.hunk
+    old_index = lh.match.index if lh.match else 0
+    old_hl = iter(highlight_lines(path, hunk.old_lines))
+    new_hl = iter(highlight_lines(path, hunk.new_lines))
+    rows: list[Row] = []
+    o, n = old_index + 1, old_index + new_offset + 1
+    for line in hunk.lines:
+        if line.op == " ":
+            next(old_hl)
+            rows.append(Row(" ", o, n, next(new_hl)))
+            o, n = o + 1, n + 1
+        elif line.op == "-":
+            rows.append(Row("-", o, None, next(old_hl)))
+            o += 1
+        else:
+            rows.append(Row("+", None, n, next(new_hl)))
+            n += 1
+    _mark_pairs(rows)
+    return rows
+
+
+def _mark_pairs(rows: list[Row]) -> None:
+    """Within each block of removed lines followed by added lines, mark changed characters of
+    the i-th removed line against the i-th added line."""
+    i = 0
+    while i < len(rows):
+        if rows[i].op != "-":
+            i += 1
+            continue
+        j = i
+        while j < len(rows) and rows[j].op == "-":
+            j += 1
+        k = j
+        while k < len(rows) and rows[k].op == "+":
+            k += 1
+        for old, new in zip(rows[i:j], rows[j:k], strict=False):
+            old_spans, new_spans = changed_spans(old.text.plain, new.text.plain)
+            if len(old.text.plain) + len(new.text.plain) > 0:
+                for a, b in old_spans:
+                    old.text.stylize(REMOVED_MARK, a, b)
+                for a, b in new_spans:
+                    new.text.stylize(ADDED_MARK, a, b)
+        i = k
+
+
+def _gutter(no: int | None, width: int) -> str:
+    return f"{no:>{width}}" if no is not None else " " * width
+
+
+def render_unified(rows: list[Row], width: int = 5) -> Text:
+    out = Text()
+    for row in rows:
+        bg = {"+": ADDED_BG, "-": REMOVED_BG}.get(row.op, "")
+        sign_style = {"+": "bold green", "-": "bold red"}.get(row.op, "dim")
+        out.append(f"{_gutter(row.old_no, width)} {_gutter(row.new_no, width)} ", style="dim")
+        out.append(f"{row.op} ", style=f"{sign_style} {bg}".strip())
+        line = row.text.copy()
+        if bg:
+            line.stylize(bg)
+        out.append_text(line)
+        out.append("\n")
+    out.rstrip()
+    return out
+
+
+def render_split(rows: list[Row], width: int = 5) -> Table:
+    table = Table.grid(expand=True, padding=(0, 1))
+    table.add_column(width=width, style="dim", justify="right")
+    table.add_column(ratio=1, no_wrap=True, overflow="ellipsis")
+    table.add_column(width=width, style="dim", justify="right")
+    table.add_column(ratio=1, no_wrap=True, overflow="ellipsis")
+    for left, right in _pair_sides(rows):
+        table.add_row(
+            _gutter(left.old_no if left else None, width),
+            _styled(left, REMOVED_BG),
+            _gutter(right.new_no if right else None, width),
+            _styled(right, ADDED_BG),
+        )
+    return table
+
+
+def _styled(row: Row | None, bg: str) -> Text:
+    if row is None:
+        return Text("")
+    text = row.text.copy()
+    if row.op != " ":
+        text.stylize(bg)
+    return text
+
+
+def _pair_sides(rows: list[Row]) -> list[tuple[Row | None, Row | None]]:
+    pairs: list[tuple[Row | None, Row | None]] = []
+    removed: list[Row] = []
+    added: list[Row] = []
+
+    def flush() -> None:
+        for k in range(max(len(removed), len(added))):
+            pairs.append((removed[k] if k < len(removed) else None,
+                          added[k] if k < len(added) else None))  # fmt: skip
+        removed.clear()
+        added.clear()
+
+    for row in rows:
+        if row.op == "-":
+            if added:
+                flush()
+            removed.append(row)
+        elif row.op == "+":
+            added.append(row)
+        else:
+            flush()
+            pairs.append((row, row))
+    flush()
+    return pairs
+
+
+def file_hunk_rows(pf: PreparedFile) -> list[tuple[LocatedHunk, list[Row]]]:
+    """Every hunk of a file with its rows; new-side numbers shift by earlier hunks' sizes."""
+    out = []
+    offset = 0
+    for lh in pf.located:
+        out.append((lh, hunk_rows(pf.target, lh, offset)))
+        offset += lh.hunk.added - lh.hunk.removed
+    return out
+
+
+def file_title(pf: PreparedFile) -> Text:
+    kind = {"add": "new", "delete": "deleted", "update": "modified"}[pf.change.kind]
+    if pf.change.move_to:
+        kind = "renamed" if kind == "modified" else kind
+    title = Text.assemble((f"{pf.change.label}", "bold"), f"  {kind}  ")
+    title.append(f"+{pf.change.added}", style="green")
+    title.append(" ")
+    title.append(f"-{pf.change.removed}", style="red")
+    return title
+
+
+def describe_hunk(lh: LocatedHunk) -> str:
+    where = f"line {lh.match.index + 1}" if lh.match else "whole file"
+    how = f", {lh.match.how}" if lh.match and lh.match.level else ""
+    return f"hunk {lh.hunk.id} at {where}{how}"
+
+
+def render_proposal(proposal: Proposal, mode: Mode = "unified") -> RenderableType:
+    """The whole change set: each file's title, then each hunk."""
+    parts: list[RenderableType] = []
+    for pf in proposal.files:
+        parts.append(file_title(pf))
+        for lh, rows in file_hunk_rows(pf):
+            parts.append(Text(describe_hunk(lh), style="cyan"))
+            parts.append(render_unified(rows) if mode == "unified" else render_split(rows))
+        parts.append(Text(""))
+    return Group(*parts)
