@@ -39,12 +39,15 @@ def get_sandbox(
     *,
     image: str | None = None,
     thread_id: str = "",
+    reuse: bool | None = None,
 ) -> Sandbox:
     """The sandbox for `root`. `kind` overrides `settings.sandbox.kind`:
     - "docker": Docker or a clear error (never a silent fallback);
     - "local": a local process, inside bubblewrap when it works;
     - "local+bwrap": local, and bubblewrap is required;
-    - "auto": Docker when an engine answers, else local with `note` saying why."""
+    - "auto": Docker when an engine answers, else local with `note` saying why.
+    `reuse` overrides `settings.sandbox.reuse_container` (one long-lived container per
+    sandbox; give each thread its own sandbox and close it with the thread)."""
     chosen = kind or settings.sandbox.kind
     if chosen not in KINDS:
         raise BadInput(f"unknown sandbox {chosen!r}", fix=f"use one of: {', '.join(KINDS)}")
@@ -57,7 +60,7 @@ def get_sandbox(
             mount=conf.mount,
         )
     try:
-        return _docker(settings, root, image=image, thread_id=thread_id)
+        return _docker(settings, root, image=image, thread_id=thread_id, reuse=reuse)
     except RigtuiError as exc:
         if chosen == "docker":
             raise
@@ -66,12 +69,14 @@ def get_sandbox(
         return local
 
 
-def _docker(settings: Settings, root: Path, *, image: str | None, thread_id: str) -> Sandbox:
+def _docker(
+    settings: Settings, root: Path, *, image: str | None, thread_id: str, reuse: bool | None
+) -> Sandbox:
     try:
-        from rigtui.sandbox.docker import DockerSandbox
+        from rigtui.sandbox.docker_sandbox import DockerSandbox
     except ImportError as exc:  # the module itself, or the docker SDK it needs
         raise RigtuiError(
             f"the Docker sandbox is unavailable: {exc}",
             fix="install the `docker` Python package, or use `--sandbox local`",
         ) from exc
-    return DockerSandbox.connect(settings, root, image=image, thread_id=thread_id)
+    return DockerSandbox.connect(settings, root, image=image, thread_id=thread_id, reuse=reuse)
