@@ -1,0 +1,174 @@
+"""The Docker sandbox against a real engine (`.ci/dockerd.sh`) and image (`.ci/base-image.sh`).
+Skipped, with the reason, when no engine answers or the image is missing."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from rigtui.config import Settings
+from rigtui.errors import RigtuiError
+from rigtui.sandbox import RunRequest, engine, get_sandbox
+from rigtui.sandbox.docker_sandbox import DockerSandbox
+
+IMAGE = Settings().sandbox.image
+
+
+def _engine_or_reason() -> tuple[object | None, str]:
+    try:
+        client = engine.connect()
+        engine.ensure_image(client, IMAGE)
+    except RigtuiError as exc:
+        return None, f"Docker tests need an engine and {IMAGE}: {exc}"
+    return client, ""
+
+
+CLIENT, SKIP_REASON = _engine_or_reason()
+pytestmark = pytest.mark.skipif(CLIENT is None, reason=SKIP_REASON)
+
+
+def ours() -> list[object]:
+    """Containers this test process started that still exist."""
+    assert CLIENT is not None
+    found = CLIENT.containers.list(all=True, filters={"label": f"{engine.LABEL}=1"})  # type: ignore[attr-defined]
+    return [c for c in found if c.labels.get("rigtui.pid") == str(os.getpid())]
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> Path:
+    root = tmp_path / "project"
+    root.mkdir()
+    os.chown(root, 1234, 1234) if os.geteuid() == 0 else None
+    return root
+
+
+@pytest.fixture
+def settings() -> Settings:
+    s = Settings()
+    s.sandbox.memory, s.sandbox.pids, s.sandbox.cpus = "128m", 64, 1.0
+    return s
+
+
+@pytest.fixture
+async def cold(project: Path, settings: Settings):
+    box = get_sandbox(settings, project, "docker", reuse=False)
+    yield box
+    await box.close()
+    assert ours() == [], "a container was left behind"
+
+
+async def test_streams_output_and_exit_code_as_the_project_owner(cold, project: Path):
+    seen: list[tuple[str, str]] = []
+    result = await cold.run(
+        RunRequest(command="id -u; echo err >&2; echo hi > made.txt; exit 5", cwd=project),
+        on_output=lambda stream, text: seen.append((stream, text)),
+    )
+    assert result.exit_code == 5 and result.sandbox == f"docker:{IMAGE}"
+    assert result.stderr == "err\n" and ("stderr", "err\n") in seen
+    owner = project.stat().st_uid
+    assert result.stdout.strip() == str(owner)
+    made = project / "made.txt"
+    assert made.read_text() == "hi\n" and made.stat().st_uid == owner
+
+
+async def test_runs_in_the_matching_subfolder_of_workspace(cold, project: Path):
+    (project / "pkg").mkdir()
+    result = await cold.run(RunRequest(command=["pwd"], cwd=project / "pkg"))
+    assert result.ok and result.stdout == "/workspace/pkg\n"
+
+
+async def test_there_is_no_network_inside(cold, project: Path):
+    result = await cold.run(RunRequest(command="ls /sys/class/net", cwd=project))
+    assert result.ok and result.stdout.split() == ["lo"]
+
+
+async def test_forks_stop_at_the_pids_limit_and_a_fork_bomb_is_killed(cold, project: Path):
+    forks = await cold.run(
+        RunRequest(command="for i in $(seq 200); do sleep 2 & done; wait", cwd=project)
+    )
+    assert "fork" in forks.stderr.lower(), forks.stderr[-300:]
+    bomb = await cold.run(RunRequest(command="b(){ b|b& }; b; sleep 30", cwd=project, timeout=3))
+    assert bomb.timed_out and bomb.killed and bomb.duration < 15
+
+
+async def test_a_memory_hog_is_stopped_by_the_limit(cold, project: Path):
+    hog = "dd if=/dev/zero of=/dev/null bs=512M count=1"
+    result = await cold.run(RunRequest(command=hog, cwd=project, timeout=30))
+    assert result.exit_code == 137 and result.killed, result
+
+
+async def test_timeout_kills_the_container(cold, project: Path):
+    result = await cold.run(RunRequest(command="sleep 30", cwd=project, timeout=0.5))
+    assert result.timed_out and result.exit_code is None and result.duration < 10
+    assert ours() == []
+
+
+async def test_cancel_kills_and_removes_the_container(cold, project: Path):
+    started = asyncio.Event()
+    task = asyncio.create_task(
+        cold.run(
+            RunRequest(command="echo up; sleep 30", cwd=project),
+            on_output=lambda _s, _t: started.set(),
+        )
+    )
+    await asyncio.wait_for(started.wait(), 20)
+    task.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await task
+    assert ours() == []
+
+
+async def test_read_only_mount_refuses_writes(project: Path, settings: Settings):
+    settings.sandbox.mount = "ro"
+    box = get_sandbox(settings, project, "docker", reuse=False)
+    try:
+        result = await box.run(RunRequest(command="touch x", cwd=project))
+    finally:
+        await box.close()
+    assert result.exit_code != 0 and not (project / "x").exists()
+
+
+async def test_a_reused_container_keeps_state_until_closed(project: Path, settings: Settings):
+    box = get_sandbox(settings, project, "docker", reuse=True, thread_id="t1")
+    assert isinstance(box, DockerSandbox)
+    try:
+        first = await box.run(RunRequest(command="echo kept > /tmp/state", cwd=project))
+        second = await box.run(RunRequest(command="cat /tmp/state; exit 4", cwd=project))
+        assert first.ok and second.stdout == "kept\n" and second.exit_code == 4
+        (live,) = ours()
+        assert live.labels["rigtui.thread"] == "t1" and live.labels["rigtui.reused"] == "1"
+        timed = await box.run(RunRequest(command="sleep 30", cwd=project, timeout=0.5))
+        after = await box.run(RunRequest(command="cat /tmp/state", cwd=project))
+        assert timed.timed_out and after.exit_code == 1  # killed container replaced, fresh state
+    finally:
+        await box.close()
+    assert ours() == []
+
+
+async def test_leftovers_of_a_dead_rigtui_are_removed_live_ones_kept(project: Path):
+    dead = subprocess.Popen(["true"])
+    dead.wait()
+    labels = engine.labels(project, "", reused=False)
+    stale = CLIENT.containers.create(
+        IMAGE, ["true"], labels={**labels, "rigtui.pid": str(dead.pid)}
+    )  # type: ignore[attr-defined]
+    live = CLIENT.containers.create(IMAGE, ["true"], labels=labels)  # type: ignore[attr-defined]
+    try:
+        removed = engine.clean_leftovers(CLIENT)
+        ids = {c.id for c in CLIENT.containers.list(all=True)}  # type: ignore[attr-defined]
+        assert stale.short_id in removed and stale.id not in ids and live.id in ids
+    finally:
+        live.remove(force=True)
+        stale.remove(force=True) if stale.short_id not in removed else None
+
+
+async def test_a_missing_image_is_a_clear_error_offering_local(project: Path, settings: Settings):
+    with pytest.raises(RigtuiError, match="not on the Docker engine") as info:
+        get_sandbox(settings, project, "docker", image="rigtui-no-such-image:0")
+    assert "--sandbox local" in (info.value.fix or "")
+    auto = get_sandbox(settings, project, "auto", image="rigtui-no-such-image:0")
+    assert auto.name.startswith("local") and "not on the Docker engine" in auto.note
