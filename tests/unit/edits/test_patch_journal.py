@@ -1,0 +1,209 @@
+"""The undo journal: undo/redo byte for byte across restarts, refusal when files changed since,
+recovery after a real crash between renames, and a corrupt or newer journal left untouched."""
+
+from __future__ import annotations
+
+import sqlite3
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from rigtui.edits.engine import apply_proposal, history, recover, redo, undo
+from rigtui.edits.errors import PatchConflict, PatchRefused
+from rigtui.edits.journal import Journal, journal_path
+from rigtui.edits.parse import parse_patch
+from rigtui.edits.prepare import prepare
+from rigtui.errors import StoreError
+
+PATCH = """*** Begin Patch
+*** Update File: a.txt
+@@
+-a
++A
+*** Update File: b.txt
+@@
+-b
++B
+*** Delete File: c.txt
+*** Add File: d/new.txt
++new
+*** End Patch
+"""
+BEFORE = {"a.txt": b"a\r\n", "b.txt": b"b", "c.txt": b"\xef\xbb\xbfc\n"}
+AFTER = {"a.txt": b"A\r\n", "b.txt": b"B", "d/new.txt": b"new\n"}
+
+
+def _project(root: Path) -> Path:
+    for name, data in BEFORE.items():
+        (root / name).write_bytes(data)
+    return root
+
+
+def _files(root: Path) -> dict[str, bytes]:
+    return {
+        p.relative_to(root).as_posix(): p.read_bytes()
+        for p in sorted(root.rglob("*"))
+        if p.is_file()
+    }
+
+
+def test_undo_and_redo_restore_bytes_exactly(tmp_path: Path) -> None:
+    root = _project(tmp_path)
+    result = apply_proposal(prepare(root, parse_patch(PATCH)))
+    assert _files(root) == AFTER
+    entry = undo(root)
+    assert entry.id == result.change_set_id and entry.state == "undone"
+    assert _files(root) == BEFORE
+    redo(root)
+    assert _files(root) == AFTER
+    assert [e.state for e in history(root)] == ["applied"]
+
+
+def test_undo_survives_a_restart(tmp_path: Path) -> None:
+    root = _project(tmp_path)
+    apply_proposal(prepare(root, parse_patch(PATCH)))
+    # A separate process (a fresh rigtui) undoes it from the journal alone.
+    done = subprocess.run(
+        [sys.executable, "-m", "rigtui", "undo", "--path", str(root)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode == 0, done.stderr
+    assert "undid change set" in done.stdout
+    assert _files(root) == BEFORE
+
+
+def test_undo_refuses_when_a_file_changed_after_apply_unless_forced(tmp_path: Path) -> None:
+    root = _project(tmp_path)
+    apply_proposal(prepare(root, parse_patch(PATCH)))
+    (root / "a.txt").write_bytes(b"edited by hand\n")
+    with pytest.raises(PatchConflict) as info:
+        undo(root)
+    assert info.value.paths == ["a.txt"] and "--force" in str(info.value)
+    assert (root / "a.txt").read_bytes() == b"edited by hand\n"
+    assert (root / "b.txt").read_bytes() == b"B", "a refused undo changes nothing"
+    undo(root, force=True)
+    assert _files(root) == BEFORE
+
+
+def test_a_new_apply_ends_the_redo_chain(tmp_path: Path) -> None:
+    root = _project(tmp_path)
+    apply_proposal(prepare(root, parse_patch(PATCH)))
+    undo(root)
+    other = "*** Begin Patch\n*** Add File: z.txt\n+z\n*** End Patch\n"
+    apply_proposal(prepare(root, parse_patch(other)))
+    with pytest.raises(PatchRefused, match="nothing to redo"):
+        redo(root)
+    undo(root)
+    with pytest.raises(PatchRefused, match="nothing to undo"):
+        undo(root)
+    assert _files(root) == BEFORE
+
+
+def test_undo_of_two_change_sets_in_reverse_order(tmp_path: Path) -> None:
+    (tmp_path / "f.txt").write_text("1\n")
+    for old, new in (("1", "2"), ("2", "3")):
+        patch = f"*** Begin Patch\n*** Update File: f.txt\n@@\n-{old}\n+{new}\n*** End Patch\n"
+        apply_proposal(prepare(tmp_path, parse_patch(patch)))
+    undo(tmp_path)
+    assert (tmp_path / "f.txt").read_text() == "2\n"
+    undo(tmp_path)
+    assert (tmp_path / "f.txt").read_text() == "1\n"
+    redo(tmp_path)
+    redo(tmp_path)
+    assert (tmp_path / "f.txt").read_text() == "3\n"
+
+
+CRASH = """
+import os, sys
+from pathlib import Path
+from rigtui.edits import atomic, engine
+from rigtui.edits.parse import parse_patch
+from rigtui.edits.prepare import prepare
+
+root, patch, crash_at, action = Path(sys.argv[1]), sys.argv[2], int(sys.argv[3]), sys.argv[4]
+count = 0
+def crash(path):
+    global count
+    count += 1
+    if count == crash_at:
+        os._exit(9)  # a real crash: no rollback, no cleanup, no journal update
+atomic.after_replace = crash
+if action == "apply":
+    engine.apply_proposal(prepare(root, parse_patch(Path(patch).read_text())))
+else:
+    engine.undo(root)
+"""
+
+
+def _crash(root: Path, patch: Path, at: int, action: str) -> None:
+    done = subprocess.run(
+        [sys.executable, "-c", CRASH, str(root), str(patch), str(at), action],
+        capture_output=True,
+        timeout=60,
+    )
+    assert done.returncode == 9, done.stderr
+
+
+def test_recover_after_a_crash_between_renames_puts_every_file_back(tmp_path: Path) -> None:
+    root = tmp_path / "p"
+    root.mkdir()
+    _project(root)
+    patch = tmp_path / "change.patch"
+    patch.write_text(PATCH)
+    _crash(root, patch, 2, "apply")
+    half = _files(root)
+    assert half["a.txt"] == b"A\r\n" and half["b.txt"] == b"B" and half["c.txt"] == BEFORE["c.txt"]
+    assert any(name.endswith(".rigtui.tmp") for name in half), "the crash left a staged temp"
+    [cs_id] = recover(root)
+    assert _files(root) == BEFORE
+    assert [(e.id, e.state) for e in history(root)] == [(cs_id, "rolled_back")]
+    assert recover(root) == [], "recovery runs once"
+
+
+def test_recover_after_a_crash_during_undo_keeps_the_change_applied(tmp_path: Path) -> None:
+    root = tmp_path / "p"
+    root.mkdir()
+    _project(root)
+    apply_proposal(prepare(root, parse_patch(PATCH)))
+    _crash(root, tmp_path / "unused", 1, "undo")
+    assert _files(root) != AFTER
+    recover(root)
+    assert _files(root) == AFTER
+    assert history(root)[0].state == "applied"
+    undo(root)
+    assert _files(root) == BEFORE
+
+
+def test_corrupt_journal_is_reported_and_left_untouched(tmp_path: Path) -> None:
+    path = journal_path(tmp_path)
+    path.write_bytes(b"this is not a database" * 100)
+    with pytest.raises(StoreError) as info:
+        Journal.for_root(tmp_path)
+    assert str(path) in info.value.message
+    assert path.read_bytes() == b"this is not a database" * 100
+
+
+def test_journal_from_a_newer_rigtui_is_refused(tmp_path: Path) -> None:
+    path = journal_path(tmp_path)
+    db = sqlite3.connect(path)
+    db.execute("PRAGMA user_version = 99")
+    db.close()
+    with pytest.raises(StoreError, match="newer rigtui"):
+        undo(tmp_path)
+    assert sqlite3.connect(path).execute("PRAGMA user_version").fetchone()[0] == 99
+
+
+def test_journal_uses_wal_and_records_hashes(tmp_path: Path) -> None:
+    root = _project(tmp_path)
+    apply_proposal(prepare(root, parse_patch(PATCH)))
+    db = sqlite3.connect(journal_path(root))
+    assert db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    assert db.execute("PRAGMA user_version").fetchone()[0] == 1
+    rows = db.execute(
+        "SELECT path, before_hash IS NULL, after_hash IS NULL FROM file_changes"
+    ).fetchall()
+    assert sorted(rows) == [("a.txt", 0, 0), ("b.txt", 0, 0), ("c.txt", 0, 1), ("d/new.txt", 1, 0)]
