@@ -1,0 +1,148 @@
+"""`CodeIndex`: the one object the CLI, the UI and the agent's tools use.
+
+    index = CodeIndex.open(root)          # creates <data>/projects/<key>/index.db
+    index.update(progress=print)          # walk, parse what changed, write; -> IndexReady
+    index.find_symbol("Parser.parse")     # -> [Symbol]
+    index.search("parse_config")          # -> [SearchHit]
+    index.repo_map(1024, focus_files=["src/app.py"])
+    index.close()
+
+Everything is synchronous and thread-safe; the `a*` methods run the same calls in a worker
+thread for asyncio callers (the TUI, the agent)."""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+from pathlib import Path
+from types import TracebackType
+
+from rigtui.config import load_settings
+from rigtui.ignore import IgnoreRules
+from rigtui.index import lookup, repomap
+from rigtui.index.events import IndexReady
+from rigtui.index.indexer import Indexer, ProgressCallback
+from rigtui.index.lookup import Reference, SearchHit, Symbol
+from rigtui.index.store import IndexStore
+from rigtui.paths import project_data_dir
+
+DB_NAME = "index.db"
+
+
+def index_db_path(root: Path) -> Path:
+    return project_data_dir(Path(root).resolve()) / DB_NAME
+
+
+class CodeIndex:
+    def __init__(self, root: Path, store: IndexStore, max_file_size: int) -> None:
+        self.root = Path(root).resolve()
+        self.store = store
+        self.indexer = Indexer(self.root, store, max_file_size)
+        self._graph: repomap.Graph | None = None
+        self._graph_lock = threading.Lock()
+
+    @classmethod
+    def open(
+        cls, root: Path, *, db_path: Path | None = None, max_file_size: int | None = None
+    ) -> CodeIndex:
+        """Open the project's index (settings from `root`); StoreError for a bad database."""
+        root = Path(root).resolve()
+        if max_file_size is None:
+            max_file_size = load_settings(root).index.max_file_size
+        store = IndexStore.open(db_path or index_db_path(root))
+        return cls(root, store, max_file_size)
+
+    def close(self) -> None:
+        self.store.close()
+
+    def __enter__(self) -> CodeIndex:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    @property
+    def db_path(self) -> Path:
+        return self.store.path
+
+    def is_empty(self) -> bool:
+        """True until the first run has stored anything."""
+        return self.store.file_count() == 0
+
+    # --- keeping up to date -----------------------------------------------------------------
+
+    def update(
+        self, progress: ProgressCallback | None = None, workers: int | None = None
+    ) -> IndexReady:
+        return self.indexer.run(progress, workers)
+
+    def update_paths(self, paths: list[str]) -> list[str]:
+        """Re-index just these files (added, changed or deleted); returns the ones that changed."""
+        return self.indexer.update_paths(paths)
+
+    # --- retrieval --------------------------------------------------------------------------
+
+    def find_symbol(self, name: str, limit: int = 50) -> list[Symbol]:
+        return lookup.find_symbol(self.store, name, limit)
+
+    def references(self, name: str, limit: int = 500) -> list[Reference]:
+        return lookup.references(self.store, name, limit)
+
+    def outline(self, path: str | Path) -> list[Symbol]:
+        rel = IgnoreRules(self.root).relative(path) if Path(path).is_absolute() else str(path)
+        return lookup.outline(self.store, rel or "")
+
+    def search(self, text: str, limit: int = 20, *, prefix: bool = False) -> list[SearchHit]:
+        return lookup.search(self.store, text, limit, prefix=prefix)
+
+    def repo_map(
+        self,
+        token_budget: int = 1024,
+        focus_files: list[str] | tuple[str, ...] = (),
+        focus_symbols: list[str] | tuple[str, ...] = (),
+    ) -> str:
+        rels = [self._relative(p) for p in focus_files]
+        return repomap.repo_map(self.graph(), token_budget, rels, focus_symbols)
+
+    def graph(self) -> repomap.Graph:
+        """The def/ref graph, rebuilt only when the index changed since it was built."""
+        with self._graph_lock:
+            generation = self.store.generation()
+            if self._graph is None or self._graph.generation != generation:
+                self._graph = repomap.build_graph(self.store)
+            return self._graph
+
+    def _relative(self, path: str) -> str:
+        if Path(path).is_absolute():
+            return IgnoreRules(self.root).relative(path) or path
+        return Path(path).as_posix().removeprefix("./")
+
+    # --- for asyncio callers ----------------------------------------------------------------
+
+    async def aupdate(self, progress: ProgressCallback | None = None) -> IndexReady:
+        return await asyncio.to_thread(self.update, progress)
+
+    async def aupdate_paths(self, paths: list[str]) -> list[str]:
+        return await asyncio.to_thread(self.update_paths, paths)
+
+    async def afind_symbol(self, name: str, limit: int = 50) -> list[Symbol]:
+        return await asyncio.to_thread(self.find_symbol, name, limit)
+
+    async def asearch(self, text: str, limit: int = 20, *, prefix: bool = False) -> list[SearchHit]:
+        return await asyncio.to_thread(lambda: self.search(text, limit, prefix=prefix))
+
+    async def aoutline(self, path: str | Path) -> list[Symbol]:
+        return await asyncio.to_thread(self.outline, path)
+
+    async def arepo_map(
+        self,
+        token_budget: int = 1024,
+        focus_files: list[str] | tuple[str, ...] = (),
+        focus_symbols: list[str] | tuple[str, ...] = (),
+    ) -> str:
+        return await asyncio.to_thread(self.repo_map, token_budget, focus_files, focus_symbols)

@@ -1,0 +1,223 @@
+"""Bring the index up to date with the files on disk.
+
+A run walks the project with the shared ignore rules, keeps every file whose size and mtime
+match the database, and re-reads the rest: a file whose content hash is unchanged only gets
+its new mtime, the others are parsed (in a process pool when there are many) and rewritten.
+Files gone from disk are removed. All writes of a run share one transaction."""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import threading
+import time
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from pathlib import Path
+
+from rigtui.ignore import IgnoreRules
+from rigtui.index.events import IndexProgress, IndexReady
+from rigtui.index.scan import GONE, OK, UNCHANGED, FileResult, process_batch, process_file
+from rigtui.index.store import FileState, IndexStore
+
+ProgressCallback = Callable[[IndexProgress], None]
+
+POOL_THRESHOLD = 150  # fewer changed files than this are parsed in-process
+BATCH_FILES = 24
+
+
+def worker_count() -> int:
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # not on Linux
+        return max(1, os.cpu_count() or 1)
+
+
+def _pool_context() -> multiprocessing.context.BaseContext:
+    # fork is fastest, but forking a process that runs other threads (the TUI) can deadlock.
+    if threading.active_count() == 1 and "fork" in multiprocessing.get_all_start_methods():
+        return multiprocessing.get_context("fork")
+    return multiprocessing.get_context("spawn")
+
+
+class Indexer:
+    def __init__(self, root: Path, store: IndexStore, max_file_size: int) -> None:
+        self.root = Path(root).resolve()
+        self.store = store
+        self.max_file_size = max_file_size
+        self.rules = IgnoreRules(self.root)
+
+    # --- full runs --------------------------------------------------------------------------
+
+    def run(
+        self, progress: ProgressCallback | None = None, workers: int | None = None
+    ) -> IndexReady:
+        started = time.perf_counter()
+        states = self.store.file_states()
+        todo, seen = self._changed_files(states)
+        gone = [state.id for path, state in states.items() if path not in seen]
+        changed = 0
+        if todo or gone:
+            cold = not states
+            with self.store.transaction():
+                if cold:
+                    self.store.drop_indexes()
+                for file_id in gone:
+                    self.store.delete_file(file_id)
+                for result in self._results(todo, progress, workers):
+                    changed += self._write(result, states.get(result.path))
+                if cold:
+                    self.store.create_indexes()
+        return self.summary(changed, len(gone), time.perf_counter() - started)
+
+    def _changed_files(self, states: dict[str, FileState]) -> tuple[list, set[str]]:
+        todo: list[tuple[str, str | None]] = []
+        seen: set[str] = set()
+        for path in self.rules.walk():
+            rel = path.as_posix()
+            seen.add(rel)
+            old = states.get(rel)
+            if old is not None:
+                try:
+                    st = os.stat(self.root / rel)
+                except OSError:
+                    seen.discard(rel)
+                    continue
+                if st.st_size == old.size and st.st_mtime_ns == old.mtime_ns:
+                    continue
+            todo.append((rel, old.hash if old is not None and old.status == OK else None))
+        return todo, seen
+
+    def _results(
+        self,
+        todo: list[tuple[str, str | None]],
+        progress: ProgressCallback | None,
+        workers: int | None,
+    ) -> Iterator[FileResult]:
+        total = len(todo)
+        if progress:
+            progress(IndexProgress(done=0, total=total))
+        workers = workers or worker_count()
+        if total < POOL_THRESHOLD or workers < 2:
+            source: Iterable[list[FileResult]] = (
+                [process_file(self.root, rel, self.max_file_size, known)] for rel, known in todo
+            )
+        else:
+            source = self._pooled(todo, workers)
+        done = 0
+        for batch in source:
+            yield from batch
+            done += len(batch)
+            if progress:
+                progress(IndexProgress(done=done, total=total))
+
+    def _pooled(
+        self, todo: list[tuple[str, str | None]], workers: int
+    ) -> Iterator[list[FileResult]]:
+        """Batches parsed by the pool, at most a few in flight per worker so memory stays flat
+        when writing is slower than parsing."""
+        batches = [todo[i : i + BATCH_FILES] for i in range(0, len(todo), BATCH_FILES)]
+        pending: set[Future[list[FileResult]]] = set()
+        with ProcessPoolExecutor(workers, mp_context=_pool_context()) as pool:
+            queue = iter(batches)
+            for batch in queue:
+                pending.add(pool.submit(process_batch, str(self.root), batch, self.max_file_size))
+                if len(pending) >= workers * 3:
+                    break
+            while pending:
+                finished, pending = wait(pending, return_when=FIRST_COMPLETED)
+                for future in finished:
+                    nxt = next(queue, None)
+                    if nxt is not None:
+                        pending.add(
+                            pool.submit(process_batch, str(self.root), nxt, self.max_file_size)
+                        )
+                    yield future.result()
+
+    def _write(self, result: FileResult, old: FileState | None) -> int:
+        """Store one result; returns 1 when the file's content changed."""
+        if result.status == GONE:
+            if old is not None:
+                self.store.delete_file(old.id)
+            return 0
+        if result.status == UNCHANGED and old is not None:
+            self.store.touch_file(old.id, result.size, result.mtime_ns)
+            return 0
+        self.store.write_result(result, old)
+        return 1
+
+    # --- single paths (the live index) ------------------------------------------------------
+
+    def update_paths(self, paths: Iterable[str]) -> list[str]:
+        """Re-read just these paths (relative or absolute); returns those whose index changed."""
+        touched: list[str] = []
+        with self.store.transaction():
+            for raw in paths:
+                rel = self.rules.relative(raw)
+                if not rel:
+                    continue
+                full = self.root / rel
+                if full.is_dir():  # a folder moved in: its files may bring no events of their own
+                    touched += self._update_folder(rel)
+                    continue
+                old = self._state(rel)
+                if old is None and not full.exists():  # a folder removed or moved away
+                    touched += self._remove_folder(rel)
+                    continue
+                if not full.is_file() or self.rules.is_ignored(rel, is_dir=False):
+                    if old is not None:
+                        self.store.delete_file(old.id)
+                        touched.append(rel)
+                    continue
+                known = old.hash if old is not None and old.status == OK else None
+                result = process_file(self.root, rel, self.max_file_size, known)
+                if self._write(result, old) or result.status == GONE:
+                    touched.append(rel)
+        return touched
+
+    def _update_folder(self, rel: str) -> list[str]:
+        if self.rules.is_ignored(rel, is_dir=True):
+            return []
+        sub = IgnoreRules(self.root / rel)
+        touched = []
+        for path in sub.walk():
+            child = f"{rel}/{path.as_posix()}"
+            if self.rules.is_ignored(child, is_dir=False):
+                continue
+            old = self._state(child)
+            known = old.hash if old is not None and old.status == OK else None
+            if self._write(process_file(self.root, child, self.max_file_size, known), old):
+                touched.append(child)
+        return touched
+
+    def _remove_folder(self, rel: str) -> list[str]:
+        prefix = rel.rstrip("/") + "/"
+        rows = self.store.conn.execute(
+            "SELECT id, path FROM files WHERE path >= ? AND path < ?", (prefix, prefix[:-1] + "0")
+        ).fetchall()
+        for file_id, _ in rows:
+            self.store.delete_file(file_id)
+        return [path for _, path in rows]
+
+    def _state(self, rel: str) -> FileState | None:
+        row = self.store.conn.execute(
+            "SELECT id, size, mtime_ns, hash, status FROM files WHERE path=?", (rel,)
+        ).fetchone()
+        return FileState(*row) if row else None
+
+    # --- summary ----------------------------------------------------------------------------
+
+    def summary(self, changed: int, removed: int, seconds: float) -> IndexReady:
+        by_status = dict(self.store.rows("SELECT status, count(*) FROM files GROUP BY status"))
+        warnings = self.store.rows(
+            "SELECT coalesce(sum(non_utf8), 0), coalesce(sum(syntax_error), 0) FROM files"
+        )[0]
+        return IndexReady(
+            files=int(by_status.pop(OK, 0)),
+            symbols=int(self.store.scalar("SELECT count(*) FROM defs")),
+            changed=changed,
+            removed=removed,
+            seconds=round(seconds, 4),
+            skipped={k: int(v) for k, v in sorted(by_status.items())},
+            warnings={"non_utf8": int(warnings[0]), "syntax_error": int(warnings[1])},
+        )

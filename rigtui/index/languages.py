@@ -1,0 +1,71 @@
+"""Which tree-sitter grammar and tags query a file gets. Grammars come from the per-language
+wheels; queries are ours, in `queries/*.scm`. Everything is loaded lazily and cached per
+process, so a pool worker pays for a language only when it meets one."""
+
+from __future__ import annotations
+
+import importlib
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+
+import tree_sitter as ts
+
+QUERY_DIR = Path(__file__).with_name("queries")
+
+EXTENSIONS: dict[str, str] = {
+    ".py": "python", ".pyi": "python", ".pyw": "python",
+    ".js": "javascript", ".mjs": "javascript", ".cjs": "javascript", ".jsx": "javascript",
+    ".ts": "typescript", ".mts": "typescript", ".cts": "typescript", ".tsx": "tsx",
+    ".go": "go", ".rs": "rust", ".java": "java", ".c": "c", ".h": "c",
+    ".cc": "cpp", ".cpp": "cpp", ".cxx": "cpp", ".c++": "cpp", ".hpp": "cpp", ".hh": "cpp",
+    ".hxx": "cpp", ".h++": "cpp", ".ipp": "cpp", ".rb": "ruby", ".rake": "ruby",
+}  # fmt: skip
+
+# language -> (wheel module, function returning the grammar, query files concatenated)
+_GRAMMARS: dict[str, tuple[str, str, tuple[str, ...]]] = {
+    "python": ("tree_sitter_python", "language", ("python",)),
+    "javascript": ("tree_sitter_javascript", "language", ("ecmascript", "javascript")),
+    "typescript": ("tree_sitter_typescript", "language_typescript", ("ecmascript", "typescript")),
+    "tsx": ("tree_sitter_typescript", "language_tsx", ("ecmascript", "typescript")),
+    "go": ("tree_sitter_go", "language", ("go",)),
+    "rust": ("tree_sitter_rust", "language", ("rust",)),
+    "java": ("tree_sitter_java", "language", ("java",)),
+    "c": ("tree_sitter_c", "language", ("c",)),
+    "cpp": ("tree_sitter_cpp", "language", ("cpp",)),
+    "ruby": ("tree_sitter_ruby", "language", ("ruby",)),
+}
+
+LANGUAGES = tuple(_GRAMMARS)
+
+# Kinds that open a scope: a function defined directly inside one of these is a method.
+CONTAINER_KINDS = frozenset(
+    {"class", "struct", "interface", "module", "namespace", "impl", "enum", "trait", "union"}
+)
+# Kinds that only give their members a parent and are not stored as definitions themselves.
+SCOPE_ONLY_KINDS = frozenset({"impl"})
+
+
+@dataclass(frozen=True)
+class Grammar:
+    name: str
+    parser: ts.Parser
+    query: ts.Query
+
+
+def language_for(path: str | Path) -> str | None:
+    """The language name for a path by its extension, or None (full-text search only)."""
+    return EXTENSIONS.get(Path(path).suffix.lower())
+
+
+def query_source(language: str) -> str:
+    _, _, parts = _GRAMMARS[language]
+    return "\n".join((QUERY_DIR / f"{part}.scm").read_text() for part in parts)
+
+
+@cache
+def grammar(language: str) -> Grammar:
+    module_name, function, _ = _GRAMMARS[language]
+    module = importlib.import_module(module_name)
+    lang = ts.Language(getattr(module, function)())
+    return Grammar(language, ts.Parser(lang), ts.Query(lang, query_source(language)))

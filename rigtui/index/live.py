@@ -1,0 +1,72 @@
+"""Keep the index following the files while the app runs.
+
+`LiveIndex` consumes batches from a `ProjectWatcher` subscription and re-indexes just the
+paths in each batch, in a worker thread so the event loop never waits on SQLite or parsing.
+Listeners get an `IndexUpdated` event per batch that changed the index."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import time
+from collections.abc import Callable
+
+from rigtui.index.api import CodeIndex
+from rigtui.index.events import IndexUpdated
+from rigtui.watch import ProjectWatcher
+
+Listener = Callable[[IndexUpdated], None]
+
+
+class LiveIndex:
+    """`await live.start()` after the watcher started; `await live.stop()` before closing the
+    index. `updates` counts processed batches (tests and the status bar may read it)."""
+
+    def __init__(self, index: CodeIndex, watcher: ProjectWatcher) -> None:
+        self.index = index
+        self.watcher = watcher
+        self.listeners: list[Listener] = []
+        self.updates = 0
+        self._task: asyncio.Task[None] | None = None
+        self._changed = asyncio.Condition()
+
+    def add_listener(self, listener: Listener) -> None:
+        self.listeners.append(listener)
+
+    async def start(self) -> None:
+        if self._task is None:
+            batches = self.watcher.subscribe()
+            self._task = asyncio.create_task(self._run(batches), name="rigtui-live-index")
+
+    async def stop(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+            self._task = None
+
+    async def _run(self, batches) -> None:  # type: ignore[no-untyped-def]
+        async for batch in batches:
+            started = time.perf_counter()
+            paths = sorted({change.path for change in batch})
+            touched = await self.index.aupdate_paths(paths)
+            self.updates += 1
+            if touched:
+                event = IndexUpdated(paths=touched, seconds=round(time.perf_counter() - started, 4))
+                for listener in list(self.listeners):
+                    listener(event)
+            async with self._changed:
+                self._changed.notify_all()
+
+    async def wait_for(self, predicate: Callable[[], bool], timeout: float = 10.0) -> bool:
+        """Wait until `predicate()` holds, re-checking after each processed batch."""
+
+        async def check() -> None:
+            async with self._changed:
+                await self._changed.wait_for(predicate)
+
+        try:
+            await asyncio.wait_for(check(), timeout)
+        except TimeoutError:
+            return False
+        return True

@@ -1,0 +1,114 @@
+"""Read, hash and parse files: the work a pool worker does. Every problem a file can have
+(binary, too large, unreadable, not UTF-8, broken syntax) becomes a status or a flag on its
+result, never an exception that stops the run."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from rigtui.index.extract import ChunkRow, DefRow, RefRow, chunks, extract, plain_chunks
+from rigtui.index.languages import language_for
+from rigtui.index.text import camel_words
+
+BINARY_SNIFF_BYTES = 8192
+
+# Statuses of a file in the index. Only "ok" files have symbols and chunks.
+OK, UNCHANGED, BINARY, TOO_LARGE, UNREADABLE, GONE = (
+    "ok", "unchanged", "binary", "too_large", "unreadable", "gone"
+)  # fmt: skip
+SKIP_STATUSES = (BINARY, TOO_LARGE, UNREADABLE)
+
+
+@dataclass(slots=True)
+class FileResult:
+    path: str
+    status: str
+    size: int = 0
+    mtime_ns: int = 0
+    hash: str = ""
+    language: str | None = None
+    lines: int = 0
+    non_utf8: bool = False
+    syntax_error: bool = False
+    defs: list[DefRow] = field(default_factory=list)
+    refs: list[RefRow] = field(default_factory=list)
+    chunks: list[ChunkRow] = field(default_factory=list)
+    words: list[str] = field(default_factory=list)  # camelCase split copy, one per chunk
+
+
+def content_hash(data: bytes) -> str:
+    return hashlib.blake2b(data, digest_size=16).hexdigest()
+
+
+def _decode(data: bytes) -> tuple[str, bool]:
+    try:
+        return data.decode("utf-8"), False
+    except UnicodeDecodeError:
+        return data.decode("utf-8", errors="replace"), True
+
+
+def process_file(root: Path, rel: str, max_size: int, known_hash: str | None = None) -> FileResult:
+    """Everything the index stores about one file. With `known_hash`, a file whose content
+    hashes the same comes back UNCHANGED (only its new size and mtime matter)."""
+    path = root / rel
+    try:
+        st = os.stat(path)
+        if st.st_size > max_size:
+            return FileResult(rel, TOO_LARGE, st.st_size, st.st_mtime_ns)
+        data = path.read_bytes()
+    except FileNotFoundError:
+        return FileResult(rel, GONE)
+    except OSError:
+        return FileResult(rel, UNREADABLE)
+    result = FileResult(rel, OK, len(data), st.st_mtime_ns, content_hash(data))
+    if known_hash is not None and known_hash == result.hash:
+        result.status = UNCHANGED
+        return result
+    if b"\x00" in data[:BINARY_SNIFF_BYTES]:
+        result.status = BINARY
+        return result
+    _fill(result, data)
+    return result
+
+
+def _fill(result: FileResult, data: bytes) -> None:
+    text, result.non_utf8 = _decode(data)
+    lines = text.splitlines()
+    result.lines = len(lines)
+    result.language = language_for(result.path)
+    if result.language is not None:
+        source = text.encode("utf-8") if result.non_utf8 else data
+        try:
+            result.defs, result.refs, result.syntax_error = extract(result.language, source, lines)
+        except Exception:  # a grammar crash on one file must not end the run
+            result.syntax_error = True
+    result.chunks = chunks(lines, result.defs) if result.defs else plain_chunks(lines)
+    result.words = _chunk_words(result)
+
+
+def _chunk_words(result: FileResult) -> list[str]:
+    """The camelCase split copy per chunk. For parsed files only the identifiers the parser
+    found are split (scanning all text with a regex costs as much as parsing it)."""
+    if result.language is None:
+        return [camel_words(c[2]) for c in result.chunks]
+    by_line: dict[int, list[str]] = {}
+    for name, _kind, line in result.refs:
+        by_line.setdefault(line, []).append(name)
+    for d in result.defs:
+        by_line.setdefault(d[3], []).append(d[0])
+    words: list[str] = []
+    for start, end, _text in result.chunks:
+        names = [n for line in range(start, end + 1) for n in by_line.get(line, ())]
+        words.append(camel_words(" ".join(names)) if names else "")
+    return words
+
+
+def process_batch(
+    root: str, items: list[tuple[str, str | None]], max_size: int
+) -> list[FileResult]:
+    """A pool task: several files at once, so the per-task overhead is paid rarely."""
+    base = Path(root)
+    return [process_file(base, rel, max_size, known) for rel, known in items]
