@@ -17,6 +17,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import itertools
+import logging
 import os
 import time
 import uuid
@@ -27,6 +28,7 @@ from pathlib import Path
 from rigtui.checks.events import CheckFinished, CheckOutput, CheckQueued, CheckStarted
 from rigtui.checks.parsers import parse_locations, resolve_paths
 from rigtui.checks.spec import Check
+from rigtui.edits.atomic import TEMP_SUFFIX
 from rigtui.events import Event
 from rigtui.ignore import IgnoreRules
 from rigtui.sandbox.base import RunRequest, RunResult, Sandbox, Stream
@@ -34,7 +36,9 @@ from rigtui.watch import FileChange, ProjectWatcher
 
 OUTPUT_KEEP = 64_000  # characters of output kept in CheckFinished (the tail, where failures are)
 MAX_ECHOES = 10_000
+ECHO_WINDOW = 5.0  # seconds during which the watcher's report of our own write is expected
 Listener = Callable[[Event], None]
+log = logging.getLogger(__name__)
 
 
 def new_run_id() -> str:
@@ -80,7 +84,7 @@ class CheckRunner:
         self._slots = {c.name: _Slot(c) for c in checks}
         self._listeners: list[Listener] = []
         self._queues: list[asyncio.Queue[Event | None]] = []
-        self._echoes: dict[str, tuple[int, int] | None] = {}
+        self._echoes: dict[str, tuple[tuple[int, int] | None, float]] = {}
         self._consumers: list[asyncio.Task[None]] = []
         self._idle = asyncio.Event()
         self._idle.set()
@@ -114,7 +118,10 @@ class CheckRunner:
         if isinstance(event, CheckFinished):
             self.last[event.check] = event
         for listener in list(self._listeners):
-            listener(event)
+            try:
+                listener(event)
+            except Exception:  # a broken front end must not stop the checks
+                log.exception("check event listener failed on %s", event.type)
         for queue in self._queues:
             queue.put_nowait(event)
 
@@ -132,14 +139,19 @@ class CheckRunner:
                 self.on_changes(paths)
 
     def _without_echoes(self, batch: Iterable[FileChange]) -> list[str]:
-        """Drop the watcher's report of rigtui's own writes (already handled by
-        `changes_applied`), unless the file changed again since."""
+        """Drop rigtui's own temp files and the watcher's reports of rigtui's own writes
+        (already handled by `changes_applied`), unless the file changed again since."""
+        now = time.monotonic()
+        self._echoes = {p: e for p, e in self._echoes.items() if e[1] > now}
         out = []
         for change in batch:
-            if change.path in self._echoes:
-                expected = self._echoes.pop(change.path)
-                if _signature(self.root / change.path) == expected:
+            if change.path.endswith(TEMP_SUFFIX):
+                continue
+            echo = self._echoes.get(change.path)
+            if echo is not None:
+                if _signature(self.root / change.path) == echo[0]:
                     continue
+                del self._echoes[change.path]
             out.append(change.path)
         return out
 
@@ -149,8 +161,9 @@ class CheckRunner:
         paths = list(paths)
         if len(self._echoes) > MAX_ECHOES:
             self._echoes.clear()
+        until = time.monotonic() + ECHO_WINDOW
         for path in paths:
-            self._echoes[path] = _signature(self.root / path)
+            self._echoes[path] = (_signature(self.root / path), until)
         self.on_changes(paths, change_set_id=change_set_id)
 
     def on_changes(self, paths: Iterable[str], *, change_set_id: str = "") -> None:
@@ -173,13 +186,16 @@ class CheckRunner:
         """Run the checks now and wait for them; results in the checks' order."""
         run_ids = set(self.run_now(names))
         finished: list[CheckFinished] = []
-        self.add_listener(
-            lambda e: (
-                finished.append(e) if isinstance(e, CheckFinished) and e.run_id in run_ids else None
-            )
-        )
-        while len(finished) < len(run_ids):
+
+        def collect(event: Event) -> None:
+            if isinstance(event, CheckFinished) and event.run_id in run_ids:
+                finished.append(event)
+
+        self.add_listener(collect)
+        try:
             await self.wait_idle()
+        finally:
+            self._listeners.remove(collect)
         order = list(self._slots)
         return sorted(finished, key=lambda e: order.index(e.check))
 

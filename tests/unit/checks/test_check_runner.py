@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import os
 import shlex
 import sys
 from collections.abc import AsyncIterator
@@ -161,11 +162,16 @@ async def test_a_change_during_a_run_cancels_it_and_kills_its_process_tree(
 
 
 async def test_an_applied_change_set_links_its_run_and_its_echo_is_ignored(project, watched):
-    runner = await watched([Check("tests", PYTEST, ("**/*.py",))])
+    # No debounce and no globs: the watcher's echo would land mid-run and cancel it if it
+    # were not recognised as rigtui's own write.
+    runner = await watched([Check("tests", PYTEST)], debounce_ms=0)
     seen: list[Event] = []
     runner.add_listener(seen.append)
     events = runner.subscribe()
-    (project / "test_calc.py").write_text(FAILING)  # as if rigtui applied a change set
+    # As rigtui's edit engine applies a change set: a temp file beside the target, renamed.
+    temp = project / ".test_calc.py.x1.rigtui.tmp"
+    temp.write_text(FAILING)
+    os.replace(temp, project / "test_calc.py")
     runner.changes_applied("cs-42", ["test_calc.py"])
     finished = await next_event(events, CheckFinished)
     await runner.wait_idle()
