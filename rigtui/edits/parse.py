@@ -301,11 +301,10 @@ def parse_hunk(text: str) -> Hunk:
     lines = [ln[:-1] if ln.endswith("\r") else ln for ln in text.split("\n")]
     if lines and lines[-1] == "":
         lines.pop()
+    lines = [ln for ln in lines if not ln.startswith("#")]  # the editor template's comments
     header = HUNK_HEADER.match(lines[0]) if lines else None
     body: list[HunkLine] = []
     for n, line in enumerate(lines[1:] if header else lines, start=2 if header else 1):
-        if line.startswith("#"):
-            continue  # comment lines the editor template adds
         if line[:1] not in (" ", "-", "+") and line != "":
             raise PatchSyntaxError(
                 f"edited hunk line {n}: {line!r} does not start with ' ', '-' or '+'"
