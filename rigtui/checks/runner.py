@@ -59,6 +59,8 @@ class _Slot:
     running_run_id: str = ""
     running_since: float = 0.0
     running_change_set: str = ""
+    thread_id: str = ""  # the thread of the change set that queued the next run, if any
+    running_thread_id: str = ""
     output: list[str] = field(default_factory=list)
     cancelled_runs: set[str] = field(default_factory=set)
 
@@ -155,23 +157,30 @@ class CheckRunner:
             out.append(change.path)
         return out
 
-    def changes_applied(self, change_set_id: str, paths: Iterable[str]) -> None:
+    def changes_applied(
+        self, change_set_id: str, paths: Iterable[str], *, thread_id: str = ""
+    ) -> None:
         """rigtui itself wrote `paths` (relative to the root) applying a change set: run the
-        checks they trigger, linked to it, and ignore the watcher's echo of those writes."""
+        checks they trigger, linked to it (and to its thread, so the run's events belong to
+        that thread), and ignore the watcher's echo of those writes."""
         paths = list(paths)
         if len(self._echoes) > MAX_ECHOES:
             self._echoes.clear()
         until = time.monotonic() + ECHO_WINDOW
         for path in paths:
             self._echoes[path] = (_signature(self.root / path), until)
-        self.on_changes(paths, change_set_id=change_set_id)
+        self.on_changes(paths, change_set_id=change_set_id, thread_id=thread_id)
 
-    def on_changes(self, paths: Iterable[str], *, change_set_id: str = "") -> None:
+    def on_changes(
+        self, paths: Iterable[str], *, change_set_id: str = "", thread_id: str = ""
+    ) -> None:
         """Files changed: queue every check they trigger, after the debounce."""
         paths = list(paths)
         for slot in self._slots.values():
             triggered = slot.check.triggered_by(paths)
             if triggered:
+                if change_set_id:
+                    slot.thread_id = thread_id
                 reason = "change_set" if change_set_id else "change"
                 self._queue(slot, triggered, change_set_id, reason, self.debounce)
 
@@ -220,7 +229,7 @@ class CheckRunner:
             slot.queued_run_id = new_run_id()
             self._emit(
                 CheckQueued(
-                    thread_id=self.thread_id,
+                    thread_id=slot.thread_id or self.thread_id,
                     run_id=slot.queued_run_id,
                     check=slot.check.name,
                     command=slot.check.command,
@@ -256,6 +265,7 @@ class CheckRunner:
         slot.pending.clear()
         slot.running_run_id, slot.running_since = run_id, time.monotonic()
         slot.output, slot.running_change_set = [], change_set_id
+        slot.running_thread_id, slot.thread_id = slot.thread_id or self.thread_id, ""
         slot.task = asyncio.create_task(self._run(slot, run_id, change_set_id, previous))
         slot.task.add_done_callback(lambda _t: self._check_idle())
 
@@ -282,7 +292,7 @@ class CheckRunner:
         slot.running_since = time.monotonic()
         self._emit(
             CheckStarted(
-                thread_id=self.thread_id,
+                thread_id=slot.running_thread_id,
                 run_id=run_id,
                 check=check.name,
                 command=check.command,
@@ -295,7 +305,7 @@ class CheckRunner:
             chunks.append(text)
             self._emit(
                 CheckOutput(
-                    thread_id=self.thread_id,
+                    thread_id=slot.running_thread_id,
                     run_id=run_id,
                     check=check.name,
                     stream=stream,
@@ -347,7 +357,7 @@ class CheckRunner:
     ) -> CheckFinished:
         locations = self._locations(slot.check, output) if state == "failed" else []
         return CheckFinished(
-            thread_id=self.thread_id,
+            thread_id=slot.running_thread_id,
             run_id=run_id,
             check=slot.check.name,
             command=slot.check.command,

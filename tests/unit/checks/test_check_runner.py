@@ -172,10 +172,11 @@ async def test_an_applied_change_set_links_its_run_and_its_echo_is_ignored(proje
     temp = project / ".test_calc.py.x1.rigtui.tmp"
     temp.write_text(FAILING)
     os.replace(temp, project / "test_calc.py")
-    runner.changes_applied("cs-42", ["test_calc.py"])
+    runner.changes_applied("cs-42", ["test_calc.py"], thread_id="thread-7")
     finished = await next_event(events, CheckFinished)
     await runner.wait_idle()
     assert finished.state == "failed" and finished.change_set_id == "cs-42"
+    assert {e.thread_id for e in seen} == {"thread-7"}  # the run's events belong to its thread
     queued = [e for e in seen if isinstance(e, CheckQueued)]
     assert [(q.reason, q.change_set_id) for q in queued] == [("change_set", "cs-42")]
     assert sum(isinstance(e, CheckStarted) for e in seen) == 1
