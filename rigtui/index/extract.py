@@ -34,7 +34,7 @@ def _import_name(raw: str) -> str:
 
 def _raw_matches(language: str, source: bytes) -> tuple[dict, dict, bool]:
     """Matches keyed by the name node's byte range, so overlapping patterns dedupe: for a
-    definition the first pattern in the query file wins unless a later one knows the parent."""
+    definition a pattern that knows the parent wins, then the one earlier in the query file."""
     g = grammar(language)
     tree = g.parser.parse(source)
     defs: dict[tuple[int, int], tuple] = {}
@@ -50,7 +50,7 @@ def _raw_matches(language: str, source: bytes) -> tuple[dict, dict, bool]:
                 parent_nodes = caps.get("parent")
                 parent = _text(source, parent_nodes[0]) if parent_nodes else None
                 old = defs.get(key)
-                if old is None or (parent and not old[4]):
+                if old is None or (parent is not None, -pattern) > (old[4] is not None, -old[0]):
                     defs[key] = (pattern, cap[11:], nodes[0], name_node, parent)
             elif cap.startswith("reference.") and key not in refs:
                 refs[key] = (cap[10:], name_node)

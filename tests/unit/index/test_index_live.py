@@ -1,0 +1,57 @@
+"""The live index follows a real watcher: a saved file becomes searchable, a deleted one
+disappears, and listeners hear about it."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from rigtui.index import CodeIndex
+from rigtui.index.events import IndexUpdated
+from rigtui.index.live import LiveIndex
+from rigtui.watch import ProjectWatcher
+
+from .conftest import ProjectMaker
+
+
+async def test_saved_file_becomes_searchable(make_project: ProjectMaker) -> None:
+    root = make_project({"a.py": "def alpha(): pass\n", ".gitignore": "ignored/\n"})
+    index = CodeIndex.open(root)
+    await index.aupdate()
+    watcher = ProjectWatcher(root, debounce_ms=20, step_ms=10)
+    live = LiveIndex(index, watcher)
+    heard: list[IndexUpdated] = []
+    live.add_listener(heard.append)
+    await watcher.start()
+    await live.start()
+    try:
+        (root / "b.py").write_text("def freshly_saved_function():\n    return 1\n")
+        assert await live.wait_for(lambda: bool(index.find_symbol("freshly_saved_function")))
+        assert index.search("freshly saved")[0].path == "b.py"
+        assert any("b.py" in e.paths for e in heard)
+
+        (root / "a.py").write_text("def alpha_changed(): pass\n")
+        assert await live.wait_for(lambda: not index.find_symbol("alpha"))
+        assert index.find_symbol("alpha_changed")[0].path == "a.py"
+
+        (root / "b.py").unlink()
+        assert await live.wait_for(lambda: not index.search("freshly_saved_function"))
+
+        (root / "ignored").mkdir()
+        (root / "ignored" / "x.py").write_text("def never_indexed(): pass\n")
+        (root / "c.py").write_text("def after_ignored(): pass\n")
+        assert await live.wait_for(lambda: bool(index.find_symbol("after_ignored")))
+        assert index.find_symbol("never_indexed") == []
+    finally:
+        await live.stop()
+        await watcher.stop()
+        index.close()
+
+
+async def test_wait_for_times_out(tmp_path: Path) -> None:
+    (tmp_path / "a.py").write_text("x = 1\n")
+    index = CodeIndex.open(tmp_path)
+    live = LiveIndex(index, ProjectWatcher(tmp_path))
+    try:
+        assert await live.wait_for(lambda: False, timeout=0.05) is False
+    finally:
+        index.close()
