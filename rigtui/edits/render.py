@@ -12,7 +12,8 @@ from pygments.lexer import Lexer
 from pygments.lexers import TextLexer, get_lexer_for_filename
 from pygments.util import ClassNotFound
 from rich.console import Group, RenderableType
-from rich.syntax import Syntax
+from rich.style import Style
+from rich.syntax import PygmentsSyntaxTheme
 from rich.table import Table
 from rich.text import Text
 
@@ -33,17 +34,34 @@ def _lexer_for(name: str) -> Lexer:
         return TextLexer(stripnl=False, ensurenl=False)
 
 
+_THEME = PygmentsSyntaxTheme(THEME)
+_STYLES: dict[object, Style] = {}
+
+
+def _style(token_type: object) -> Style:
+    style = _STYLES.get(token_type)
+    if style is None:
+        style = _STYLES[token_type] = _THEME.get_style_for_token(token_type)  # type: ignore[arg-type]
+    return style
+
+
 def highlight_lines(path: str, lines: list[str]) -> list[Text]:
-    """Each line as highlighted Text (highlighted together, so multi-line strings colour right)."""
+    """Each line as highlighted Text, lexed together so multi-line strings colour right.
+    (Token styles are cached: Rich's own per-token lookup dominated big diffs.)"""
     if not lines:
         return []
-    syntax = Syntax("", _lexer_for(path.rsplit("/", 1)[-1]), theme=THEME)
-    text = syntax.highlight("\n".join(lines))
-    text.rstrip()
-    parts = text.split("\n", allow_blank=True)
-    while len(parts) < len(lines):
-        parts.append(Text(""))
-    return list(parts[: len(lines)])
+    out: list[Text] = [Text()]
+    for token_type, value in _lexer_for(path.rsplit("/", 1)[-1]).get_tokens("\n".join(lines)):
+        style = _style(token_type)
+        parts = value.split("\n")
+        for k, part in enumerate(parts):
+            if k:
+                out.append(Text())
+            if part:
+                out[-1].append(part, style)
+    while len(out) < len(lines):
+        out.append(Text())
+    return out[: len(lines)]
 
 
 @dataclass(frozen=True)
