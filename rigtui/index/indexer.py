@@ -73,13 +73,14 @@ class Indexer:
     def _changed_files(self, states: dict[str, FileState]) -> tuple[list, set[str]]:
         todo: list[tuple[str, str | None]] = []
         seen: set[str] = set()
+        base = str(self.root)
         for path in self.rules.walk():
             rel = path.as_posix()
             seen.add(rel)
             old = states.get(rel)
             if old is not None:
                 try:
-                    st = os.stat(self.root / rel)
+                    st = os.stat(f"{base}/{rel}")
                 except OSError:
                     seen.discard(rel)
                     continue

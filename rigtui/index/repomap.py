@@ -15,8 +15,8 @@ from rigtui.index.lookup import split_qualified
 from rigtui.index.store import IndexStore
 
 DAMPING = 0.85
-ITERATIONS = 40
-TOLERANCE = 1e-5
+ITERATIONS = 25
+TOLERANCE = 1e-4  # L1 change per step; the order of the top of the ranking is stable by then
 MAX_DEFINERS = 10  # a name defined in more files than this (`__init__`, `get`) says little
 NO_EVIDENCE = 0.02  # a use of a name whose file is neither imported nor a neighbour (builtins)
 FOCUS_SYMBOL_BOOST = 10.0
