@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 
 @dataclass(frozen=True)
@@ -12,12 +12,14 @@ class Op:
 
 @dataclass(frozen=True)
 class SendMessage(Op):
+    """Start a task in the thread (queued behind one already running there)."""
+
     text: str
 
 
 @dataclass(frozen=True)
 class Cancel(Op):
-    pass
+    """Stop the thread's running task at once; the thread stays consistent."""
 
 
 @dataclass(frozen=True)
@@ -28,3 +30,42 @@ class RenameThread(Op):
 @dataclass(frozen=True)
 class DeleteThread(Op):
     pass
+
+
+@dataclass(frozen=True)
+class ForkThread(Op):
+    """A new thread copying this one's events up to `message_id` (or `seq`; the whole thread
+    when both are empty)."""
+
+    message_id: str = ""
+    seq: int = 0
+    title: str = ""
+
+
+@dataclass(frozen=True)
+class SetThreadModel(Op):
+    """Talk to another model profile in this thread from now on."""
+
+    profile: str
+
+
+@dataclass(frozen=True)
+class DecideCommand(Op):
+    """Answer a `CommandApprovalRequested`."""
+
+    request_id: str
+    approved: bool
+    comment: str = ""
+
+
+@dataclass(frozen=True)
+class DecidePatch(Op):
+    """Answer a patch review: `accepted` hunk ids (None: all), or leave it pending."""
+
+    change_set_id: str
+    accepted: list[str] | None = None
+    rejected: list[str] = field(default_factory=list)
+    comment: str = ""
+    comments: dict[str, str] = field(default_factory=dict)  # hunk id -> why
+    edited: dict[str, str] = field(default_factory=dict)  # hunk id -> the user's version
+    pending: bool = False  # leave the change set unapplied, for later review

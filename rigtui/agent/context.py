@@ -1,0 +1,134 @@
+"""What the model sees: a system prompt (instructions, AGENTS.md files, a repo map) and the
+thread's messages rebuilt from its stored event log, trimmed to fit the context window.
+
+Rebuilding from the log (never from memory) is what makes a thread resume exactly after a
+restart. Trimming shortens old tool output first and never drops the user's words."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from rigtui import events as ev
+from rigtui.agent.events import ToolCallFinished, ToolCallStarted
+
+BASE_PROMPT = """You are a coding agent working in the project at {root}, inside rigtui, a \
+terminal workbench. Use the tools to read and search the code before you change it. Propose \
+every edit with apply_patch: the user reviews each change set and may accept, reject or comment \
+on hunks; the tool result tells you what happened. Keep a plan with update_plan for tasks of \
+more than one step, and mark steps completed as you go. Run checks or commands to verify your \
+work when you can. Be concise; answer in Markdown."""
+
+AGENTS_FILE = "AGENTS.md"
+CHARS_PER_TOKEN = 4  # a rough estimate, good enough to stay inside a window
+KEEP_RECENT_TOOL_RESULTS = 4
+TRIMMED_TOOL_CHARS = 300
+CANCELLED_RESULT = "error: cancelled by the user before this tool ran to completion"
+
+
+def agents_files(root: Path, working_dir: Path | None = None) -> list[Path]:
+    """AGENTS.md files from the root down to the working folder, outermost first."""
+    root = root.resolve()
+    here = (working_dir or root).resolve()
+    if here != root and not here.is_relative_to(root):
+        here = root
+    chain = [here, *here.parents]
+    folders = [p for p in reversed(chain) if p == root or p.is_relative_to(root)]
+    return [f for d in folders if (f := d / AGENTS_FILE).is_file()]
+
+
+def instructions(root: Path, working_dir: Path | None, max_bytes: int) -> str:
+    """The AGENTS.md texts, capped at `max_bytes` in all (the nearest file wins space last, so
+    a huge root file cannot crowd out the rest: each gets an equal share first)."""
+    files = agents_files(root, working_dir)
+    if not files:
+        return ""
+    share = max(256, max_bytes // len(files))
+    parts = []
+    for path in files:
+        data = path.read_bytes()
+        rel = path.relative_to(root.resolve()).as_posix()
+        text = data[:share].decode("utf-8", errors="ignore")
+        if len(data) > share:
+            text += f"\n[... {len(data) - share} more bytes of {rel} left out]"
+        parts.append(f"## {rel}\n{text.strip()}")
+    return "\n\n".join(parts)[: max_bytes + 200 * len(files)]
+
+
+def system_prompt(root: Path, agents_text: str, repo_map: str) -> str:
+    parts = [BASE_PROMPT.format(root=root)]
+    if agents_text:
+        parts.append("# Project instructions (AGENTS.md)\n" + agents_text)
+    if repo_map:
+        parts.append("# Repository map (most important symbols)\n" + repo_map)
+    return "\n\n".join(parts)
+
+
+def messages_from_events(events: list[ev.Event]) -> list[dict[str, Any]]:
+    """Chat-shaped messages from a thread's log. Tool calls left without a result (a cancel
+    or a crash mid-call) get one saying so, so the list is always valid for the API."""
+    out: list[dict[str, Any]] = []
+    open_calls: list[str] = []
+    current: dict[str, Any] | None = None  # the assistant message being assembled
+
+    def close_open_calls() -> None:
+        for call_id in open_calls:
+            out.append({"role": "tool", "tool_call_id": call_id, "content": CANCELLED_RESULT})
+        open_calls.clear()
+
+    for event in events:
+        if isinstance(event, ev.UserMessage):
+            close_open_calls()
+            current = None
+            out.append({"role": "user", "content": event.text})
+        elif isinstance(event, ev.AssistantMessage):
+            close_open_calls()
+            current = {"role": "assistant", "content": event.text, "_id": event.message_id}
+            out.append(current)
+        elif isinstance(event, ToolCallStarted):
+            if current is None or current["_id"] != event.message_id:
+                close_open_calls()
+                current = {"role": "assistant", "content": None, "_id": event.message_id}
+                out.append(current)
+            current.setdefault("tool_calls", []).append(
+                {
+                    "id": event.call_id,
+                    "type": "function",
+                    "function": {"name": event.name, "arguments": event.arguments},
+                }
+            )
+            open_calls.append(event.call_id)
+        elif isinstance(event, ToolCallFinished) and event.call_id in open_calls:
+            open_calls.remove(event.call_id)
+            out.append({"role": "tool", "tool_call_id": event.call_id, "content": event.output})
+    close_open_calls()
+    for message in out:
+        message.pop("_id", None)
+        if message["role"] == "assistant" and message.get("tool_calls") and not message["content"]:
+            message["content"] = None
+    return out
+
+
+def estimate_tokens(messages: list[dict[str, Any]]) -> int:
+    return sum(len(json.dumps(m)) for m in messages) // CHARS_PER_TOKEN
+
+
+def fit_to_window(messages: list[dict[str, Any]], budget_tokens: int) -> list[dict[str, Any]]:
+    """Shorten old tool results, oldest first, until the estimate fits `budget_tokens`. The
+    latest few results stay whole; user messages are never touched."""
+    if estimate_tokens(messages) <= budget_tokens:
+        return messages
+    fitted = [dict(m) for m in messages]
+    tool_positions = [i for i, m in enumerate(fitted) if m["role"] == "tool"]
+    for i in tool_positions[:-KEEP_RECENT_TOOL_RESULTS] or tool_positions[:-1]:
+        content = fitted[i]["content"] or ""
+        if len(content) > TRIMMED_TOOL_CHARS:
+            fitted[i]["content"] = (
+                content[:TRIMMED_TOOL_CHARS]
+                + f"\n[old tool output trimmed: {len(content) - TRIMMED_TOOL_CHARS} characters"
+                " left out; call the tool again if you need it]"
+            )
+            if estimate_tokens(fitted) <= budget_tokens:
+                break
+    return fitted

@@ -1,0 +1,121 @@
+"""`apply_patch`: the model proposes a change set; nothing touches disk until the review
+(the user, or the `auto-apply` policy) accepts hunks. The result tells the model which hunks
+were applied, which were rejected and the user's comments."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+from rigtui.agent.tools.base import PatchDecision, Tool, ToolContext, ToolError, ToolOutput, obj
+from rigtui.errors import RigtuiError
+
+
+def _edits() -> Any:
+    try:
+        from rigtui.edits import decision, engine, errors, events, parse, prepare
+    except ImportError as exc:
+        raise ToolError(
+            f"patches cannot be applied in this build ({exc}); describe the change instead"
+        ) from exc
+    return decision, engine, errors, events, parse, prepare
+
+
+async def apply_patch(ctx: ToolContext, args: dict[str, Any]) -> ToolOutput:
+    text = args.get("patch") or args.get("input")
+    if not isinstance(text, str) or not text.strip():
+        raise ToolError("patch must be the patch text (*** Begin Patch ... or a unified diff)")
+    decision_mod, engine, errors, events, parse, prepare = _edits()
+    try:
+        proposal = await asyncio.to_thread(
+            lambda: prepare.prepare(ctx.root, parse.parse_patch(text))
+        )
+    except RigtuiError as exc:
+        raise ToolError(f"the patch was refused, nothing changed: {exc}") from exc
+    choice = await ctx.ask_patch(proposal)  # emits PatchProposed, then waits for the review
+    if choice.pending:
+        return ToolOutput(
+            f"change set {proposal.id} is proposed and left pending for the user's review;"
+            " it is NOT applied. Do not assume its changes are on disk.",
+            f"change set {proposal.id} pending review",
+        )
+    proposal = _with_edits(proposal, choice, errors)
+    accepted = proposal.hunk_ids() if choice.accepted is None else list(choice.accepted)
+    rejected = [h for h in proposal.hunk_ids() if h not in accepted]
+    decided = decision_mod.Decision(accepted, rejected, dict(choice.comments), dict(choice.edited))
+    await ctx.emit(decided.event(proposal.id, thread_id=ctx.thread_id, policy=choice.policy))
+    if not accepted:
+        return ToolOutput(
+            _report(proposal.id, [], rejected, choice), f"change set {proposal.id} rejected"
+        )
+    try:
+        result = await asyncio.to_thread(
+            engine.apply_proposal, proposal, set(accepted), thread_id=ctx.thread_id
+        )
+    except errors.PatchRefused as exc:
+        await ctx.emit(
+            events.PatchRefused(
+                thread_id=ctx.thread_id,
+                change_set_id=proposal.id,
+                message=exc.message,
+                fix=exc.fix or "",
+                conflict_paths=list(getattr(exc, "paths", [])),
+            )
+        )
+        raise ToolError(f"the change set could not be applied, nothing changed: {exc}") from exc
+    await ctx.emit(
+        events.PatchApplied(
+            thread_id=ctx.thread_id,
+            change_set_id=result.change_set_id,
+            paths=result.paths,
+            accepted=result.accepted,
+            rejected=result.rejected,
+            rebased=result.rebased,
+        )
+    )
+    ctx.record.add_files(result.paths)
+    ctx.record.change_sets.append(result.change_set_id)
+    if ctx.services is not None:
+        ctx.services.files_changed(result.change_set_id, result.paths)
+    return ToolOutput(
+        _report(proposal.id, result.accepted, result.rejected, choice),
+        f"applied change set {proposal.id} to {', '.join(result.paths)}",
+    )
+
+
+def _with_edits(proposal: Any, choice: PatchDecision, errors: Any) -> Any:
+    for hunk_id, hunk_text in choice.edited.items():
+        try:
+            proposal = proposal.with_edited_hunk(hunk_id, hunk_text)
+        except RigtuiError as exc:
+            raise ToolError(f"the user's edit of hunk {hunk_id} does not fit: {exc}") from exc
+    return proposal
+
+
+def _report(cs_id: str, accepted: list[str], rejected: list[str], choice: PatchDecision) -> str:
+    lines = [f"change set {cs_id}:"]
+    lines.append(f"applied hunks: {', '.join(accepted) or 'none'}")
+    if rejected:
+        lines.append(f"rejected hunks: {', '.join(rejected)}")
+    for hunk_id, comment in choice.comments.items():
+        lines.append(f"user comment on {hunk_id}: {comment}")
+    if choice.edited:
+        lines.append(
+            f"the user edited hunks {', '.join(choice.edited)} before applying; re-read those files"
+        )
+    if choice.comment:
+        lines.append(f"user comment: {choice.comment}")
+    return "\n".join(lines)
+
+
+TOOLS = [
+    Tool(
+        "apply_patch",
+        "Propose edits as a patch; the user reviews it hunk by hunk before anything is written."
+        " Format:\n*** Begin Patch\n*** Update File: path\n@@ optional anchor line\n context\n"
+        "-old line\n+new line\n*** Add File: path\n+content\n*** Delete File: path\n*** End Patch\n"
+        "A unified diff is accepted too. The result says which hunks were applied or rejected.",
+        obj({"patch": {"type": "string"}}, ["patch"]),
+        apply_patch,
+    )
+]
