@@ -1,0 +1,148 @@
+"""`rigtui exec`'s front end: print a task's events (text or JSON lines) and answer approvals
+from the `--approve` policy: `auto` applies every change set and runs every command, `never`
+leaves change sets pending and declines commands, `review` asks on the terminal (and, with no
+terminal to ask on, behaves like `never`)."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import sys
+from typing import TextIO
+
+from rigtui import events as ev
+from rigtui.agent.events import (
+    CommandApprovalRequested,
+    CommandDecided,
+    ToolCallFinished,
+    ToolCallStarted,
+    UsageUpdated,
+)
+from rigtui.ops import DecideCommand, DecidePatch
+from rigtui.session import Session
+
+PLAN_MARKS = {"completed": "[x]", "in_progress": "[~]", "pending": "[ ]"}
+
+
+class Printer:
+    """Human-readable output: the reply as it streams, one line per tool call and result."""
+
+    def __init__(self, out: TextIO, err: TextIO) -> None:
+        self.out, self.err = out, err
+        self._mid_line = False
+        self.usage: UsageUpdated | None = None
+
+    def write(self, text: str, *, stream: TextIO | None = None) -> None:
+        target = stream or self.out
+        if self._mid_line:
+            self.out.write("\n")
+            self._mid_line = False
+        target.write(text + "\n")
+        target.flush()
+
+    def show(self, event: ev.Event) -> None:
+        match event:
+            case ev.MessageDelta(text=text):
+                self.out.write(text)
+                self.out.flush()
+                self._mid_line = not text.endswith("\n")
+            case ev.AssistantMessage(text=text) if not self._mid_line and text:
+                self.write(text)
+            case ev.AssistantMessage():
+                self.write("") if self._mid_line else None
+            case ToolCallStarted(name=name, arguments=args):
+                self.write(f"→ {name} {_short(args, 100)}")
+            case ToolCallFinished(ok=ok, summary=summary, output=output):
+                self.write(f"  {'✓' if ok else '✗'} {summary or _short(output, 100)}")
+            case ev.PlanUpdated(steps=steps):
+                self.write(
+                    "plan:\n"
+                    + "\n".join(
+                        f"  {PLAN_MARKS.get(s['status'], '[ ]')} {s['step']}" for s in steps
+                    )
+                )
+            case ev.Notice(text=text):
+                self.write(f"· {text}")
+            case ev.Error(message=message, fix=fix):
+                self.write(
+                    f"error: {message}" + (f"\n  fix: {fix}" if fix else ""), stream=self.err
+                )
+            case CommandApprovalRequested(command=command):
+                self.write(f"? run `{command}`")
+            case CommandDecided(approved=ok, comment=comment):
+                self.write(
+                    f"  {'approved' if ok else 'declined'}{': ' + comment if comment else ''}"
+                )
+            case UsageUpdated():
+                self.usage = event
+            case ev.TaskEnded():
+                self.write(_ended(event, self.usage))
+            case _ if type(event).__name__.startswith("Patch"):
+                self.write(f"· {type(event).__name__}: {_patch_line(event)}")
+
+
+def _short(text: str, limit: int) -> str:
+    flat = " ".join(text.split())
+    return flat if len(flat) <= limit else flat[: limit - 1] + "…"
+
+
+def _patch_line(event: ev.Event) -> str:
+    data = event.to_dict()
+    files = data.get("paths") or [
+        f.get("path") for f in data.get("files", []) if isinstance(f, dict)
+    ]
+    return f"{data.get('change_set_id', '')} {', '.join(str(f) for f in files)}".strip()
+
+
+def _ended(event: ev.TaskEnded, usage: UsageUpdated | None) -> str:
+    lines = [f"task {event.outcome}"]
+    if event.changed_files:
+        lines.append("changed: " + ", ".join(event.changed_files))
+    if event.change_sets:
+        lines.append("change sets: " + ", ".join(event.change_sets))
+    for check in event.checks:
+        lines.append(f"check {check.get('check')}: {check.get('state')}")
+    if usage is not None:
+        cost = f", cost {usage.thread_cost:.4f}" if usage.thread_cost is not None else ""
+        lines.append(
+            f"tokens: {usage.thread_input_tokens} in, {usage.thread_output_tokens} out{cost}"
+        )
+    return "\n".join(lines)
+
+
+class Approver:
+    """Answers approval requests for one thread according to the `--approve` policy."""
+
+    def __init__(self, session: Session, policy: str, printer: Printer | None) -> None:
+        self.session, self.policy, self.printer = session, policy, printer
+        self.interactive = policy == "review" and sys.stdin.isatty()
+
+    async def handle(self, event: ev.Event) -> None:
+        if isinstance(event, CommandApprovalRequested):
+            ok = (
+                await self._ask(f"run `{event.command}` in {event.cwd}?")
+                if self.interactive
+                else self.policy == "auto"
+            )
+            await self.session.send(
+                DecideCommand(
+                    event.thread_id, event.request_id, ok, comment=f"--approve {self.policy}"
+                )
+            )
+        elif type(event).__name__ == "PatchProposed":
+            cs_id = event.to_dict()["change_set_id"]
+            if self.interactive:
+                ok = await self._ask(f"apply change set {cs_id}?")
+                decision = DecidePatch(event.thread_id, cs_id, None if ok else [], pending=False)
+            else:
+                decision = DecidePatch(event.thread_id, cs_id, None, pending=self.policy != "auto")
+            await self.session.send(decision)
+
+    async def _ask(self, question: str) -> bool:
+        answer = await asyncio.to_thread(input, f"{question} [y/N] ")
+        return answer.strip().lower() in ("y", "yes")
+
+
+def print_json(event: ev.Event, out: TextIO) -> None:
+    out.write(json.dumps(event.to_dict(), ensure_ascii=False) + "\n")
+    out.flush()

@@ -1,0 +1,96 @@
+"""`rigtui exec "PROMPT"`: run one task without the TUI. Human-readable output, or one JSON
+event per line with `--json`. Exit 0 when the task ended done, 1 otherwise, 2 for bad input."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import sys
+from pathlib import Path
+
+from rigtui.agent.headless import Approver, Printer, print_json
+from rigtui.config import Settings, apply_overrides, load_settings
+from rigtui.errors import BadInput
+from rigtui.events import TaskEnded
+from rigtui.ops import SendMessage
+from rigtui.session import Session
+
+NAME = "exec"
+HELP = "run one task with the model, headless (text or --json events)"
+APPROVALS = ("review", "auto", "never")
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("prompt", help="what to do; - reads it from stdin")
+    parser.add_argument("--path", default=".", help="project folder (default: .)")
+    parser.add_argument("--thread", help="continue this thread (see `rigtui threads`)")
+    parser.add_argument(
+        "--approve",
+        choices=APPROVALS,
+        default="review",
+        help="change sets and commands: review (ask on the terminal; without one, like never),"
+        " auto (apply and run everything), never (leave change sets pending, decline commands)",
+    )
+    parser.add_argument("--json", action="store_true", help="one JSON event per line")
+    parser.add_argument("--model", help="model name for this run")
+    parser.add_argument("--base-url", help="OpenAI-compatible endpoint for this run")
+    parser.add_argument("--profile", help="named model profile from settings")
+
+
+def run(args: argparse.Namespace) -> int:
+    from rigtui.cli import project_root
+
+    root = project_root(args.path)
+    prompt = sys.stdin.read() if args.prompt == "-" else args.prompt
+    if not prompt.strip():
+        raise BadInput(
+            "the prompt is empty", fix='pass what to do, e.g. rigtui exec "fix the tests"'
+        )
+    settings = apply_overrides(
+        load_settings(root), profile=args.profile, model=args.model, base_url=args.base_url
+    )
+    if args.approve == "auto":
+        settings.approval.patches = "auto-apply"
+        settings.approval.commands = "auto"
+    return asyncio.run(_exec(root, settings, prompt.strip(), args))
+
+
+async def _exec(root: Path, settings: Settings, prompt: str, args: argparse.Namespace) -> int:
+    session = await Session.open(root, settings=settings)
+    try:
+        thread = (
+            await session.thread(args.thread)
+            if args.thread
+            else await session.new_thread(_title(prompt))
+        )
+        printer = None if args.json else Printer(sys.stdout, sys.stderr)
+        approver = Approver(session, args.approve, printer)
+        ended: list[TaskEnded] = []
+        events = session.subscribe()
+
+        async def consume() -> None:
+            async for event in events:
+                if event.thread_id != thread.id:
+                    continue
+                if printer is None:
+                    print_json(event, sys.stdout)
+                else:
+                    printer.show(event)
+                if isinstance(event, TaskEnded):
+                    ended.append(event)
+                await approver.handle(event)
+
+        consumer = asyncio.create_task(consume())
+        await session.send(SendMessage(thread.id, prompt))
+        await session.wait_idle(thread.id)
+    finally:
+        await session.close()  # ends the subscription, so the consumer finishes
+    with contextlib.suppress(Exception):
+        await consumer
+    return 0 if ended and ended[-1].outcome == "done" else 1
+
+
+def _title(prompt: str) -> str:
+    line = prompt.splitlines()[0]
+    return line if len(line) <= 60 else line[:59] + "…"

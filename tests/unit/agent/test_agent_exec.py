@@ -1,0 +1,109 @@
+"""`rigtui exec` and `rigtui threads` end to end: a real subprocess against the fake server."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from tests.support.fake_openai import Call, FakeOpenAI, Say
+
+ADD_FILE = "*** Begin Patch\n*** Add File: hello.txt\n+hello from the model\n*** End Patch\n"
+PLAN = {"plan": [{"step": "write hello.txt", "status": "in_progress"}]}
+
+
+def rigtui(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "CI": "true"}
+    return subprocess.run(
+        [sys.executable, "-m", "rigtui", *args],
+        cwd=cwd,
+        env=env,
+        capture_output=True,
+        text=True,
+        stdin=subprocess.DEVNULL,
+        timeout=60,
+    )
+
+
+def configure(project: Path, base_url: str) -> None:
+    (project / ".rigtui.toml").write_text(
+        f'[index]\nenabled = false\n[model.profiles.default]\nmodel = "fake"\nbase_url = "{base_url}"\n'
+    )
+
+
+def turns() -> list[Say]:
+    return [
+        Say(calls=[Call("update_plan", PLAN)]),
+        Say("Writing it.", calls=[Call("apply_patch", {"patch": ADD_FILE})]),
+        Say("Done: hello.txt written."),
+    ]
+
+
+def test_exec_json_runs_a_task_and_applies_with_auto_approval(project: Path) -> None:
+    with FakeOpenAI(turns()) as server:
+        configure(project, server.base_url)
+        result = rigtui(
+            "exec",
+            "write hello",
+            "--path",
+            str(project),
+            "--json",
+            "--approve",
+            "auto",
+            cwd=project,
+        )
+    assert result.returncode == 0, result.stderr
+    events = [json.loads(line) for line in result.stdout.splitlines()]
+    types = [e["type"] for e in events]
+    for expected in (
+        "UserMessage",
+        "TaskStarted",
+        "PlanUpdated",
+        "PatchProposed",
+        "PatchApplied",
+        "TaskEnded",
+    ):
+        assert expected in types
+    assert types.index("PatchProposed") < types.index("PatchApplied") < types.index("TaskEnded")
+    assert (project / "hello.txt").read_text() == "hello from the model\n"
+    ended = events[-1]
+    assert ended["type"] == "TaskEnded" and ended["outcome"] == "done"
+    assert ended["changed_files"] == ["hello.txt"] and len(ended["change_sets"]) == 1
+    assert {e["thread_id"] for e in events} == {ended["thread_id"]}
+
+    listed = rigtui("threads", "--path", str(project), "--json", cwd=project)
+    (row,) = [json.loads(line) for line in listed.stdout.splitlines()]
+    assert row["id"] == ended["thread_id"] and row["title"] == "write hello" and row["events"] > 8
+
+
+def test_exec_never_leaves_the_change_set_pending_and_prints_text(project: Path) -> None:
+    with FakeOpenAI(turns()) as server:
+        configure(project, server.base_url)
+        result = rigtui(
+            "exec", "write hello", "--path", str(project), "--approve", "never", cwd=project
+        )
+        tool_result = next(
+            m
+            for m in server.requests[2]["messages"]
+            if m["role"] == "tool" and "change set" in m["content"]
+        )
+    assert result.returncode == 0, result.stderr
+    assert not (project / "hello.txt").exists()
+    assert "left pending" in tool_result["content"]
+    out = result.stdout
+    assert "→ update_plan" in out and "[~] write hello.txt" in out
+    assert "Done: hello.txt written." in out and "task done" in out
+
+
+def test_exec_with_no_model_configured_exits_1_with_the_fix(project: Path) -> None:
+    result = rigtui("exec", "hi", "--path", str(project), cwd=project)
+    assert result.returncode == 1
+    assert "no API key" in result.stderr and "OPENAI_API_KEY" in result.stderr
+
+
+def test_exec_rejects_an_unknown_thread_with_exit_2(project: Path) -> None:
+    result = rigtui("exec", "hi", "--path", str(project), "--thread", "t-nope", cwd=project)
+    assert result.returncode == 2
+    assert "no thread 't-nope'" in result.stderr and "rigtui threads" in result.stderr
