@@ -130,10 +130,19 @@ class IgnoreRules:
 
     def __init__(self, root: Path) -> None:
         self.root = Path(root).resolve()
+        # During a walk each folder's ignore files are read once; outside a walk they are
+        # re-checked by mtime on every question, so edits to them take effect at once.
+        self._walk_cache: dict[str, tuple[Rule, ...]] | None = None
 
     def _folder_rules(self, rel_folder: str) -> tuple[Rule, ...]:
+        cache = self._walk_cache
+        if cache is not None and rel_folder in cache:
+            return cache[rel_folder]
         folder = self.root / rel_folder if rel_folder else self.root
-        return _rules_in(str(folder), _mtimes(folder))
+        rules = _rules_in(str(folder), _mtimes(folder))
+        if cache is not None:
+            cache[rel_folder] = rules
+        return rules
 
     def _decide(self, rel: str, is_dir: bool) -> bool | None:
         """The last matching rule of the nearest ignore files wins; None when none matches."""
@@ -195,6 +204,13 @@ class IgnoreRules:
     def walk(self, follow_symlinks: bool = True) -> Iterator[Path]:
         """Every file that is not ignored, as a path relative to the root. Symlinked folders are
         followed once each (by real path), so symlink loops end."""
+        self._walk_cache = {}
+        try:
+            yield from self._walk(follow_symlinks)
+        finally:
+            self._walk_cache = None
+
+    def _walk(self, follow_symlinks: bool) -> Iterator[Path]:
         seen: set[tuple[int, int]] = set()
         stack: list[str] = [""]
         while stack:

@@ -42,7 +42,7 @@ class ProjectWatcher:
     """Start with `start()`, stop with `stop()`; `subscribe()` gives an async iterator of
     batches (lists of FileChange). Subscribers that lag get batches merged, never dropped."""
 
-    def __init__(self, root: Path, *, debounce_ms: int = 50, step_ms: int = 20) -> None:
+    def __init__(self, root: Path, *, debounce_ms: int = 50, step_ms: int = 100) -> None:
         self.root = Path(root).resolve()
         self.rules = IgnoreRules(self.root)
         self.debounce_ms = debounce_ms

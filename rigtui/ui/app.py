@@ -3,6 +3,7 @@ Renders session events; user actions become ops on the session (DESIGN.md)."""
 
 from __future__ import annotations
 
+import asyncio
 import os
 import time
 from collections.abc import Iterable
@@ -50,7 +51,6 @@ class StatusBar(Static):
 class RigtuiApp(App[int]):
     TITLE = "rigtui"
     CSS_PATH = "app.tcss"
-    AUTO_FOCUS = "#message"
     HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (100, "-wide")]
     BINDINGS = [
         Binding(
@@ -114,6 +114,7 @@ class RigtuiApp(App[int]):
         self.theme = theme or settings.ui.theme
         self.started = time.perf_counter()
         self._narrow: bool | None = None
+        self._event_waiters: list[tuple[type[ev.Event], asyncio.Future[ev.Event]]] = []
 
     # --- layout ----------------------------------------------------------------------------
 
@@ -160,6 +161,22 @@ class RigtuiApp(App[int]):
         assert self.session is not None
         async for event in self.session.subscribe():
             await self.handle_event(event)
+            self._resolve_waiters(event)
+
+    def event_handled(self, kind: type[ev.Event]) -> asyncio.Future[ev.Event]:
+        """A future resolved once the next event of `kind` has been rendered (for tests and
+        scripted front ends that must not guess how long rendering takes)."""
+        future: asyncio.Future[ev.Event] = asyncio.get_running_loop().create_future()
+        self._event_waiters.append((kind, future))
+        return future
+
+    def _resolve_waiters(self, event: ev.Event) -> None:
+        for waiter in list(self._event_waiters):
+            kind, future = waiter
+            if isinstance(event, kind):
+                self._event_waiters.remove(waiter)
+                if not future.done():
+                    future.set_result(event)
 
     async def handle_event(self, event: ev.Event) -> None:
         current = self.current_thread.id if self.current_thread else None

@@ -30,7 +30,7 @@ def test_workbench_in_a_real_terminal(
 
     terminal.type("hello from tmux")
     terminal.send("Enter")
-    screen = terminal.wait_for("no model configured")
+    screen = terminal.wait_for("OPENAI_API_KEY")  # how to configure a model
     assert "hello from tmux" in screen
 
     terminal.send("C-e")  # the tree: first entry is docs/, then src/

@@ -6,6 +6,7 @@ from pathlib import Path
 
 from textual.widgets import ContentSwitcher, Input, OptionList
 
+from rigtui import events as ev
 from rigtui.ui.app import RigtuiApp
 from rigtui.ui.code_view import CodeView
 from rigtui.ui.file_tree import ProjectTree
@@ -51,8 +52,9 @@ async def test_threads_create_rename_switch_delete(make_app) -> None:
 
         await pilot.press("f2")
         assert isinstance(app.screen, PromptScreen)
+        renamed = app.event_handled(ev.ThreadRenamed)
         await pilot.press("ctrl+u", *"parser work", "enter")
-        await pilot.pause()
+        await renamed
         assert app.current_thread.title == "parser work"
         assert "parser work" in titles(app)
 
@@ -74,8 +76,9 @@ async def test_message_without_model_explains_how_to_configure(make_app) -> None
     app = make_app()
     async with app.run_test(size=(120, 40)) as pilot:
         await pilot.pause()
+        error = app.event_handled(ev.Error)
         await pilot.press(*"hello there", "enter")
-        await pilot.pause()
+        await error
         view = app.query_one(ThreadView)
         text = " ".join(str(w.render()) for w in view.query(".user, .error"))
         assert "hello there" in text and "OPENAI_API_KEY" in text and "base_url" in text
@@ -85,8 +88,9 @@ async def test_history_is_shown_after_restart(make_app) -> None:
     app = make_app()
     async with app.run_test(size=(120, 40)) as pilot:
         await pilot.pause()
+        stored = app.event_handled(ev.Error)
         await pilot.press(*"remember me", "enter")
-        await pilot.pause()
+        await stored
     again = make_app()
     async with again.run_test(size=(120, 40)) as pilot:
         await pilot.pause()
