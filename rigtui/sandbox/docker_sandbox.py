@@ -25,6 +25,7 @@ from rigtui.sandbox.base import OutputCallback, RunRequest, RunResult
 from rigtui.sandbox.output import OutputCollector, resolve_cwd, shell_argv
 
 WORKSPACE = PurePosixPath("/workspace")
+EXEC_SETTLE = 5.0  # seconds to wait for an exec's exit code once its output has ended
 T = TypeVar("T")
 Chunk = tuple[bytes | None, bytes | None]  # (stdout, stderr), as the SDK demuxes them
 
@@ -122,6 +123,7 @@ class DockerSandbox:
             reuse=reuse,
         )  # fmt: skip
         box.removed_leftovers = engine.clean_leftovers(client)
+        engine.remove_ours_at_exit(client)
         return box
 
     # --- container settings ------------------------------------------------------------------
@@ -243,7 +245,13 @@ class DockerSandbox:
         stream = api.exec_start(exec_id, stream=True, demux=True)
 
         def exit_status() -> tuple[int | None, bool]:
-            return self.client.api.exec_inspect(exec_id).get("ExitCode"), False
+            # The stream can end a moment before the engine records the exit code.
+            deadline = time.monotonic() + EXEC_SETTLE
+            while True:
+                info = self.client.api.exec_inspect(exec_id)
+                if not info.get("Running") or time.monotonic() > deadline:
+                    return info.get("ExitCode"), False
+                time.sleep(0.01)
 
         def kill() -> None:
             # No API kills one exec: kill its container; the next command gets a fresh one.

@@ -3,6 +3,7 @@ the image, labelling containers, and removing the ones a killed rigtui left behi
 
 from __future__ import annotations
 
+import atexit
 import contextlib
 import importlib.util
 import os
@@ -138,3 +139,24 @@ def owner_user(root: Path) -> str:
     """Run as the project's owner, so files the command writes belong to them."""
     st = Path(root).stat()
     return f"{st.st_uid}:{st.st_gid}"
+
+
+_EXIT_HOOKS: set[str] = set()
+
+
+def remove_ours_at_exit(client: Any) -> None:
+    """On a normal exit, remove any container this process still owns (a sandbox that was not
+    closed). Registered once per engine; a killed process is handled by `clean_leftovers`."""
+    address = engine_address()
+    if address in _EXIT_HOOKS:
+        return
+    _EXIT_HOOKS.add(address)
+    atexit.register(_remove_ours, client)
+
+
+def _remove_ours(client: Any) -> None:
+    me = {"label": [f"{LABEL}=1", f"rigtui.pid={os.getpid()}"]}
+    with contextlib.suppress(Exception):
+        for container in client.containers.list(all=True, filters=me):
+            with contextlib.suppress(Exception):
+                container.remove(force=True)

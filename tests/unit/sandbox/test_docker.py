@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import os
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -172,3 +173,23 @@ async def test_a_missing_image_is_a_clear_error_offering_local(project: Path, se
     assert "--sandbox local" in (info.value.fix or "")
     auto = get_sandbox(settings, project, "auto", image="rigtui-no-such-image:0")
     assert auto.name.startswith("local") and "not on the Docker engine" in auto.note
+
+
+async def test_an_unclosed_sandbox_is_removed_when_rigtui_exits(project: Path):
+    script = (
+        "import asyncio, os, sys\n"
+        "from pathlib import Path\n"
+        "from rigtui.config import Settings\n"
+        "from rigtui.sandbox import RunRequest, get_sandbox\n"
+        "async def main():\n"
+        f"    box = get_sandbox(Settings(), Path({str(project)!r}), 'docker', reuse=True)\n"
+        f"    await box.run(RunRequest(command='true', cwd=Path({str(project)!r})))\n"
+        "    print(os.getpid(), flush=True)\n"
+        "asyncio.run(main())\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, timeout=60, check=True
+    )
+    pid = done.stdout.strip()
+    left = CLIENT.containers.list(all=True, filters={"label": f"rigtui.pid={pid}"})  # type: ignore[attr-defined]
+    assert pid and left == []
