@@ -29,7 +29,7 @@ def _engine_or_reason() -> tuple[object | None, str]:
 
 
 CLIENT, SKIP_REASON = _engine_or_reason()
-pytestmark = pytest.mark.skipif(CLIENT is None, reason=SKIP_REASON)
+pytestmark = [pytest.mark.docker, pytest.mark.skipif(CLIENT is None, reason=SKIP_REASON)]
 
 
 def ours() -> list[object]:
