@@ -12,20 +12,25 @@ from pathlib import Path
 from textual import events, on, work
 from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import Binding
-from textual.containers import Horizontal
+from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
 from textual.widgets import ContentSwitcher, DirectoryTree, Footer, Header, Static
 
 from rigtui import events as ev
 from rigtui.config import Settings
+from rigtui.index.events import IndexProgress, IndexReady, IndexUpdated
 from rigtui.ops import DeleteThread, RenameThread, SendMessage
 from rigtui.session import Session, model_status
 from rigtui.store import Thread
+from rigtui.ui.checks_panel import ChecksPanel
 from rigtui.ui.code_view import CodeView
 from rigtui.ui.file_tree import ProjectTree
 from rigtui.ui.modals import ConfirmScreen, KeyMapScreen, PromptScreen
+from rigtui.ui.outline import Outline
+from rigtui.ui.search_screen import SearchScreen
 from rigtui.ui.themes import register_themes
 from rigtui.ui.thread_pane import ThreadList, ThreadPane, ThreadView
+from rigtui.workspace import Workspace
 
 DIFF_EMPTY = (
     "[b]Diff pane[/b]\n\n"
@@ -74,6 +79,9 @@ class RigtuiApp(App[int]):
         Binding("ctrl+n", "new_thread", "New thread", priority=True),
         Binding("ctrl+l", "toggle_thread_list", "Threads", priority=True),
         Binding("f2", "rename_thread", "Rename", show=False),
+        Binding("ctrl+f", "search", "Search", priority=True),
+        Binding("slash", "search", "Search", show=False),
+        Binding("ctrl+r", "run_checks", "Checks", priority=True),
         Binding("question_mark,f1", "show_keys", "Keys"),
         Binding("escape", "close_file", "Close file", show=False),
     ]
@@ -86,10 +94,18 @@ class RigtuiApp(App[int]):
         ("ctrl+l", "show the thread list and focus it", "anywhere"),
         ("ctrl+n", "new thread", "anywhere"),
         ("f2", "rename the current thread", "anywhere"),
+        (
+            "ctrl+f or /",
+            "search symbols and text, jump to file:line",
+            "anywhere ( / outside input)",
+        ),
+        ("ctrl+r", "show the checks and run them now", "anywhere"),
+        ("Enter / j, m, r", "jump to failure, send it to the model, re-run", "checks panel"),
         ("n / r / x", "new / rename / delete thread", "thread list"),
         ("Enter", "switch to the highlighted thread", "thread list"),
         ("↑ ↓ Enter", "move, open a file or folder", "file tree"),
         ("h / l", "parent folder / open", "file tree"),
+        ("Enter", "jump to the symbol", "outline (below the tree)"),
         ("Esc", "close the file, back to the diff pane", "code view"),
         ("ctrl+p", "command palette: every action, themes", "anywhere"),
         ("? / f1", "this key map", "outside the message box"),
@@ -109,6 +125,8 @@ class RigtuiApp(App[int]):
         self.settings = settings
         self.profile = profile
         self.session: Session | None = None
+        self.workspace = Workspace(root, settings)
+        self.index_state = "starting"
         self.current_thread: Thread | None = None
         self.theme_warnings = register_themes(self)
         self.theme = theme or settings.ui.theme
@@ -121,11 +139,14 @@ class RigtuiApp(App[int]):
     def compose(self) -> ComposeResult:
         yield Header(icon="◆")
         with Horizontal(id="panes"):
-            yield ProjectTree(self.root, id="tree")
+            with Vertical(id="left"):
+                yield ProjectTree(self.root, id="tree")
+                yield Outline(None, id="outline", classes="-empty")
             yield ThreadPane(id="thread")
             with ContentSwitcher(initial="diff-empty", id="right"):
                 yield DiffEmpty(DIFF_EMPTY, id="diff-empty")
                 yield CodeView(id="code")
+                yield ChecksPanel(id="checks")
         yield StatusBar(id="status")
         yield Footer()
 
@@ -138,6 +159,10 @@ class RigtuiApp(App[int]):
             self.notify(warning, severity="warning")
         self.session = await Session.open(self.root, settings=self.settings)
         self.pump_events()
+        self.workspace.listeners.append(self.on_workspace_event)
+        await self.workspace.start()
+        if self.workspace.checks is not None:
+            self.query_one(ChecksPanel).set_checks(self.workspace.checks.checks)
         threads = await self.session.threads()
         thread = threads[0] if threads else await self.session.new_thread("Thread 1")
         await self.switch_thread(thread.id)
@@ -151,6 +176,7 @@ class RigtuiApp(App[int]):
         self.exit(0)
 
     async def on_unmount(self) -> None:
+        await self.workspace.close()
         if self.session is not None:
             await self.session.close()
 
@@ -196,6 +222,85 @@ class RigtuiApp(App[int]):
         if self.session is None:
             raise RuntimeError("the session is not open yet")
         return self.session
+
+    def on_workspace_event(self, event: ev.Event) -> None:
+        """Index and check events from the workspace (called on the app's loop)."""
+        if isinstance(event, IndexProgress):
+            self.index_state = f"indexing {event.done}/{event.total}"
+        elif isinstance(event, IndexReady):
+            self.index_state = f"{event.files} files"
+            self.query_one(Outline).index = self.workspace.index
+        elif isinstance(event, IndexUpdated):
+            self.index_state = f"{self.index_state.split(' ·')[0]} · updated {len(event.paths)}"
+        elif event.type.startswith("Check"):
+            self.query_one(ChecksPanel).apply(event)
+            if event.type == "CheckFinished" and getattr(event, "state", "") == "failed":
+                self.notify(
+                    f"check {getattr(event, 'check', '')} failed: ctrl+r shows it", severity="error"
+                )
+        elif isinstance(event, ev.Notice | ev.Error):
+            text = event.text if isinstance(event, ev.Notice) else f"{event.message}: {event.fix}"
+            self.notify(text, severity="warning" if isinstance(event, ev.Error) else "information")
+        self.update_status()
+
+    def event_handled_by_workspace(self, type_name: str) -> asyncio.Future[ev.Event]:
+        """A future resolved with the next workspace event of that type, once rendered."""
+        future: asyncio.Future[ev.Event] = asyncio.get_running_loop().create_future()
+
+        def listener(event: ev.Event) -> None:
+            if event.type == type_name and not future.done():
+                future.set_result(event)
+                self.workspace.listeners.remove(listener)
+
+        self.workspace.listeners.append(listener)  # after on_workspace_event: rendered first
+        return future
+
+    def action_search(self) -> None:
+        index = self.workspace.index
+        if index is None:
+            self.notify("the code index is still being built; try again in a moment")
+            return
+
+        def jump(location: object) -> None:
+            if location is not None:
+                self.open_file(self.root / location.path, location.line)  # type: ignore[attr-defined]
+
+        self.push_screen(SearchScreen(index), jump)
+
+    def action_run_checks(self) -> None:
+        self.show_right("checks")
+        self.query_one(ChecksPanel).focus()
+        runner = self.workspace.checks
+        if runner is None or not runner.checks:
+            self.notify("no checks: add a [checks] table to .rigtui.toml (see README)")
+            return
+        runner.run_now()
+
+    @on(ChecksPanel.JumpTo)
+    def _jump_to_failure(self, message: ChecksPanel.JumpTo) -> None:
+        self.open_file(self.root / message.path, message.line)
+
+    @on(ChecksPanel.RerunRequested)
+    def _rerun(self, message: ChecksPanel.RerunRequested) -> None:
+        if self.workspace.checks is not None:
+            self.workspace.checks.run_now([message.check] if message.check else None)
+
+    @on(ChecksPanel.SendToModel)
+    async def _send_failure(self, message: ChecksPanel.SendToModel) -> None:
+        if self.current_thread is not None:
+            await self.session_required().send(SendMessage(self.current_thread.id, message.text))
+            self.query_one("#message").focus()
+
+    @on(Outline.SymbolChosen)
+    def _symbol_chosen(self, message: Outline.SymbolChosen) -> None:
+        self.open_file(self.root / message.location.path, message.location.line)
+
+    def show_right(self, which: str) -> None:
+        titles = {"diff-empty": "Diff", "checks": "Checks"}
+        self.query_one("#right", ContentSwitcher).current = which
+        right = self.query_one("#right")
+        if which in titles:
+            right.border_title, right.border_subtitle = titles[which], ""
 
     # --- threads ---------------------------------------------------------------------------
 
@@ -279,15 +384,14 @@ class RigtuiApp(App[int]):
 
     def action_focus_pane(self, pane: str) -> None:
         if pane == "tree":
-            tree = self.query_one("#tree")
-            tree.remove_class("-hidden")
-            tree.focus()
+            self.query_one("#left").remove_class("-hidden")
+            self.query_one("#tree").focus()
         elif pane == "thread":
             self.query_one("#message").focus()
         else:
             switcher = self.query_one("#right", ContentSwitcher)
-            if switcher.current == "code":
-                self.query_one("#code").focus()
+            if switcher.current and switcher.current != "diff-empty":
+                self.query_one(f"#{switcher.current}").focus()
             else:
                 self.query_one("#diff-empty").focus()
 
@@ -298,29 +402,32 @@ class RigtuiApp(App[int]):
         if narrow != self._narrow:
             self._narrow = narrow
             hide = narrow or not self.settings.ui.show_tree
-            tree = self.query_one("#tree")
-            tree.set_class(hide, "-hidden")
-            if hide and tree.has_focus:
+            left = self.query_one("#left")
+            left.set_class(hide, "-hidden")
+            if hide and left.has_focus_within:
                 self.query_one("#message").focus()
 
     def action_toggle_tree(self) -> None:
-        tree = self.query_one("#tree")
-        tree.toggle_class("-hidden")
-        if tree.has_class("-hidden") and tree.has_focus:
+        left = self.query_one("#left")
+        left.toggle_class("-hidden")
+        if left.has_class("-hidden") and left.has_focus_within:
             self.query_one("#message").focus()
 
     def action_close_file(self) -> None:
         switcher = self.query_one("#right", ContentSwitcher)
-        if switcher.current == "code":
-            switcher.current = "diff-empty"
-            right = self.query_one("#right")
-            right.border_title, right.border_subtitle = "Diff", ""
-            tree = self.query_one("#tree")
-            (tree if tree.display else self.query_one("#message")).focus()
+        if switcher.current in ("code", "checks"):
+            self.show_right("diff-empty")
+            left = self.query_one("#left")
+            target = self.query_one("#tree") if left.display else self.query_one("#message")
+            target.focus()
 
     @on(DirectoryTree.FileSelected)
     def _file_selected(self, message: DirectoryTree.FileSelected) -> None:
         self.open_file(Path(message.path))
+        outline = self.query_one(Outline)
+        if outline.index is not None:
+            outline.remove_class("-empty")
+            outline.show_path(Path(message.path).relative_to(self.root).as_posix())
 
     def open_file(self, path: Path, line: int | None = None) -> None:
         code = self.query_one("#code", CodeView)
@@ -341,8 +448,8 @@ class RigtuiApp(App[int]):
         model = status.model if status.configured else "no model"
         thread = self.current_thread.title if self.current_thread else "-"
         text = (
-            f"{self.root.name} │ {thread} │ model: {model} │ "
-            f"patches: {self.settings.approval.patches} │ ? keys"
+            f"{self.root.name} │ {thread} │ model: {model} │ index: {self.index_state} │ "
+            f"sandbox: {self.workspace.sandbox_name} │ patches: {self.settings.approval.patches}"
         )
         self.query_one(StatusBar).update(text)
         self.query_one(ThreadPane).set_placeholder(
@@ -364,6 +471,9 @@ class RigtuiApp(App[int]):
             ("Focus diff pane", "Move focus to the diff/code pane", lambda: self.action_focus_pane("right")),
             ("Toggle file tree", "Show or hide the file tree", self.action_toggle_tree),
             ("Close file", "Close the code view", self.action_close_file),
+            ("Search", "Symbols and text in the code index", self.action_search),
+            ("Run checks", "Show the checks panel and run every check", self.action_run_checks),
+            ("Show diff pane", "Back to the diff pane", lambda: self.show_right("diff-empty")),
             ("Show keys", "The key map", self.action_show_keys),
         ]  # fmt: skip
         for title, help_text, callback in ours:

@@ -8,9 +8,12 @@ from textual.widgets import ContentSwitcher, Input, OptionList
 
 from rigtui import events as ev
 from rigtui.ui.app import RigtuiApp
+from rigtui.ui.checks_panel import ChecksPanel
 from rigtui.ui.code_view import CodeView
 from rigtui.ui.file_tree import ProjectTree
 from rigtui.ui.modals import ConfirmScreen, KeyMapScreen, PromptScreen
+from rigtui.ui.outline import Outline
+from rigtui.ui.search_screen import SearchScreen
 from rigtui.ui.thread_pane import ThreadList, ThreadView
 
 
@@ -139,7 +142,7 @@ async def test_narrow_terminal_collapses_the_tree_and_a_key_toggles_it(make_app)
     app = make_app()
     async with app.run_test(size=(80, 24)) as pilot:
         await pilot.pause()
-        tree = app.query_one(ProjectTree)
+        tree = app.query_one("#left")
         assert not tree.display
         thread = app.query_one("#thread")
         assert thread.size.width >= 30
@@ -173,3 +176,57 @@ async def test_themes_from_files_are_selectable(make_app) -> None:
         assert not app.current_theme.dark
         app.theme = "rigtui-contrast"
         assert app.current_theme.background == "#000000"
+
+
+async def test_search_jumps_to_a_symbol_and_the_outline_follows_the_file(make_app) -> None:
+    app = make_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await app.workspace.index_ready.wait()
+        await pilot.press("ctrl+f")
+        assert isinstance(app.screen, SearchScreen)
+        await pilot.press(*"parse_line")
+        for search in [w for w in app.workers if w.group == "index-search" and not w.is_cancelled]:
+            await search.wait()  # the live query's worker (finished ones are already gone)
+        await pilot.pause()
+        await pilot.press("enter")
+        await pilot.pause()
+        code = app.query_one(CodeView)
+        assert code.path is not None and code.path.name == "parser.py"
+        assert code.cursor_location[0] == 7  # `def parse_line` is on line 8
+        assert "index: " in str(app.query_one("#status").render())
+
+
+async def test_selecting_a_file_shows_its_outline(make_app, demo_project: Path) -> None:
+    app = make_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await app.workspace.index_ready.wait()
+        tree = app.query_one(ProjectTree)
+        tree.post_message(ProjectTree.FileSelected(tree.root, demo_project / "src/demo/parser.py"))
+        await pilot.pause()
+        outline = app.query_one(Outline)
+        await outline.load("src/demo/parser.py")  # what the worker runs, awaited
+        names = [s.qualname for s in outline.symbols]
+        assert "ConfigParser.parse_line" in names and "parse_config" in names
+        assert outline.display
+
+
+async def test_checks_panel_runs_a_configured_check_and_jumps_to_the_failure(
+    make_app, demo_project: Path
+) -> None:
+    (demo_project / "check.sh").write_text("echo 'src/demo/cli.py:4:1: E999 broken'; exit 1\n")
+    (demo_project / ".rigtui.toml").write_text(
+        '[sandbox]\nkind = "local"\n[checks]\nlint = "sh check.sh"\n'
+    )
+    app = make_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        finished = app.event_handled_by_workspace("CheckFinished")
+        await pilot.press("ctrl+r")
+        event = await finished
+        assert event.state == "failed"  # type: ignore[attr-defined]
+        await pilot.pause()
+        assert app.query_one("#right", ContentSwitcher).current == "checks"
+        panel = app.query_one(ChecksPanel)
+        panel.post_message(ChecksPanel.JumpTo("src/demo/cli.py", 4))
+        await pilot.pause()
+        assert app.query_one(CodeView).cursor_location[0] == 3
