@@ -22,7 +22,7 @@ from rigtui.config import SandboxSettings, Settings
 from rigtui.errors import RigtuiError
 from rigtui.sandbox import engine
 from rigtui.sandbox.base import OutputCallback, RunRequest, RunResult
-from rigtui.sandbox.output import OutputCollector, resolve_cwd, shell_argv
+from rigtui.sandbox.output import OutputCollector, not_found, resolve_cwd, shell_argv
 
 WORKSPACE = PurePosixPath("/workspace")
 EXEC_SETTLE = 5.0  # seconds to wait for an exec's exit code once its output has ended
@@ -55,6 +55,10 @@ def _settle(future: asyncio.Future[Any], value: Any, exc: BaseException | None) 
         future.set_exception(exc)
     else:
         future.set_result(value)
+
+
+class _ProgramMissing(Exception):
+    """The image has no such program: reported like a shell would (127)."""
 
 
 class _Job:
@@ -157,7 +161,10 @@ class DockerSandbox:
         env = self._env(request.env)
         collector = OutputCollector(request.output_limit, on_output)
         started = time.monotonic()
-        job = await self._start(argv, self._workdir(cwd), env)
+        try:
+            job = await self._start(argv, self._workdir(cwd), env)
+        except _ProgramMissing:
+            return await not_found(argv[0], self.name, collector)
         timed_out = False
         try:
             await asyncio.wait_for(_consume(job.chunks, collector), request.timeout)
@@ -192,6 +199,11 @@ class DockerSandbox:
         except RigtuiError:
             raise
         except Exception as exc:
+            text = str(exc)
+            if "executable file not found" in text or (
+                'exec: "' in text and "no such file" in text
+            ):
+                raise _ProgramMissing from exc
             raise _run_error(exc, self.image) from exc
 
     def _cold(self, argv: list[str], workdir: str, env: dict[str, str]) -> _Job:
@@ -312,6 +324,12 @@ def _run_error(exc: Exception, image: str) -> RigtuiError:
         return RigtuiError(
             f"the sandbox image {image!r} disappeared from the Docker engine",
             fix=f"rebuild or pull it, {engine.LOCAL_FIX}",
+        )
+    if "bind source path does not exist" in str(exc):
+        return RigtuiError(
+            "the project folder does not exist on the Docker engine's host",
+            fix="on a remote engine (DOCKER_HOST) the project must be at the same path there "
+            f"(see docs/sandbox.md), {engine.LOCAL_FIX}",
         )
     first = str(exc).splitlines()[0][:300] if str(exc) else type(exc).__name__
     return RigtuiError(f"Docker could not run the command: {first}", fix=engine.LOCAL_FIX)

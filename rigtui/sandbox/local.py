@@ -17,7 +17,13 @@ from pathlib import Path
 from typing import IO
 
 from rigtui.sandbox.base import OutputCallback, RunRequest, RunResult, Stream
-from rigtui.sandbox.output import OutputCollector, resolve_cwd, scrubbed_env, shell_argv
+from rigtui.sandbox.output import (
+    OutputCollector,
+    not_found,
+    resolve_cwd,
+    scrubbed_env,
+    shell_argv,
+)
 
 # How long to wait for the pipes to close once the command itself has exited and its process
 # group was killed: only something that escaped the group (setsid) can hold them longer.
@@ -103,6 +109,11 @@ class LocalSandbox:
         argv = self.argv_for(request, cwd)
         env = {**scrubbed_env(), **request.env}
         collector = OutputCollector(request.output_limit, on_output)
+        missing = _missing_program(
+            argv if not self.bwrap else shell_argv(request.command), cwd, env
+        )
+        if missing:
+            return await not_found(missing[0], self.name, collector, missing[1])
         started = time.monotonic()
         proc = subprocess.Popen(
             argv,
@@ -213,3 +224,15 @@ def _exit_code(returncode: int | None) -> int | None:
     if returncode is None:
         return None
     return 128 - returncode if returncode < 0 else returncode  # killed by signal N: 128+N
+
+
+def _missing_program(argv: list[str], cwd: Path, env: dict[str, str]) -> tuple[str, int] | None:
+    """(program, 127 or 126) when argv[0] cannot be run, checked before spawning so plain and
+    bwrap runs report it alike."""
+    program = argv[0]
+    if "/" in program:
+        path = Path(program) if Path(program).is_absolute() else cwd / program
+        if not path.is_file():
+            return program, 127
+        return None if os.access(path, os.X_OK) else (program, 126)
+    return None if shutil.which(program, path=env.get("PATH", os.defpath)) else (program, 127)

@@ -11,7 +11,7 @@ from collections.abc import Mapping
 from pathlib import Path
 
 from rigtui.errors import BadInput
-from rigtui.sandbox.base import OutputCallback, Stream
+from rigtui.sandbox.base import OutputCallback, RunResult, Stream
 
 # Variable names that look like credentials: never handed to a sandboxed command.
 _SECRET_NAME = re.compile(
@@ -108,3 +108,20 @@ def shell_argv(command: object) -> list[str]:
     if not argv:
         raise BadInput("empty command", fix="give the command to run")
     return argv
+
+
+async def not_found(
+    program: str, sandbox: str, collector: OutputCollector, code: int = 127
+) -> RunResult:
+    """The result a shell gives for a program that does not exist (127) or cannot run (126),
+    so every sandbox reports it the same way."""
+    why = "command not found" if code == 127 else "permission denied"
+    await collector.feed("stderr", f"{program}: {why}\n".encode())
+    await collector.finish()
+    return RunResult(
+        exit_code=code,
+        stdout=collector.text("stdout"),
+        stderr=collector.text("stderr"),
+        duration=0.0,
+        sandbox=sandbox,
+    )

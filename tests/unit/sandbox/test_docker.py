@@ -14,6 +14,7 @@ import pytest
 from rigtui.config import Settings
 from rigtui.errors import RigtuiError
 from rigtui.sandbox import RunRequest, engine, get_sandbox
+from rigtui.sandbox.changes import run_tracked
 from rigtui.sandbox.docker_sandbox import DockerSandbox
 
 IMAGE = Settings().sandbox.image
@@ -64,10 +65,14 @@ async def cold(project: Path, settings: Settings):
 
 async def test_streams_output_and_exit_code_as_the_project_owner(cold, project: Path):
     seen: list[tuple[str, str]] = []
-    result = await cold.run(
-        RunRequest(command="id -u; echo err >&2; echo hi > made.txt; exit 5", cwd=project),
-        on_output=lambda stream, text: seen.append((stream, text)),
+    command = "id -u; echo err >&2; echo hi > made.txt; exit 5"
+    result, artifacts = await run_tracked(
+        cold,
+        RunRequest(command=command, cwd=project),
+        project,
+        lambda stream, text: seen.append((stream, text)),
     )
+    assert artifacts is not None and artifacts.created == ["made.txt"]
     assert result.exit_code == 5 and result.sandbox == f"docker:{IMAGE}"
     assert result.stderr == "err\n" and ("stderr", "err\n") in seen
     owner = project.stat().st_uid
@@ -193,3 +198,8 @@ async def test_an_unclosed_sandbox_is_removed_when_rigtui_exits(project: Path):
     pid = done.stdout.strip()
     left = CLIENT.containers.list(all=True, filters={"label": f"rigtui.pid={pid}"})  # type: ignore[attr-defined]
     assert pid and left == []
+
+
+async def test_a_missing_program_exits_127(cold, project: Path):
+    result = await cold.run(RunRequest(command=["no-such-program-x"], cwd=project))
+    assert result.exit_code == 127 and "command not found" in result.stderr

@@ -181,3 +181,13 @@ def test_requiring_bwrap_when_unusable_is_a_clear_error(monkeypatch: pytest.Monk
     with pytest.raises(RigtuiError, match="bubblewrap") as info:
         LocalSandbox(tmp_path, isolate=True)
     assert "--sandbox local" in (info.value.fix or "")
+
+
+@pytest.mark.parametrize("isolate", [False, None])
+async def test_a_missing_program_exits_127_like_a_shell(tmp_path: Path, isolate):
+    box = LocalSandbox(tmp_path, isolate=isolate)
+    result = await box.run(RunRequest(command=["no-such-program-x"], cwd=tmp_path))
+    assert result.exit_code == 127 and "no-such-program-x: command not found" in result.stderr
+    (tmp_path / "script.sh").write_text("#!/bin/sh\necho hi\n")
+    denied = await box.run(RunRequest(command=["./script.sh"], cwd=tmp_path))
+    assert denied.exit_code == 126
