@@ -191,3 +191,13 @@ async def test_a_missing_program_exits_127_like_a_shell(tmp_path: Path, isolate)
     (tmp_path / "script.sh").write_text("#!/bin/sh\necho hi\n")
     denied = await box.run(RunRequest(command=["./script.sh"], cwd=tmp_path))
     assert denied.exit_code == 126
+
+
+def test_a_broken_bwrap_falls_back_and_the_name_says_so(monkeypatch: pytest.MonkeyPatch, tmp_path):
+    import rigtui.sandbox.local as local
+
+    reason = "bwrap does not work here: No permissions to create new namespace"
+    monkeypatch.setattr(local, "bwrap_status", lambda: (False, reason))
+    box = LocalSandbox(tmp_path)
+    assert box.name == "local (no isolation: bwrap unusable)" and box.note == reason
+    assert box.bwrap is None
