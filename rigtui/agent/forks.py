@@ -41,7 +41,7 @@ def _message_end(rows: list[tuple[int, ev.Event]], message_id: str) -> int:
         return rows[at][0]
     end = at
     for i in range(at + 1, len(rows)):
-        if isinstance(rows[i][1], MESSAGES | ev.TaskStarted):
+        if isinstance(rows[i][1], (*MESSAGES, ev.TaskStarted)):
             break
         end = i
     return rows[end][0]

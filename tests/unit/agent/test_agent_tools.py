@@ -1,0 +1,226 @@
+"""Tools through the whole loop: plans, command approval, patch review, and the thread ops
+(fork, search, model switch, queued messages)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from rigtui import events as ev
+from rigtui.agent.events import (
+    CommandApprovalRequested,
+    CommandDecided,
+    ModelChanged,
+    ThreadForked,
+    ToolCallFinished,
+)
+from rigtui.config import ModelProfile
+from rigtui.ops import DecideCommand, DecidePatch, ForkThread, SendMessage, SetThreadModel
+from tests.support.fake_openai import (
+    Call,
+    FakeOpenAI,
+    Say,
+    collect_until,
+    make_settings,
+    of_type,
+    open_session,
+    task_ended,
+)
+
+TWO_HUNKS = """*** Begin Patch
+*** Update File: notes.txt
+@@
+-first line
++FIRST LINE
+*** Add File: new.txt
++brand new
+*** End Patch
+"""
+
+
+async def test_update_plan_emits_a_live_plan_and_stores_it_on_the_task(project: Path) -> None:
+    plan = {
+        "plan": [
+            {"step": "read", "status": "completed"},
+            {"step": "write", "status": "in_progress"},
+        ]
+    }
+    bad = {"plan": [{"step": "x", "status": "someday"}]}
+    with FakeOpenAI(
+        [Say(calls=[Call("update_plan", plan), Call("update_plan", bad)]), Say("ok")]
+    ) as server:
+        session = await open_session(project, make_settings(server.base_url))
+        thread = await session.new_thread("t")
+        events = session.subscribe()
+        await session.send(SendMessage(thread.id, "plan it"))
+        seen = await collect_until(events, task_ended(thread.id))
+        (update,) = of_type(seen, ev.PlanUpdated)
+        assert [s["status"] for s in update.steps] == ["completed", "in_progress"]
+        results = of_type(seen, ToolCallFinished)
+        assert results[0].ok and not results[1].ok and "status must be one of" in results[1].output
+        (task,) = await session.store.tasks(thread.id)
+        assert task.plan == update.steps and task.status == "done"
+        await session.close()
+
+
+async def test_run_command_waits_for_approval_and_reports_output(project: Path) -> None:
+    calls = [
+        Call("run_command", {"command": "echo approved-run"}, id="yes"),
+        Call("run_command", {"command": "rm -rf src"}, id="no"),
+    ]
+    with FakeOpenAI([Say(calls=calls), Say("ok")]) as server:
+        settings = make_settings(server.base_url)
+        settings.sandbox.kind = "local"
+        session = await open_session(project, settings)
+        thread = await session.new_thread("t")
+        events = session.subscribe()
+        await session.send(SendMessage(thread.id, "run"))
+        seen = await collect_until(events, lambda e: isinstance(e, CommandApprovalRequested))
+        first = seen[-1]
+        assert first.command == "echo approved-run" and first.cwd == "."
+        await session.send(DecideCommand(thread.id, first.request_id, True))
+        seen += await collect_until(events, lambda e: isinstance(e, CommandApprovalRequested))
+        await session.send(DecideCommand(thread.id, seen[-1].request_id, False, "never delete src"))
+        seen += await collect_until(events, task_ended(thread.id))
+        results = {f.call_id: f for f in of_type(seen, ToolCallFinished)}
+        assert results["yes"].ok and "approved-run" in results["yes"].output
+        assert "exit code 0" in results["yes"].output
+        assert not results["no"].ok and "never delete src" in results["no"].output
+        assert (project / "src" / "app.py").exists()
+        assert [d.approved for d in of_type(await session.history(thread.id), CommandDecided)] == [
+            True,
+            False,
+        ]
+        await session.close()
+
+
+async def test_allowed_prefixes_run_without_asking(project: Path) -> None:
+    with FakeOpenAI(
+        [Say(calls=[Call("run_command", {"command": "echo free"})]), Say("ok")]
+    ) as server:
+        settings = make_settings(server.base_url)
+        settings.sandbox.kind = "local"
+        settings.approval.allow = ["echo"]
+        session = await open_session(project, settings)
+        thread = await session.new_thread("t")
+        events = session.subscribe()
+        await session.send(SendMessage(thread.id, "run"))
+        seen = await collect_until(events, task_ended(thread.id))
+        assert not of_type(seen, CommandApprovalRequested)
+        assert "free" in of_type(seen, ToolCallFinished)[0].output
+        await session.close()
+
+
+async def test_patch_review_applies_accepted_hunks_and_tells_the_model(project: Path) -> None:
+    with FakeOpenAI([Say(calls=[Call("apply_patch", {"patch": TWO_HUNKS})]), Say("ok")]) as server:
+        session = await open_session(project, make_settings(server.base_url))
+        thread = await session.new_thread("t")
+        events = session.subscribe()
+        await session.send(SendMessage(thread.id, "edit"))
+        proposed = (await collect_until(events, lambda e: e.type == "PatchProposed"))[-1]
+        cs_id = proposed.change_set_id  # type: ignore[attr-defined]
+        assert cs_id in session.proposals  # the front end can render the proposal
+        await session.send(
+            DecidePatch(
+                thread.id,
+                cs_id,
+                accepted=["1.1"],
+                rejected=["2.1"],
+                comments={"2.1": "no new files"},
+            )
+        )
+        seen = await collect_until(events, task_ended(thread.id))
+        assert (project / "notes.txt").read_text().startswith("FIRST LINE\n")
+        assert not (project / "new.txt").exists()
+        result = of_type(seen, ToolCallFinished)[0].output
+        assert "applied hunks: 1.1" in result and "rejected hunks: 2.1" in result
+        assert "no new files" in result
+        assert seen[-1].changed_files == ["notes.txt"] and seen[-1].change_sets == [cs_id]  # type: ignore[attr-defined]
+        assert [e.type for e in seen if e.type.startswith("Patch")] == [
+            "PatchDecided",
+            "PatchApplied",
+        ]
+        await session.close()
+
+
+async def test_a_bad_patch_is_a_tool_error_and_nothing_changes(project: Path) -> None:
+    patch = "*** Begin Patch\n*** Update File: notes.txt\n@@\n-no such line\n+x\n*** End Patch\n"
+    with FakeOpenAI([Say(calls=[Call("apply_patch", {"patch": patch})]), Say("ok")]) as server:
+        session = await open_session(project, make_settings(server.base_url))
+        thread = await session.new_thread("t")
+        events = session.subscribe()
+        await session.send(SendMessage(thread.id, "edit"))
+        seen = await collect_until(events, task_ended(thread.id))
+        (result,) = of_type(seen, ToolCallFinished)
+        assert not result.ok and "refused" in result.output
+        assert (project / "notes.txt").read_text().startswith("first line")
+        await session.close()
+
+
+async def test_fork_copies_up_to_a_message_and_continues_separately(project: Path) -> None:
+    with FakeOpenAI([Say("one"), Say("two"), Say("fork reply")]) as server:
+        session = await open_session(project, make_settings(server.base_url))
+        thread = await session.new_thread("origin")
+        events = session.subscribe()
+        await session.send(SendMessage(thread.id, "first"))
+        await collect_until(events, task_ended(thread.id))
+        await session.send(SendMessage(thread.id, "second"))
+        await collect_until(events, task_ended(thread.id))
+        (one, _) = of_type(await session.history(thread.id), ev.AssistantMessage)
+        await session.send(ForkThread(thread.id, message_id=one.message_id, title="what if"))
+        fork = next(t for t in await session.threads() if t.title == "what if")
+        assert fork.parent_id == thread.id
+        history = await session.history(fork.id)
+        assert isinstance(history[1], ThreadForked)
+        assert [m.text for m in of_type(history, ev.UserMessage)] == ["first"]
+        assert [m.text for m in of_type(history, ev.AssistantMessage)] == ["one"]
+        await session.send(SendMessage(fork.id, "instead"))
+        await collect_until(events, task_ended(fork.id))
+        assert [m["content"] for m in server.requests[2]["messages"][1:]] == [
+            "first",
+            "one",
+            "instead",
+        ]
+        assert (
+            len(of_type(await session.history(thread.id), ev.UserMessage)) == 2
+        )  # parent untouched
+        found = await session.search_threads("INSTEAD")
+        assert [t.id for t in found] == [fork.id]
+        await session.close()
+
+
+async def test_a_second_message_waits_for_the_running_task(project: Path) -> None:
+    with FakeOpenAI(
+        [
+            Say(calls=[Call("read_file", {"path": "notes.txt"})]),
+            Say("first done"),
+            Say("second done"),
+        ]
+    ) as server:
+        session = await open_session(project, make_settings(server.base_url))
+        thread = await session.new_thread("t")
+        events = session.subscribe()
+        await session.send(SendMessage(thread.id, "one"))
+        await session.send(SendMessage(thread.id, "two"))
+        await collect_until(events, task_ended(thread.id))
+        seen = await collect_until(events, task_ended(thread.id))
+        assert seen[-1].outcome == "done"  # type: ignore[attr-defined]
+        users = [m["content"] for m in server.requests[2]["messages"] if m["role"] == "user"]
+        assert users == ["one", "two"]  # "two" was not stored inside the first task's tool loop
+        await session.close()
+
+
+async def test_switching_the_thread_model_uses_the_other_profile(project: Path) -> None:
+    with FakeOpenAI([Say("from the small one")]) as server:
+        settings = make_settings(server.base_url)
+        settings.model.profiles["small"] = ModelProfile(
+            model="tiny-model", base_url=server.base_url, max_retries=0
+        )
+        session = await open_session(project, settings)
+        thread = await session.new_thread("t")
+        events = session.subscribe()
+        await session.send(SetThreadModel(thread.id, "small"))
+        await session.send(SendMessage(thread.id, "hi"))
+        seen = await collect_until(events, task_ended(thread.id))
+        assert of_type(seen, ModelChanged)[0].model == "tiny-model"
+        assert server.requests[0]["model"] == "tiny-model"
+        await session.close()
