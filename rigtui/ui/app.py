@@ -126,7 +126,7 @@ class RigtuiApp(App[int]):
         self.profile = profile
         self.session: Session | None = None
         self.workspace = Workspace(root, settings)
-        self.index_state = "starting"
+        self.index_state = "starting" if settings.index.enabled else "off"
         self.current_thread: Thread | None = None
         self.theme_warnings = register_themes(self)
         self.theme = theme or settings.ui.theme
@@ -396,6 +396,11 @@ class RigtuiApp(App[int]):
                 self.query_one("#diff-empty").focus()
 
     def on_resize(self, event: events.Resize) -> None:
+        if self.session is not None:
+            self.update_status()
+        self._collapse_tree_when_narrow(event)
+
+    def _collapse_tree_when_narrow(self, event: events.Resize) -> None:
         """Under 100 columns the tree collapses (ctrl+b brings it back) so the thread and
         diff panes keep a readable width."""
         narrow = event.size.width < 100
@@ -447,10 +452,14 @@ class RigtuiApp(App[int]):
         status = model_status(self.settings, self.profile)
         model = status.model if status.configured else "no model"
         thread = self.current_thread.title if self.current_thread else "-"
+        patches = self.settings.approval.patches
+        sandbox = self.workspace.sandbox_name
         text = (
             f"{self.root.name} │ {thread} │ model: {model} │ index: {self.index_state} │ "
-            f"sandbox: {self.workspace.sandbox_name} │ patches: {self.settings.approval.patches}"
+            f"sandbox: {sandbox} │ patches: {patches}"
         )
+        if len(text) > self.size.width - 2:  # narrow terminals: the same facts, shorter
+            text = f"{thread} │ {model} │ {self.index_state} │ {sandbox.split(' ')[0]} │ {patches}"
         self.query_one(StatusBar).update(text)
         self.query_one(ThreadPane).set_placeholder(
             "Message the model…"

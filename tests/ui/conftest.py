@@ -11,6 +11,8 @@ from rigtui.ui.app import RigtuiApp
 @pytest.fixture
 def make_app(demo_project: Path):
     def factory(**kwargs: object) -> RigtuiApp:
-        return RigtuiApp(demo_project, load_settings(demo_project), **kwargs)  # type: ignore[arg-type]
+        settings = load_settings(demo_project)
+        settings.sandbox.kind = "local"  # UI tests run checks as local processes
+        return RigtuiApp(demo_project, settings, **kwargs)  # type: ignore[arg-type]
 
     return factory

@@ -3,10 +3,21 @@ Update deliberately with `pytest tests/ui/test_snapshots.py --snapshot-update`."
 
 from __future__ import annotations
 
+import pytest
 from textual.pilot import Pilot
+
+from rigtui.sandbox import local
+
+
+@pytest.fixture(autouse=True)
+def same_sandbox_everywhere(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The status bar names the sandbox; pin it so the picture is the same on every machine
+    (whether bubblewrap works there or not)."""
+    monkeypatch.setattr(local, "bwrap_status", lambda: (False, "pinned for snapshots"))
 
 
 async def _settle(pilot: Pilot[object]) -> None:
+    await pilot.app.workspace.index_ready.wait()  # type: ignore[attr-defined]
     await pilot.pause()
     await pilot.wait_for_scheduled_animations()
     await pilot.pause()
