@@ -106,16 +106,19 @@ class Services:
             task.add_done_callback(lambda t: t.exception() if not t.cancelled() else None)
 
     async def close(self) -> None:
-        if self._index_refresh is not None and not self._index_refresh.done():
-            self._index_refresh.cancel()
+        refresh = self._index_refresh
+        if refresh is not None and not refresh.done():
+            # the update runs in a worker thread that cannot be interrupted: let it finish
+            # (bounded) before the index's database is closed under it
             with contextlib.suppress(BaseException):
-                await self._index_refresh
+                await asyncio.wait_for(asyncio.shield(refresh), 10.0)
         if self._runner is not None:
             with contextlib.suppress(Exception):
                 await self._runner.close()
         if self._sandbox is not None:
             with contextlib.suppress(Exception):
                 await self._sandbox.close()
-        if self._index is not None:
+        busy = refresh is not None and not refresh.done()
+        if self._index is not None and not busy:  # never close it under a running update
             with contextlib.suppress(Exception):
                 await asyncio.to_thread(self._index.close)

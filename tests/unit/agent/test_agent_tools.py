@@ -224,3 +224,26 @@ async def test_switching_the_thread_model_uses_the_other_profile(project: Path) 
         assert of_type(seen, ModelChanged)[0].model == "tiny-model"
         assert server.requests[0]["model"] == "tiny-model"
         await session.close()
+
+
+async def test_code_index_tools_answer_from_the_real_index(project: Path) -> None:
+    (project / "src" / "parser.py").write_text(
+        "class Parser:\n    def parse_tabs(self, text):\n        return text.split()\n"
+    )
+    calls = [
+        Call("find_symbol", {"name": "Parser.parse_tabs"}, id="f"),
+        Call("search_code", {"query": "split"}, id="s"),
+    ]
+    with FakeOpenAI([Say(calls=calls), Say("ok")]) as server:
+        settings = make_settings(server.base_url)
+        settings.index.enabled = True
+        session = await open_session(project, settings)
+        thread = await session.new_thread("t")
+        events = session.subscribe()
+        await session.send(SendMessage(thread.id, "where is parse_tabs?"))
+        seen = await collect_until(events, task_ended(thread.id), timeout=60)
+        results = {f.call_id: f for f in of_type(seen, ToolCallFinished)}
+        assert results["f"].ok and "src/parser.py:2" in results["f"].output
+        assert results["s"].ok and "src/parser.py" in results["s"].output
+        assert "Repository map" in server.requests[0]["messages"][0]["content"]
+        await session.close()
