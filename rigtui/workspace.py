@@ -51,7 +51,7 @@ class Workspace:
         if self.watch:
             self.watcher = ProjectWatcher(self.root)
             await self.watcher.start()
-        self._setup_checks()
+        await self._setup_checks()
         if self.settings.index.enabled:
             self._tasks.append(asyncio.create_task(self._start_index(), name="rigtui-index"))
         else:
@@ -83,15 +83,16 @@ class Workspace:
             self.live.add_listener(self.emit)
             await self.live.start()
 
-    def _setup_checks(self) -> None:
+    async def _setup_checks(self) -> None:
         from rigtui.checks.runner import CheckRunner
         from rigtui.checks.spec import configured_checks, detect_checks
-        from rigtui.sandbox import get_sandbox
 
         configured = configured_checks(self.settings)
         self.suggested_checks = [] if configured else detect_checks(self.root)
         try:
-            sandbox = get_sandbox(self.settings, self.root)
+            # In a thread: importing the docker SDK and asking an engine (maybe a remote
+            # ssh:// one) must never hold up the event loop.
+            sandbox = await asyncio.to_thread(self._make_sandbox)
         except RigtuiError as exc:
             self.emit(Error(message=exc.message, fix=exc.fix or ""))
             return
@@ -110,6 +111,11 @@ class Workspace:
         # Suggestions run only when asked; confirmed checks follow every change.
         if configured and conf.watch and self.watcher is not None:
             self.checks.attach(self.watcher)
+
+    def _make_sandbox(self):  # type: ignore[no-untyped-def]
+        from rigtui.sandbox import get_sandbox
+
+        return get_sandbox(self.settings, self.root)
 
     @property
     def sandbox_name(self) -> str:

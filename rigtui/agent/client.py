@@ -11,11 +11,8 @@ import random
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlparse
-
-import openai
-from openai import AsyncOpenAI
 
 from rigtui.agent.wire import (
     Chunk,
@@ -29,6 +26,9 @@ from rigtui.agent.wire import (
     stream_responses,
 )
 from rigtui.config import ModelProfile, Settings
+
+if TYPE_CHECKING:  # the SDK costs ~0.5 s to import: loaded on the first model call instead
+    import openai
 from rigtui.errors import RigtuiError
 
 LOCAL_HOSTS = {"localhost", "127.0.0.1", "::1", "0.0.0.0", "host.docker.internal"}
@@ -99,6 +99,8 @@ class ModelClient:
         self.endpoint = endpoint
         self.profile = profile
         self.retry = retry or RetryPolicy()
+        from openai import AsyncOpenAI
+
         self._client = AsyncOpenAI(
             api_key=endpoint.api_key,
             base_url=endpoint.base_url,
@@ -157,6 +159,8 @@ class ModelClient:
                 await asyncio.sleep(delay)
 
     def _retryable(self, exc: Exception) -> str | None:
+        import openai
+
         if isinstance(exc, openai.APITimeoutError):
             return f"the model did not answer within {self.profile.timeout:g}s"
         if isinstance(exc, openai.APIConnectionError):
@@ -177,6 +181,8 @@ class ModelClient:
         )
 
     def _fatal(self, exc: Exception) -> Exception:
+        import openai
+
         if isinstance(exc, openai.AuthenticationError):
             return ModelUnavailable(
                 f"the endpoint refused the API key (401) at {self.endpoint.base_url}",

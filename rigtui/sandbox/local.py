@@ -11,6 +11,7 @@ import os
 import shutil
 import signal
 import subprocess
+import sys
 import threading
 import time
 from pathlib import Path
@@ -49,8 +50,25 @@ def bwrap_status() -> tuple[bool, str]:
     return True, path
 
 
+def _tools_under_tmp(root: Path) -> list[str]:
+    """The private /tmp would hide tools that live under the host's /tmp (a venv, a checkout's
+    toolchain): keep this interpreter's prefix and PATH folders there visible, read-only."""
+    candidates = [sys.prefix, *os.environ.get("PATH", "").split(os.pathsep)]
+    keep: list[str] = []
+    for entry in candidates:
+        path = Path(entry) if entry else None
+        if path is None or not path.is_absolute() or not path.is_dir():
+            continue
+        if path.parts[:2] == ("/", "tmp") and not path.is_relative_to(root):
+            if not any(path.is_relative_to(k) for k in keep):
+                keep.append(str(path))
+    return keep
+
+
 def _bwrap_flags(root: Path, cwd: Path, *, network: bool, mount: str) -> list[str]:
     flags = ["--ro-bind", "/", "/", "--dev", "/dev", "--proc", "/proc", "--tmpfs", "/tmp"]
+    for tool_dir in _tools_under_tmp(root):
+        flags += ["--ro-bind", tool_dir, tool_dir]
     flags += ["--bind" if mount == "rw" else "--ro-bind", str(root), str(root)]
     flags += ["--unshare-pid", "--die-with-parent", "--chdir", str(cwd)]
     if not network:

@@ -23,7 +23,7 @@ def test_workbench_in_a_real_terminal(
 ) -> None:
     terminal.start([*rigtui_argv(), str(demo_project)], child_env(rigtui_home), cwd=demo_project)
     screen = terminal.wait_for("Diff pane")
-    assert "Thread: Thread 1" in screen and "model: no model" in screen
+    assert "Thread: Thread 1" in screen and "no model" in screen
 
     terminal.send("C-n")
     terminal.wait_for("Thread: Thread 2")

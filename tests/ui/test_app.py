@@ -219,7 +219,7 @@ async def test_checks_panel_runs_a_configured_check_and_jumps_to_the_failure(
     )
     app = make_app()
     async with app.run_test(size=(120, 40)) as pilot:
-        await pilot.pause()
+        await app.workspace_started.wait()
         finished = app.event_handled_by_workspace("CheckFinished")
         await pilot.press("ctrl+r")
         event = await finished
