@@ -33,3 +33,8 @@ class Approvals:
 
     def pending(self, thread_id: str | None = None) -> list[str]:
         return [k for k, (t, _) in self._waiting.items() if thread_id in (None, t)]
+
+    def thread_of(self, key: str) -> str | None:
+        """The thread whose task waits under `key`, if one does."""
+        entry = self._waiting.get(key)
+        return entry[0] if entry else None

@@ -18,18 +18,29 @@ from textual.widgets import ContentSwitcher, DirectoryTree, Footer, Header, Stat
 
 from rigtui import events as ev
 from rigtui.config import Settings
+from rigtui.errors import RigtuiError
 from rigtui.index.events import IndexProgress, IndexReady, IndexUpdated
-from rigtui.ops import DeleteThread, RenameThread, SendMessage
+from rigtui.ops import (
+    Cancel,
+    DecideCommand,
+    DecidePatch,
+    DeleteThread,
+    ForkThread,
+    RenameThread,
+    SendMessage,
+    SetThreadModel,
+)
 from rigtui.session import Session, model_status
 from rigtui.store import Thread
 from rigtui.ui.checks_panel import ChecksPanel
 from rigtui.ui.code_view import CodeView
 from rigtui.ui.file_tree import ProjectTree
-from rigtui.ui.modals import ConfirmScreen, KeyMapScreen, PromptScreen
+from rigtui.ui.modals import ChooseScreen, ConfirmScreen, KeyMapScreen, PromptScreen
 from rigtui.ui.outline import Outline
+from rigtui.ui.plan_view import PlanView
 from rigtui.ui.search_screen import SearchScreen
 from rigtui.ui.themes import register_themes
-from rigtui.ui.thread_pane import ThreadList, ThreadPane, ThreadView
+from rigtui.ui.thread_pane import ThreadList, ThreadPane
 from rigtui.workspace import Workspace
 
 DIFF_EMPTY = (
@@ -83,7 +94,9 @@ class RigtuiApp(App[int]):
         Binding("slash", "search", "Search", show=False),
         Binding("ctrl+r", "run_checks", "Checks", priority=True),
         Binding("question_mark,f1", "show_keys", "Keys"),
-        Binding("escape", "close_file", "Close file", show=False),
+        Binding("escape", "escape", "Close / cancel", show=False),
+        Binding("ctrl+c", "cancel_turn", "Cancel", show=False, priority=True),
+        Binding("ctrl+z", "undo_change_set", "Undo", show=False, priority=True),
     ]
     KEY_ROWS = [
         ("Tab / Shift+Tab", "move focus between panes", "anywhere"),
@@ -106,7 +119,16 @@ class RigtuiApp(App[int]):
         ("↑ ↓ Enter", "move, open a file or folder", "file tree"),
         ("h / l", "parent folder / open", "file tree"),
         ("Enter", "jump to the symbol", "outline (below the tree)"),
-        ("Esc", "close the file, back to the diff pane", "code view"),
+        ("Esc / ctrl+c", "stop the model's reply (the thread stays consistent)", "while it runs"),
+        ("Esc", "close the file or checks, back to the diff pane", "code view, checks"),
+        ("n p ] [", "next/previous hunk, next/previous file", "diff review"),
+        ("a r / A R / y x", "accept/reject hunk, file, all", "diff review"),
+        (
+            "c, e, t, Enter",
+            "reject with comment, edit in $EDITOR, split view, submit",
+            "diff review",
+        ),
+        ("ctrl+z", "undo the last applied change set", "anywhere"),
         ("ctrl+p", "command palette: every action, themes", "anywhere"),
         ("? / f1", "this key map", "outside the message box"),
         ("ctrl+q", "quit", "anywhere"),
@@ -128,6 +150,7 @@ class RigtuiApp(App[int]):
         self.workspace = Workspace(root, settings)
         self.index_state = "starting" if settings.index.enabled else "off"
         self.workspace_started = asyncio.Event()
+        self.usage: dict[str, object] = {}
         self.current_thread: Thread | None = None
         self.theme_warnings = register_themes(self)
         self.theme = theme or settings.ui.theme
@@ -148,6 +171,7 @@ class RigtuiApp(App[int]):
                 yield DiffEmpty(DIFF_EMPTY, id="diff-empty")
                 yield CodeView(id="code")
                 yield ChecksPanel(id="checks")
+                yield Vertical(id="review")
         yield StatusBar(id="status")
         yield Footer()
 
@@ -214,17 +238,32 @@ class RigtuiApp(App[int]):
 
     async def handle_event(self, event: ev.Event) -> None:
         current = self.current_thread.id if self.current_thread else None
+        pane = self.query_one(ThreadPane)
         if isinstance(event, ev.ThreadRenamed | ev.ThreadCreated | ev.ThreadDeleted):
+            await self.refresh_threads()
+        if isinstance(event, ev.TaskStarted | ev.TaskEnded):
             await self.refresh_threads()
         if isinstance(event, ev.ThreadRenamed) and event.thread_id == current:
             self.current_thread = await self.session_required().store.thread(event.thread_id)
-            self.update_status()
-        if (
-            event.thread_id
-            and event.thread_id == current
-            and not isinstance(event, ev.ThreadDeleted)
-        ):
-            await self.query_one(ThreadView).add_event(event)
+        if event.thread_id == current:
+            plan = self.query_one(PlanView)
+            if isinstance(event, ev.PlanUpdated):
+                plan.show_plan(event)
+            elif isinstance(event, ev.TaskEnded):
+                plan.finish(event)
+        view = pane.view(event.thread_id) if event.thread_id else None
+        if view is not None and not isinstance(event, ev.ThreadDeleted):
+            await view.add_event(event)
+        match event.type:
+            case "CommandApprovalRequested":
+                self.ask_command_approval(event)
+            case "PatchProposed":
+                self.open_review(getattr(event, "change_set_id", ""))
+            case "UsageUpdated":
+                self.usage = event.to_dict()
+            case "PatchApplied" | "PatchRefused" | "PatchDecided":
+                self.close_review(getattr(event, "change_set_id", ""))
+        self.update_status()
 
     def session_required(self) -> Session:
         if self.session is None:
@@ -313,9 +352,11 @@ class RigtuiApp(App[int]):
     # --- threads ---------------------------------------------------------------------------
 
     async def refresh_threads(self) -> None:
-        threads = await self.session_required().threads()
+        session = self.session_required()
+        threads = await session.threads()
         current = self.current_thread.id if self.current_thread else None
-        self.query_one(ThreadList).set_threads(threads, current)
+        running = {t.id for t in threads if session.running(t.id)}
+        self.query_one(ThreadList).set_threads(threads, current, running)
 
     async def switch_thread(self, thread_id: str) -> None:
         session = self.session_required()
@@ -323,7 +364,7 @@ class RigtuiApp(App[int]):
         if thread is None:
             return
         self.current_thread = thread
-        await self.query_one(ThreadView).show_history(await session.history(thread_id))
+        await self.query_one(ThreadPane).open_thread(thread_id, await session.history(thread_id))
         await self.refresh_threads()
         self.update_status()
 
@@ -369,6 +410,7 @@ class RigtuiApp(App[int]):
                 return
             session = self.session_required()
             await session.send(DeleteThread(thread_id))
+            await self.query_one(ThreadPane).forget_thread(thread_id)
             if self.current_thread and self.current_thread.id == thread_id:
                 remaining = await session.threads()
                 nxt = remaining[0] if remaining else await session.new_thread("Thread 1")
@@ -426,9 +468,177 @@ class RigtuiApp(App[int]):
         if left.has_class("-hidden") and left.has_focus_within:
             self.query_one("#message").focus()
 
+    # --- the model's work: cancel, approvals, review, undo -----------------------------------
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        # ctrl+c stops a running reply; otherwise it stays the widgets' copy key.
+        if action == "cancel_turn":
+            return self._current_running()
+        return True
+
+    def _current_running(self) -> bool:
+        thread = self.current_thread
+        return bool(self.session and thread and self.session.running(thread.id))
+
+    async def action_escape(self) -> None:
+        if self._current_running():
+            await self.action_cancel_turn()
+        else:
+            self.action_close_file()
+
+    async def action_cancel_turn(self) -> None:
+        if self.current_thread is not None:
+            await self.session_required().send(Cancel(self.current_thread.id))
+            self.notify("stopped the model's reply")
+
+    def ask_command_approval(self, event: ev.Event) -> None:
+        from rigtui.ui.approval import CommandApprovalScreen
+
+        async def answer(result: tuple[bool, str] | None) -> None:
+            approved, comment = result if result is not None else (False, "")
+            await self.session_required().send(
+                DecideCommand(event.thread_id, event.request_id, approved, comment)  # type: ignore[attr-defined]
+            )
+
+        self.push_screen(CommandApprovalScreen(event), answer)  # type: ignore[arg-type]
+
+    def open_review(self, change_set_id: str) -> None:
+        """Show a proposed change set in the diff pane for review."""
+        proposal = self.session_required().proposals.get(change_set_id)
+        if proposal is None:  # auto-applied, or already decided
+            return
+        from rigtui.ui.diff_review import DiffReview
+
+        holder = self.query_one("#review", Vertical)
+        holder.remove_children()
+        review = DiffReview(proposal, id="diff-review")
+        review.change_set_id = change_set_id  # type: ignore[attr-defined]
+        holder.mount(review)
+        self.show_right("review")
+        right = self.query_one("#right")
+        right.border_title = f"Review change set · {len(proposal.hunk_ids())} hunk(s)"
+        right.border_subtitle = "a/r hunk · A/R file · y/x all · e edit · c comment · Enter submit"
+        self.call_after_refresh(review.focus)
+
+    def close_review(self, change_set_id: str) -> None:
+        holder = self.query_one("#review", Vertical)
+        for review in holder.children:
+            if getattr(review, "change_set_id", None) == change_set_id:
+                holder.remove_children()
+                if self.query_one("#right", ContentSwitcher).current == "review":
+                    self.show_right("diff-empty")
+
+    def on_diff_review_decided(self, message: object) -> None:
+        from rigtui.ui.diff_review import DiffReview
+
+        assert isinstance(message, DiffReview.Decided)
+        reviews = self.query("#diff-review")
+        change_set_id = getattr(reviews.first(), "change_set_id", "") if reviews else ""
+        change_set_id = change_set_id or message.proposal.id
+        thread = self._thread_of(change_set_id)
+        decision = message.decision
+        op = DecidePatch(
+            thread,
+            change_set_id,
+            accepted=list(decision.accepted),
+            rejected=list(decision.rejected),
+            comments=dict(decision.comments),
+            edited=dict(decision.edited),
+        )
+        self.run_worker(self.session_required().send(op), group="decide")
+
+    def on_diff_review_cancelled(self, message: object) -> None:
+        self.show_right("diff-empty")
+        self.notify("the change set is still waiting: ctrl+p → Review pending change set")
+
+    def _thread_of(self, change_set_id: str) -> str:
+        owner = self.session_required().approvals.thread_of(change_set_id)
+        return owner or (self.current_thread.id if self.current_thread else "")
+
+    def action_review_pending(self) -> None:
+        pending = list(self.session_required().proposals)
+        if not pending:
+            self.notify("no change set is waiting for review")
+            return
+        self.open_review(pending[-1])
+
+    @work(group="undo", exclusive=True)
+    async def action_undo_change_set(self) -> None:
+        from rigtui.edits import engine
+
+        try:
+            entry = await asyncio.to_thread(engine.undo, self.root)
+        except RigtuiError as exc:
+            self.notify(f"{exc.message}" + (f" ({exc.fix})" if exc.fix else ""), severity="error")
+            return
+        self.notify(f"undone: {entry.summary or entry.id}")
+        if self.query_one("#right", ContentSwitcher).current == "code":
+            code = self.query_one(CodeView)
+            if code.path is not None:
+                code.show_file(code.path)
+
+    # --- threads: fork, model, search --------------------------------------------------------
+
+    async def action_fork_thread(self) -> None:
+        thread = self.current_thread
+        if thread is None:
+            return
+        session = self.session_required()
+        rows = await session.history_rows(thread.id)
+        choices = [
+            (f"{seq}", f"after: {_first_line(e.text)}")  # type: ignore[attr-defined]
+            for seq, e in rows
+            if isinstance(e, ev.UserMessage | ev.AssistantMessage)
+        ]
+        if not choices:
+            self.notify("nothing to fork yet: the thread has no messages")
+            return
+
+        async def fork(seq: str | None) -> None:
+            if seq is not None:
+                await session.send(ForkThread(thread.id, seq=int(seq)))
+                newest = (await session.threads())[0]
+                await self.switch_thread(newest.id)
+
+        self.push_screen(ChooseScreen("Fork this thread after which message?", choices[::-1]), fork)
+
+    def action_switch_model(self) -> None:
+        thread = self.current_thread
+        if thread is None:
+            return
+        profiles = self.settings.model.profiles
+        choices = [(name, f"{name}: {p.model} @ {p.base_url or 'default endpoint'}")
+                   for name, p in profiles.items()]  # fmt: skip
+
+        async def switch(name: str | None) -> None:
+            if name is not None:
+                await self.session_required().send(SetThreadModel(thread.id, name))
+                self.profile = name
+                self.update_status()
+
+        self.push_screen(ChooseScreen("Model for this thread", choices), switch)
+
+    def action_search_threads(self) -> None:
+        async def search(text: str | None) -> None:
+            if not text:
+                return
+            found = await self.session_required().search_threads(text)
+            if not found:
+                self.notify(f"no thread mentions {text!r}")
+                return
+
+            async def open_it(thread_id: str | None) -> None:
+                if thread_id:
+                    await self.switch_thread(thread_id)
+
+            choices = [(t.id, t.title) for t in found]
+            self.push_screen(ChooseScreen(f"Threads mentioning {text!r}", choices), open_it)
+
+        self.push_screen(PromptScreen("Search threads for"), search)
+
     def action_close_file(self) -> None:
         switcher = self.query_one("#right", ContentSwitcher)
-        if switcher.current in ("code", "checks"):
+        if switcher.current in ("code", "checks", "review"):
             self.show_right("diff-empty")
             left = self.query_one("#left")
             target = self.query_one("#tree") if left.display else self.query_one("#message")
@@ -462,6 +672,13 @@ class RigtuiApp(App[int]):
         thread = self.current_thread.title if self.current_thread else "-"
         patches = self.settings.approval.patches
         sandbox = self.workspace.sandbox_name
+        if self.usage:
+            u = self.usage
+            tokens = f"{u['thread_input_tokens']}↑ {u['thread_output_tokens']}↓"
+            ttft = u.get("time_to_first_token")
+            cost = u.get("thread_cost")
+            model += f" {tokens}" + (f" ttft {ttft:.1f}s" if isinstance(ttft, float) else "")
+            model += f" ${cost:.4f}" if isinstance(cost, float) else ""
         text = (
             f"{self.root.name} │ {thread} │ model: {model} │ index: {self.index_state} │ "
             f"sandbox: {sandbox} │ patches: {patches}"
@@ -488,6 +705,14 @@ class RigtuiApp(App[int]):
             ("Focus diff pane", "Move focus to the diff/code pane", lambda: self.action_focus_pane("right")),
             ("Toggle file tree", "Show or hide the file tree", self.action_toggle_tree),
             ("Close file", "Close the code view", self.action_close_file),
+            ("Fork thread", "A new thread from a message of this one", self.action_fork_thread),
+            ("Switch model", "Another model profile for this thread", self.action_switch_model),
+            ("Search threads", "Find threads by what they say", self.action_search_threads),
+            ("Cancel reply", "Stop the model's reply in this thread", self.action_cancel_turn),
+            ("Review pending change set", "Reopen a change set waiting for review",
+             self.action_review_pending),
+            ("Undo last change set", "Restore the files the last change set changed",
+             self.action_undo_change_set),
             ("Search", "Symbols and text in the code index", self.action_search),
             ("Run checks", "Show the checks panel and run every check", self.action_run_checks),
             ("Show diff pane", "Back to the diff pane", lambda: self.show_right("diff-empty")),
@@ -495,3 +720,8 @@ class RigtuiApp(App[int]):
         ]  # fmt: skip
         for title, help_text, callback in ours:
             yield SystemCommand(title, help_text, callback)
+
+
+def _first_line(text: str, width: int = 60) -> str:
+    line = text.strip().splitlines()[0] if text.strip() else ""
+    return line if len(line) <= width else line[: width - 1] + "…"

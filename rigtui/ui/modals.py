@@ -85,3 +85,32 @@ class KeyMapScreen(ModalScreen[None]):
             for row in self.rows:
                 table.add_row(*row)
             yield table
+
+
+class ChooseScreen(ModalScreen[str | None]):
+    """Pick one of several options (a model profile, a message to fork from, a thread);
+    dismisses with the option's id, or None on Escape."""
+
+    DEFAULT_CSS = MODAL_CSS.format(name="ChooseScreen").replace("width: 64", "width: 80")
+    BINDINGS = [Binding("escape", "cancel", "Cancel")]
+
+    def __init__(self, title: str, options: list[tuple[str, str]]) -> None:
+        super().__init__()
+        self.title_text = title
+        self.options = options  # (id, label)
+
+    def compose(self) -> ComposeResult:
+        from textual.widgets import OptionList
+        from textual.widgets.option_list import Option
+
+        with Vertical():
+            yield Label(self.title_text)
+            yield OptionList(*[Option(label, id=key) for key, label in self.options])
+            yield Static("↑↓ choose · Enter pick · Esc cancel", classes="hint")
+
+    def on_option_list_option_selected(self, event: object) -> None:
+        option = getattr(event, "option", None)
+        self.dismiss(getattr(option, "id", None))
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)

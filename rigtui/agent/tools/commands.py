@@ -11,15 +11,6 @@ from rigtui.agent.tools.base import Tool, ToolContext, ToolError, ToolOutput, co
 MAX_OUTPUT = 30_000
 
 
-def allowed_by_prefix(command: str, prefixes: list[str]) -> bool:
-    words = command.split()
-    for prefix in prefixes:
-        want = prefix.split()
-        if want and words[: len(want)] == want:
-            return True
-    return False
-
-
 def _tail(text: str, limit: int) -> str:
     if len(text) <= limit:
         return text
@@ -36,17 +27,17 @@ async def run_command(ctx: ToolContext, args: dict[str, Any]) -> ToolOutput:
     timeout = args.get("timeout") or ctx.settings.sandbox.timeout
     if not isinstance(timeout, int | float) or timeout <= 0:
         raise ToolError("timeout must be a positive number of seconds")
-    policy = ctx.settings.approval
-    prefixed = allowed_by_prefix(command, policy.allow)
-    if policy.commands == "allow" and not prefixed:
-        raise ToolError(
-            f"{command!r} is not in the allowed command list; the user allows only:"
-            f" {', '.join(policy.allow) or 'nothing'}"
-        )
-    if policy.commands == "ask" and not prefixed:
-        decision = await ctx.ask_command(
-            command, relative(ctx.root, cwd), str(args.get("reason") or "")
-        )
+    # One policy for every front end (rigtui.sandbox.policy): `ask` asks every time, `allow`
+    # runs commands whose every part starts with an allowed prefix and asks about the rest,
+    # `auto` runs all; a command naming paths outside the project is asked about whatever
+    # the policy says.
+    from rigtui.sandbox.policy import decide
+
+    verdict = decide(command, cwd, ctx.root, ctx.settings.approval)
+    if verdict.action == "ask":
+        reason = str(args.get("reason") or "")
+        reason = f"{reason} ({verdict.reason})" if reason else verdict.reason
+        decision = await ctx.ask_command(command, relative(ctx.root, cwd), reason)
         if not decision.approved:
             why = f": {decision.comment}" if decision.comment else ""
             raise ToolError(f"the user declined to run {command!r}{why}")

@@ -99,6 +99,7 @@ async def test_allowed_prefixes_run_without_asking(project: Path) -> None:
     ) as server:
         settings = make_settings(server.base_url)
         settings.sandbox.kind = "local"
+        settings.approval.commands = "allow"
         settings.approval.allow = ["echo"]
         session = await open_session(project, settings)
         thread = await session.new_thread("t")
@@ -246,4 +247,22 @@ async def test_code_index_tools_answer_from_the_real_index(project: Path) -> Non
         assert results["f"].ok and "src/parser.py:2" in results["f"].output
         assert results["s"].ok and "src/parser.py" in results["s"].output
         assert "Repository map" in server.requests[0]["messages"][0]["content"]
+        await session.close()
+
+
+async def test_auto_policy_still_asks_for_paths_outside_the_project(project: Path) -> None:
+    with FakeOpenAI(
+        [Say(calls=[Call("run_command", {"command": "cat /etc/hostname"})]), Say("ok")]
+    ) as server:
+        settings = make_settings(server.base_url)
+        settings.sandbox.kind = "local"
+        settings.approval.commands = "auto"
+        session = await open_session(project, settings)
+        thread = await session.new_thread("t")
+        events = session.subscribe()
+        await session.send(SendMessage(thread.id, "look outside"))
+        seen = await collect_until(events, lambda e: isinstance(e, CommandApprovalRequested))
+        assert "outside the project" in seen[-1].reason  # type: ignore[attr-defined]
+        await session.send(DecideCommand(thread.id, seen[-1].request_id, False))  # type: ignore[attr-defined]
+        await collect_until(events, task_ended(thread.id))
         await session.close()

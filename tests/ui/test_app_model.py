@@ -1,0 +1,124 @@
+"""The workbench with a model: a real OpenAI-compatible server on 127.0.0.1 (scripted), the real
+SDK, the real session and store; keys pressed through Pilot."""
+
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+
+import pytest
+
+from rigtui import events as ev
+from rigtui.agent.events import CommandApprovalRequested, ToolCallFinished
+from rigtui.edits.events import PatchApplied, PatchProposed
+from rigtui.ui.app import RigtuiApp
+from rigtui.ui.approval import CommandApprovalScreen
+from rigtui.ui.diff_review import DiffReview
+from rigtui.ui.thread_pane import ThreadPane
+from tests.support.fake_openai import Call, FakeOpenAI, Say
+
+PATCH = """*** Begin Patch
+*** Update File: src/demo/cli.py
+@@ def main() -> int:
+-    print(parse_config(sys.stdin.read()))
++    print(sorted(parse_config(sys.stdin.read()).items()))
+*** End Patch
+"""
+
+
+@pytest.fixture
+def model_app(make_app):
+    def factory(server: FakeOpenAI) -> RigtuiApp:
+        app = make_app()
+        profile = app.settings.model.profiles["default"]
+        profile.base_url, profile.model, profile.timeout = server.base_url, "fake", 10.0
+        app.settings.index.enabled = False
+        return app
+
+    return factory
+
+
+def thread_text(app: RigtuiApp) -> str:
+    view = app.query_one(ThreadPane).current_view
+    assert view is not None
+    parts = []
+    for widget in view.children:
+        source = getattr(widget, "source", None)  # Markdown keeps its text
+        parts.append(source if isinstance(source, str) else str(widget.render()))
+    return "\n".join(parts)
+
+
+async def test_a_reply_streams_and_a_patch_is_reviewed_then_applied(
+    model_app, demo_project: Path
+) -> None:
+    script = [
+        Say("Sorting the output.", calls=[Call("apply_patch", {"patch": PATCH})]),
+        Say("Done: **sorted**."),
+    ]
+    with FakeOpenAI(script) as server:
+        app = model_app(server)
+        async with app.run_test(size=(120, 40)) as pilot:
+            await pilot.pause()
+            proposed = app.event_handled(PatchProposed)
+            await pilot.press(*"sort the cli output", "enter")
+            await proposed
+            await pilot.pause()
+            review = app.query_one(DiffReview)
+            assert app.query_one("#right").border_title.startswith("Review change set")
+            applied = app.event_handled(PatchApplied)
+            ended = app.event_handled(ev.TaskEnded)
+            review.focus()
+            await pilot.press("y", "enter")  # accept all, submit
+            await applied
+            await ended
+            await pilot.pause()
+            cli = (demo_project / "src/demo/cli.py").read_text()
+            assert "sorted(parse_config" in cli
+            text = thread_text(app)
+            assert "sort the cli output" in text and "Sorting the output." in text
+            assert "apply_patch" in text and "Done: **sorted**." in text
+            assert "model: fake" in str(app.query_one("#status").render())
+
+
+async def test_a_command_waits_for_approval_in_a_modal(model_app, demo_project: Path) -> None:
+    script = [
+        Say("", calls=[Call("run_command", {"command": "echo approved-output"})]),
+        Say("It printed."),
+    ]
+    with FakeOpenAI(script) as server:
+        app = model_app(server)
+        async with app.run_test(size=(120, 40)) as pilot:
+            await pilot.pause()
+            asked = app.event_handled(CommandApprovalRequested)
+            await pilot.press(*"run it", "enter")
+            await asked
+            await pilot.pause()
+            assert isinstance(app.screen, CommandApprovalScreen)
+            finished = app.event_handled(ToolCallFinished)
+            await pilot.press("y")
+            result = await finished
+            assert result.ok and "approved-output" in result.output  # type: ignore[attr-defined]
+
+
+async def test_escape_stops_a_streaming_reply_and_the_thread_goes_on(
+    model_app, demo_project: Path
+) -> None:
+    hold = threading.Event()
+    script = [Say("a long answer " * 50, hold=hold), Say("second answer")]
+    with FakeOpenAI(script) as server:
+        app = model_app(server)
+        async with app.run_test(size=(120, 40)) as pilot:
+            await pilot.pause()
+            delta = app.event_handled(ev.MessageDelta)
+            await pilot.press(*"talk a lot", "enter")
+            await delta
+            ended = app.event_handled(ev.TaskEnded)
+            await pilot.press("escape")
+            outcome = await ended
+            hold.set()
+            assert outcome.outcome == "cancelled"  # type: ignore[attr-defined]
+            ended = app.event_handled(ev.TaskEnded)
+            await pilot.press(*"again", "enter")
+            assert (await ended).outcome == "done"  # type: ignore[attr-defined]
+            await pilot.pause()
+            assert "second answer" in thread_text(app)
