@@ -89,12 +89,16 @@ async def fill(root: Path, threads: int, events: int) -> list[str]:
     return ids
 
 
+latencies_recent: list[float] = []
+
+
 async def switch_in_tui(root: Path, ids: list[str], rounds: int) -> tuple[list[float], float]:
     from rigtui.config import load_settings
     from rigtui.ui.app import RigtuiApp
 
     app = RigtuiApp(root, load_settings(root))
     latencies: list[float] = []
+    latencies_recent.clear()
     async with app.run_test(size=(120, 40)) as pilot:
         await pilot.pause()
         for _ in range(rounds):
@@ -103,6 +107,14 @@ async def switch_in_tui(root: Path, ids: list[str], rounds: int) -> tuple[list[f
                 await app.switch_thread(thread_id)
                 await pilot.pause()  # until the new thread is laid out and painted
                 latencies.append(time.perf_counter() - start)
+        # Going back and forth between recent threads: their views stay mounted.
+        recent: list[float] = []
+        for n in range(20):
+            start = time.perf_counter()
+            await app.switch_thread(ids[-1 - n % 2])
+            await pilot.pause()
+            recent.append(time.perf_counter() - start)
+        latencies_recent.extend(recent)
         rss = rss_mb()
     return latencies, rss
 
@@ -139,6 +151,11 @@ def main() -> None:
     print(f"switches: {len(latencies)} (each thread {args.rounds}x)")
     print(
         f"switch latency: median {statistics.median(latencies) * 1000:.1f} ms, p95 {p95 * 1000:.1f} ms, max {ordered[-1] * 1000:.1f} ms"
+    )
+    print(
+        f"switch back to a recent thread (view kept mounted): median"
+        f" {statistics.median(latencies_recent) * 1000:.1f} ms,"
+        f" max {max(latencies_recent) * 1000:.1f} ms"
     )
     print(f"RSS with the TUI after switching: {rss:.1f} MB")
     if args.trace:
