@@ -29,16 +29,21 @@ def summarise_arguments(raw: str, width: int = 60) -> str:
     except json.JSONDecodeError:
         args = None
     if isinstance(args, dict):
+        patch = args.get("patch") or args.get("input")
+        if isinstance(patch, str):  # apply_patch: the files it touches
+            files = [ln.split(":", 1)[1].strip() for ln in patch.splitlines()
+                     if ln.startswith(("*** Update File:", "*** Add File:", "*** Delete File:"))]  # fmt: skip
+            return _cut(", ".join(files) or "(no files)", width)
+        if isinstance(args.get("plan"), list):
+            return f"{len(args['plan'])} steps"
         for key in ARG_KEYS:
             if key in args and args[key]:
                 value = args[key]
                 text = " ".join(map(str, value)) if isinstance(value, list) else str(value)
                 return _cut(text, width)
-        if "input" in args:  # apply_patch: show the files it touches
-            files = [ln.split(":", 1)[1].strip() for ln in str(args["input"]).splitlines()
-                     if ln.startswith(("*** Update File:", "*** Add File:", "*** Delete File:"))]  # fmt: skip
-            if files:
-                return _cut(", ".join(files), width)
+        scalars = [f"{k}={v}" for k, v in args.items() if isinstance(v, str | int | float)]
+        if scalars or not args:
+            return _cut(" ".join(scalars), width)
     return _cut(" ".join(raw.split()), width)
 
 
