@@ -7,9 +7,9 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Coroutine
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from rigtui.config import Settings
 from rigtui.errors import RigtuiError
@@ -21,6 +21,7 @@ if TYPE_CHECKING:
     from rigtui.checks.spec import Check
     from rigtui.index import CodeIndex
     from rigtui.index.live import LiveIndex
+    from rigtui.session import Session
 
 log = logging.getLogger(__name__)
 Listener = Callable[[Event], None]
@@ -41,11 +42,71 @@ class Workspace:
         self.suggested_checks: list[Check] = []
         self.watcher: ProjectWatcher | None = None
         self.index_ready = asyncio.Event()
-        self._tasks: list[asyncio.Task[None]] = []
+        self.session: Session | None = None
+        self._watching = False  # confirmed checks follow changes; suggestions wait to be asked
+        self._tasks: set[asyncio.Task[None]] = set()
 
     def emit(self, event: Event) -> None:
         for listener in list(self.listeners):
             listener(event)
+
+    def _spawn(self, coro: Coroutine[Any, Any, None]) -> None:
+        task = asyncio.create_task(coro)
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    async def confirm_suggested_checks(self) -> Path:
+        """Save the detected checks to `.rigtui.toml` and let them follow changes from now on."""
+        from rigtui.checks.spec import save_checks
+
+        if not self.suggested_checks:
+            raise RigtuiError("there are no suggested checks to confirm")
+        path = await asyncio.to_thread(save_checks, self.root, self.suggested_checks)
+        self.suggested_checks = []
+        if self.checks is not None and self.watcher is not None and not self._watching:
+            self.checks.attach(self.watcher)
+            self._watching = True
+        return path
+
+    # --- the session's threads ----------------------------------------------------------------
+
+    def attach_session(self, session: Session) -> None:
+        """Link checks to the threads whose change sets caused them: an applied change set
+        re-runs the checks its files trigger, the result is stored in that thread, and with
+        `[checks] auto_fix_rounds = N` a failure goes back to the model up to N times."""
+        from rigtui.checks.feedback import AutoFixRounds
+
+        self.session = session
+        self._rounds: dict[str, AutoFixRounds] = {}
+        self.listeners.append(self._to_thread)
+        self._spawn(self._follow(session))
+
+    async def _follow(self, session: Session) -> None:
+        async for event in session.subscribe():
+            if event.type == "PatchApplied" and self.checks is not None and self._watching:
+                data = event.to_dict()
+                self.checks.changes_applied(
+                    data["change_set_id"], data["paths"], thread_id=event.thread_id
+                )
+
+    def _to_thread(self, event: Event) -> None:
+        if event.type != "CheckFinished" or not event.thread_id or self.session is None:
+            return
+        self._spawn(self._record_check(event))
+
+    async def _record_check(self, event: Event) -> None:
+        from rigtui.checks.feedback import AutoFixRounds, failure_message
+        from rigtui.ops import SendMessage
+
+        assert self.session is not None
+        await self.session.emit(event)
+        limit = self.settings.checks.auto_fix_rounds
+        rounds = self._rounds.setdefault(event.thread_id, AutoFixRounds(limit))
+        rounds.record(event)  # type: ignore[arg-type]
+        if getattr(event, "state", "") == "failed" and rounds.try_start_round():
+            text = failure_message(event)  # type: ignore[arg-type]
+            note = f"\n\n(auto-fix round {rounds.used} of {rounds.limit})"
+            await self.session.send(SendMessage(event.thread_id, text + note))
 
     async def start(self) -> None:
         if self.watch:
@@ -53,7 +114,7 @@ class Workspace:
             await self.watcher.start()
         await self._setup_checks()
         if self.settings.index.enabled:
-            self._tasks.append(asyncio.create_task(self._start_index(), name="rigtui-index"))
+            self._spawn(self._start_index())
         else:
             self.index_ready.set()
 
@@ -111,6 +172,7 @@ class Workspace:
         # Suggestions run only when asked; confirmed checks follow every change.
         if configured and conf.watch and self.watcher is not None:
             self.checks.attach(self.watcher)
+            self._watching = True
 
     def _make_sandbox(self):  # type: ignore[no-untyped-def]
         from rigtui.sandbox import get_sandbox
@@ -122,7 +184,7 @@ class Workspace:
         return self.checks.sandbox.name if self.checks is not None else "none"
 
     async def close(self) -> None:
-        for task in self._tasks:
+        for task in list(self._tasks):
             task.cancel()
             with contextlib.suppress(asyncio.CancelledError, Exception):
                 await task

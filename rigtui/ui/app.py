@@ -185,6 +185,7 @@ class RigtuiApp(App[int]):
         self.session = await Session.open(self.root, settings=self.settings)
         self.pump_events()
         self.workspace.listeners.append(self.on_workspace_event)
+        self.workspace.attach_session(self.session)
         threads = await self.session.threads()
         thread = threads[0] if threads else await self.session.new_thread("Thread 1")
         await self.switch_thread(thread.id)
@@ -322,6 +323,35 @@ class RigtuiApp(App[int]):
             self.notify("no checks: add a [checks] table to .rigtui.toml (see README)")
             return
         runner.run_now()
+
+    async def action_open_artifact(self) -> None:
+        thread = self.current_thread
+        if thread is None:
+            return
+        files: dict[str, str] = {}
+        for event in await self.session_required().history(thread.id):
+            if event.type == "ArtifactsDetected":
+                data = event.to_dict()
+                for path in data["created"] + data["changed"]:
+                    files[path] = f"{path}  (from `{data['command']}`)"
+        if not files:
+            self.notify("no command in this thread has made or changed a file")
+            return
+
+        def open_it(path: str | None) -> None:
+            if path:
+                self.open_file(self.root / path)
+
+        choices = list(files.items())[::-1]
+        self.push_screen(ChooseScreen("Files the model's commands made", choices), open_it)
+
+    async def action_confirm_checks(self) -> None:
+        try:
+            path = await self.workspace.confirm_suggested_checks()
+        except RigtuiError as exc:
+            self.notify(str(exc), severity="warning")
+            return
+        self.notify(f"checks saved to {path.name}; they now re-run as files change")
 
     @on(ChecksPanel.JumpTo)
     def _jump_to_failure(self, message: ChecksPanel.JumpTo) -> None:
@@ -716,6 +746,10 @@ class RigtuiApp(App[int]):
             ("Search", "Symbols and text in the code index", self.action_search),
             ("Run checks", "Show the checks panel and run every check", self.action_run_checks),
             ("Show diff pane", "Back to the diff pane", lambda: self.show_right("diff-empty")),
+            ("Open an artifact", "A file the model's commands created or changed",
+             self.action_open_artifact),
+            ("Confirm suggested checks", "Save the detected checks to .rigtui.toml",
+             self.action_confirm_checks),
             ("Show keys", "The key map", self.action_show_keys),
         ]  # fmt: skip
         for title, help_text, callback in ours:

@@ -13,6 +13,7 @@ from rigtui.agent.events import CommandApprovalRequested, ToolCallFinished
 from rigtui.edits.events import PatchApplied, PatchProposed
 from rigtui.ui.app import RigtuiApp
 from rigtui.ui.approval import CommandApprovalScreen
+from rigtui.ui.code_view import CodeView
 from rigtui.ui.diff_review import DiffReview
 from rigtui.ui.thread_pane import ThreadPane
 from tests.support.fake_openai import Call, FakeOpenAI, Say
@@ -122,3 +123,66 @@ async def test_escape_stops_a_streaming_reply_and_the_thread_goes_on(
             assert (await ended).outcome == "done"  # type: ignore[attr-defined]
             await pilot.pause()
             assert "second answer" in thread_text(app)
+
+
+async def test_an_applied_change_set_reruns_checks_in_its_thread_and_auto_fix_reports_back(
+    model_app, demo_project: Path
+) -> None:
+    (demo_project / "check.sh").write_text(
+        "if grep -q sorted src/demo/cli.py; then echo 'src/demo/cli.py:5:1: E1 sorted'; exit 1; fi\n"
+    )
+    (demo_project / ".rigtui.toml").write_text(
+        "[checks]\nauto_fix_rounds = 1\ndebounce_ms = 50\n"
+        'lint = { command = "sh check.sh", paths = ["src/**"] }\n'
+    )
+    script = [
+        Say("", calls=[Call("apply_patch", {"patch": PATCH})]),
+        Say("Done."),
+        Say("I will fix the lint failure."),
+    ]
+    with FakeOpenAI(script) as server:
+        app = model_app(server)  # reads the .rigtui.toml written above
+        async with app.run_test(size=(120, 40)) as pilot:
+            await app.workspace_started.wait()
+            proposed = app.event_handled(PatchProposed)
+            await pilot.press(*"sort it", "enter")
+            await proposed
+            await pilot.pause()
+            checked = app.event_handled_by_workspace("CheckFinished")
+            app.query_one(DiffReview).focus()
+            await pilot.press("y", "enter")
+            finished = await checked
+            assert finished.state == "failed" and finished.change_set_id  # type: ignore[attr-defined]
+            assert finished.thread_id == app.current_thread.id  # type: ignore[union-attr]
+            await app.session_required().wait_idle()
+            history = await app.session_required().history(app.current_thread.id)  # type: ignore[union-attr]
+            assert any(e.type == "CheckFinished" for e in history)  # stored in the thread
+            users = [e.text for e in history if isinstance(e, ev.UserMessage)]
+            assert len(users) == 2 and "src/demo/cli.py:5" in users[1]
+            assert "auto-fix round 1 of 1" in users[1]
+            assert len(server.requests) == 3
+
+
+async def test_files_a_command_makes_are_artifacts_openable_in_the_code_view(
+    model_app, demo_project: Path
+) -> None:
+    (demo_project / ".rigtui.toml").write_text('[approval]\ncommands = "auto"\n')
+    script = [
+        Say("", calls=[Call("run_command", {"command": "echo '# report' > report.md"})]),
+        Say("Wrote the report."),
+    ]
+    with FakeOpenAI(script) as server:
+        app = model_app(server)
+        async with app.run_test(size=(120, 40)) as pilot:
+            await pilot.pause()
+            ended = app.event_handled(ev.TaskEnded)
+            await pilot.press(*"write a report", "enter")
+            await ended
+            await pilot.pause()
+            assert "files from the command: report.md" in thread_text(app)
+            assert "[files created: report.md]" in server.requests[-1]["messages"][-1]["content"]
+            await app.action_open_artifact()
+            await pilot.pause()
+            await pilot.press("enter")
+            await pilot.pause()
+            assert app.query_one(CodeView).path == demo_project / "report.md"

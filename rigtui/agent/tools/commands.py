@@ -46,11 +46,15 @@ async def run_command(ctx: ToolContext, args: dict[str, Any]) -> ToolOutput:
 
 async def _run(ctx: ToolContext, command: str, cwd: Any, timeout: float) -> ToolOutput:
     from rigtui.sandbox.base import RunRequest
+    from rigtui.sandbox.changes import run_tracked
 
     sandbox = await ctx.services.sandbox() if ctx.services is not None else _local(ctx)
-    result = await sandbox.run(
-        RunRequest(command=command, cwd=cwd, timeout=timeout, output_limit=MAX_OUTPUT * 4)
+    request = RunRequest(command=command, cwd=cwd, timeout=timeout, output_limit=MAX_OUTPUT * 4)
+    result, artifacts = await run_tracked(
+        sandbox, request, ctx.root, thread_id=ctx.thread_id, task_id=ctx.task_id
     )
+    if artifacts is not None:  # files the command made: the task's artifacts, shown in the thread
+        await ctx.emit(artifacts)
     status = "timed out" if result.timed_out else f"exit code {result.exit_code}"
     parts = [
         f"$ {command}\n[{status}, {result.duration:.1f}s, sandbox {result.sandbox or sandbox.name}]"
@@ -59,6 +63,11 @@ async def _run(ctx: ToolContext, command: str, cwd: Any, timeout: float) -> Tool
         parts.append(_tail(result.stdout, MAX_OUTPUT))
     if result.stderr:
         parts.append("[stderr]\n" + _tail(result.stderr, MAX_OUTPUT // 2))
+    if artifacts is not None:
+        for label, paths in (("created", artifacts.created), ("changed", artifacts.changed),
+                             ("deleted", artifacts.deleted)):  # fmt: skip
+            if paths:
+                parts.append(f"[files {label}: {', '.join(paths)}]")
     return ToolOutput("\n".join(parts), f"ran {command!r}: {status}")
 
 
