@@ -532,9 +532,11 @@ class RigtuiApp(App[int]):
 
         self.push_screen(CommandApprovalScreen(event), answer)  # type: ignore[arg-type]
 
-    def open_review(self, change_set_id: str) -> None:
-        """Show a proposed change set in the diff pane for review."""
-        proposal = self.session_required().proposals.get(change_set_id)
+    def open_review(self, change_set_id: str, proposal: object | None = None) -> None:
+        """Show a proposed change set in the diff pane for review: the model's (decided through
+        the session) or, with `proposal` given, a patch file's (applied here)."""
+        local = proposal is not None
+        proposal = proposal or self.session_required().proposals.get(change_set_id)
         if proposal is None:  # auto-applied, or already decided
             return
         from rigtui.ui.diff_review import DiffReview
@@ -543,10 +545,11 @@ class RigtuiApp(App[int]):
         holder.remove_children()
         review = DiffReview(proposal, id="diff-review")
         review.change_set_id = change_set_id  # type: ignore[attr-defined]
+        review.local = local  # type: ignore[attr-defined]
         holder.mount(review)
         self.show_right("review")
         right = self.query_one("#right")
-        right.border_title = f"Review change set · {len(proposal.hunk_ids())} hunk(s)"
+        right.border_title = f"Review change set · {len(proposal.hunk_ids())} hunk(s)"  # type: ignore[attr-defined]
         right.border_subtitle = "a/r hunk · A/R file · y/x all · e edit · c comment · Enter submit"
         self.call_after_refresh(review.focus)
 
@@ -565,8 +568,12 @@ class RigtuiApp(App[int]):
         reviews = self.query("#diff-review")
         change_set_id = getattr(reviews.first(), "change_set_id", "") if reviews else ""
         change_set_id = change_set_id or message.proposal.id
-        thread = self._thread_of(change_set_id)
         decision = message.decision
+        if reviews and getattr(reviews.first(), "local", False):
+            self.apply_reviewed(message.proposal, set(decision.accepted))
+            self.close_review(change_set_id)
+            return
+        thread = self._thread_of(change_set_id)
         op = DecidePatch(
             thread,
             change_set_id,
@@ -576,6 +583,54 @@ class RigtuiApp(App[int]):
             edited=dict(decision.edited),
         )
         self.run_worker(self.session_required().send(op), group="decide")
+
+    def action_review_patch_file(self) -> None:
+        """Review a patch file (apply_patch envelope or unified diff) without a model."""
+
+        async def load(name: str | None) -> None:
+            if not name:
+                return
+            from rigtui.edits.parse import parse_patch
+            from rigtui.edits.prepare import prepare
+
+            path = (self.root / name).expanduser()
+            try:
+                text = await asyncio.to_thread(path.read_text)
+                proposal = await asyncio.to_thread(prepare, self.root, parse_patch(text))
+            except OSError as exc:
+                self.notify(f"{path}: cannot be read ({exc.strerror})", severity="error")
+                return
+            except RigtuiError as exc:
+                self.notify(str(exc), severity="error", timeout=10)
+                return
+            self.open_review(proposal.id, proposal)
+
+        self.push_screen(PromptScreen("Patch file to review (path from the project root)"), load)
+
+    @work(group="apply", exclusive=True)
+    async def apply_reviewed(self, proposal: object, accepted: set[str]) -> None:
+        from rigtui.edits.engine import apply_proposal
+        from rigtui.edits.errors import PatchConflict
+
+        try:
+            result = await asyncio.to_thread(apply_proposal, proposal, accepted)  # type: ignore[arg-type]
+        except PatchConflict as exc:
+            if exc.rebased is None:
+                self.notify(str(exc), severity="error", timeout=10)
+                return
+            question = (
+                f"{', '.join(exc.paths)} changed since the patch was read, but its hunks still"
+                " match the new content. Re-base them and apply?"
+            )
+            if await self.push_screen_wait(ConfirmScreen(question)):
+                result = await asyncio.to_thread(apply_proposal, exc.rebased, accepted)
+            else:
+                self.notify("nothing was applied")
+                return
+        except RigtuiError as exc:
+            self.notify(str(exc), severity="error", timeout=10)
+            return
+        self.notify(f"applied to {', '.join(result.paths)} (ctrl+z undoes)")
 
     def on_diff_review_cancelled(self, message: object) -> None:
         self.show_right("diff-empty")
@@ -746,6 +801,8 @@ class RigtuiApp(App[int]):
             ("Search", "Symbols and text in the code index", self.action_search),
             ("Run checks", "Show the checks panel and run every check", self.action_run_checks),
             ("Show diff pane", "Back to the diff pane", lambda: self.show_right("diff-empty")),
+            ("Review a patch file", "Review and apply a patch file, hunk by hunk",
+             self.action_review_patch_file),
             ("Open an artifact", "A file the model's commands created or changed",
              self.action_open_artifact),
             ("Confirm suggested checks", "Save the detected checks to .rigtui.toml",

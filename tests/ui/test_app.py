@@ -10,6 +10,7 @@ from rigtui import events as ev
 from rigtui.ui.app import RigtuiApp
 from rigtui.ui.checks_panel import ChecksPanel
 from rigtui.ui.code_view import CodeView
+from rigtui.ui.diff_review import DiffReview
 from rigtui.ui.file_tree import ProjectTree
 from rigtui.ui.modals import ConfirmScreen, KeyMapScreen, PromptScreen
 from rigtui.ui.outline import Outline
@@ -230,3 +231,69 @@ async def test_checks_panel_runs_a_configured_check_and_jumps_to_the_failure(
         panel.post_message(ChecksPanel.JumpTo("src/demo/cli.py", 4))
         await pilot.pause()
         assert app.query_one(CodeView).cursor_location[0] == 3
+
+
+PATCH_FILE = """*** Begin Patch
+*** Update File: src/demo/parser.py
+@@ class ConfigParser:
+     def parse_line(self, line: str) -> tuple[str, str]:
+-        key, _, value = line.partition(self.separator)
++        key, _, value = line.expandtabs().partition(self.separator)
+*** End Patch
+"""
+
+
+async def _review_patch_file(app: RigtuiApp, pilot, name: str) -> None:
+    app.action_review_patch_file()
+    await pilot.pause()
+    await pilot.press(*name, "enter")
+    await pilot.pause()
+    await pilot.pause()
+
+
+async def _applied(app: RigtuiApp) -> None:
+    for worker in [w for w in app.workers if w.group == "apply"]:
+        await worker.wait()
+
+
+async def test_a_patch_file_is_reviewed_and_applied_without_a_model(
+    make_app, demo_project: Path
+) -> None:
+    (demo_project / "fix.patch").write_text(PATCH_FILE)
+    app = make_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        await _review_patch_file(app, pilot, "fix.patch")
+        assert app.query_one("#right", ContentSwitcher).current == "review"
+        app.query_one(DiffReview).focus()
+        await pilot.press("a", "enter")
+        await pilot.pause()
+        await _applied(app)
+        assert "line.expandtabs().partition" in (demo_project / "src/demo/parser.py").read_text()
+        await pilot.press("ctrl+z")  # undo from the journal
+        for worker in [w for w in app.workers if w.group == "undo"]:
+            await worker.wait()
+        assert "line.expandtabs()" not in (demo_project / "src/demo/parser.py").read_text()
+
+
+async def test_a_file_changed_during_review_is_rebased_only_when_the_user_agrees(
+    make_app, demo_project: Path
+) -> None:
+    (demo_project / "fix.patch").write_text(PATCH_FILE)
+    parser = demo_project / "src/demo/parser.py"
+    app = make_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        await _review_patch_file(app, pilot, "fix.patch")
+        parser.write_text("# a comment added meanwhile\n" + parser.read_text())
+        app.query_one(DiffReview).focus()
+        await pilot.press("y", "enter")
+        for _ in range(3):
+            await pilot.pause()
+        assert isinstance(app.screen, ConfirmScreen)
+        assert "still match" in app.screen.question
+        await pilot.press("y")
+        await _applied(app)
+        text = parser.read_text()
+        assert text.startswith("# a comment added meanwhile\n")
+        assert "line.expandtabs().partition" in text
