@@ -273,6 +273,7 @@ class Session:
                     task.cancel()
                     await asyncio.wait([task])
                 await self.store.delete_thread(tid)
+                await self.services.close_thread(tid)
                 await self.emit(ThreadDeleted(thread_id=tid), persist=False)
             case ForkThread(thread_id=tid, message_id=mid, seq=seq, title=title):
                 await self.fork_thread(tid, message_id=mid, seq=seq, title=title)

@@ -127,9 +127,12 @@ class Workspace:
             self.index = await asyncio.to_thread(
                 CodeIndex.open, self.root, max_file_size=self.settings.index.max_file_size
             )
-            ready = await self.index.aupdate(
-                progress=lambda e: loop.call_soon_threadsafe(self.emit, e)
+            update = asyncio.ensure_future(
+                self.index.aupdate(progress=lambda e: loop.call_soon_threadsafe(self.emit, e))
             )
+            if self.session is not None:  # the model's tools use this index, not a second one
+                self.session.services.provide_index(self.index, update)
+            ready = await update
             self.emit(ready)
         except RigtuiError as exc:
             self.index = None

@@ -22,23 +22,42 @@ class Services:
     def __init__(self, root: Path, settings: Settings) -> None:
         self.root = root
         self.settings = settings
-        self._sandbox: Any = None
+        self._sandbox: Any = None  # the checks' sandbox
+        self._thread_sandboxes: dict[str, Any] = {}  # run_command's, one per thread
         self._index: Any = None
+        self._index_owned = True
         self._index_tried = False
         self._index_refresh: asyncio.Task[Any] | None = None
         self._runner: Any = None
         self._lock = asyncio.Lock()
 
-    async def sandbox(self) -> Any:
+    async def sandbox(self, thread_id: str = "") -> Any:
+        """The thread's sandbox: with Docker and `reuse_container`, one long-lived container
+        per thread keeps state between its commands; it goes when the thread closes. A Docker
+        error (asked for, missing) propagates: run_command reports it."""
         async with self._lock:
-            if self._sandbox is None:
+            sandbox = self._thread_sandboxes.get(thread_id)
+            if sandbox is None:
                 from rigtui.sandbox import get_sandbox
 
-                try:
-                    self._sandbox = await asyncio.to_thread(get_sandbox, self.settings, self.root)
-                except RigtuiError:  # Docker asked for and missing: run_command says so
-                    raise
-            return self._sandbox
+                sandbox = await asyncio.to_thread(
+                    get_sandbox, self.settings, self.root, thread_id=thread_id
+                )
+                self._thread_sandboxes[thread_id] = sandbox
+            return sandbox
+
+    async def close_thread(self, thread_id: str) -> None:
+        """The thread is gone: remove its sandbox (and its container)."""
+        sandbox = self._thread_sandboxes.pop(thread_id, None)
+        if sandbox is not None:
+            with contextlib.suppress(Exception):
+                await sandbox.close()
+
+    def provide_index(self, index: Any, refresh: asyncio.Task[Any] | None) -> None:
+        """Use an index someone else opened and keeps up to date (the workbench's), instead of
+        indexing the project a second time; it is theirs to close."""
+        self._index, self._index_tried, self._index_refresh = index, True, refresh
+        self._index_owned = False
 
     async def index(self) -> Any:
         """The code index, brought up to date once per session; None when unavailable."""
@@ -118,7 +137,11 @@ class Services:
         if self._sandbox is not None:
             with contextlib.suppress(Exception):
                 await self._sandbox.close()
+        for thread_id in list(self._thread_sandboxes):
+            await self.close_thread(thread_id)
         busy = refresh is not None and not refresh.done()
-        if self._index is not None and not busy:  # never close it under a running update
+        if (
+            self._index is not None and self._index_owned and not busy
+        ):  # never close it under a running update
             with contextlib.suppress(Exception):
                 await asyncio.to_thread(self._index.close)

@@ -3,6 +3,7 @@ through aiosqlite. WAL mode, foreign keys on, forward migrations by `PRAGMA user
 
 from __future__ import annotations
 
+import asyncio
 import json
 import sqlite3
 import time
@@ -60,6 +61,8 @@ class Store:
     def __init__(self, conn: aiosqlite.Connection, path: Path) -> None:
         self._conn = conn
         self.path = path
+        # One connection serves every task: a transaction must not interleave with another's.
+        self._write_lock = asyncio.Lock()
 
     @classmethod
     async def open(cls, path: Path | None = None) -> Store:
@@ -180,6 +183,10 @@ class Store:
         return (await self.append_many([event]))[0]
 
     async def append_many(self, events: list[Event]) -> list[int]:
+        async with self._write_lock:
+            return await self._append_many(events)
+
+    async def _append_many(self, events: list[Event]) -> list[int]:
         seqs: list[int] = []
         await self._conn.execute("BEGIN IMMEDIATE")
         try:

@@ -13,6 +13,7 @@ from textual import events, on, work
 from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
+from textual.css.query import NoMatches
 from textual.screen import Screen
 from textual.widgets import ContentSwitcher, DirectoryTree, Footer, Header, Static
 
@@ -219,7 +220,12 @@ class RigtuiApp(App[int]):
     async def pump_events(self) -> None:
         assert self.session is not None
         async for event in self.session.subscribe():
-            await self.handle_event(event)
+            try:
+                await self.handle_event(event)
+            except NoMatches:  # shutting down: the widgets are gone (the event is stored)
+                if self.is_running and self.screen_stack:
+                    raise
+                return
             self._resolve_waiters(event)
 
     def event_handled(self, kind: type[ev.Event]) -> asyncio.Future[ev.Event]:
@@ -264,6 +270,8 @@ class RigtuiApp(App[int]):
                 self.usage = event.to_dict()
             case "PatchApplied" | "PatchRefused" | "PatchDecided":
                 self.close_review(getattr(event, "change_set_id", ""))
+            case "MessageDelta" | "ToolCallDelta":
+                return  # streamed by the thousand: the status bar has nothing new to say
         self.update_status()
 
     def session_required(self) -> Session:

@@ -114,6 +114,7 @@ class ThreadView(VerticalScroll):
         self._streams: dict[str, _Streaming] = {}
         self._tools: dict[str, _ToolCall] = {}  # by call id, or message id + index while streaming
         self._unmounted: list[ev.Event] = []
+        self._empty: Static | None = None  # the "this thread is empty" note, while shown
 
     # --- history ---------------------------------------------------------------------------
 
@@ -123,7 +124,8 @@ class ThreadView(VerticalScroll):
         self._tools.clear()
         visible = [e for e in events if _is_visible(e)]
         if not visible:
-            await self.mount(Static(EMPTY_THREAD, classes="empty"))
+            self._empty = Static(EMPTY_THREAD, classes="empty")
+            await self.mount(self._empty)
             return
         self._unmounted, recent = visible[:-WINDOW], visible[-WINDOW:]
         widgets = self._build(recent)
@@ -192,8 +194,10 @@ class ThreadView(VerticalScroll):
     # --- live events -----------------------------------------------------------------------
 
     async def add_event(self, event: ev.Event) -> None:
-        for empty in self.query(".empty"):
-            await empty.remove()
+        # Called for every streamed delta: nothing here may walk the DOM or lay it out.
+        if self._empty is not None:
+            await self._empty.remove()
+            self._empty = None
         follow = self.max_scroll_y - self.scroll_y < 3
         if isinstance(event, ev.MessageStarted):
             widget = Markdown(classes="assistant")
@@ -212,7 +216,7 @@ class ThreadView(VerticalScroll):
             for widget in self._build([event]):
                 await self.mount(widget)
         if follow:
-            self.scroll_end(animate=False)
+            self.scroll_end(animate=False, immediate=False)
 
     async def _tool_delta(self, event: ev.Event) -> None:
         data = event.to_dict()

@@ -161,3 +161,20 @@ async def test_newer_schema_is_refused_and_left_untouched(tmp_path: Path) -> Non
     with pytest.raises(StoreError, match="newer"):
         check_store_file(path)
     assert path.read_bytes() == before
+
+
+async def test_concurrent_appends_from_many_tasks_all_land(tmp_path: Path) -> None:
+    import asyncio
+
+    store = await Store.open(tmp_path / "s.db")
+    project = await store.project_for(tmp_path)
+    threads = [await store.create_thread(project.id, f"t{i}") for i in range(4)]
+
+    async def writer(thread_id: str) -> None:
+        for n in range(25):
+            await store.append_many([UserMessage(thread_id=thread_id, text=f"{n}")] * 2)
+
+    await asyncio.gather(*(writer(t.id) for t in threads))
+    for thread in threads:
+        assert await store.count_events(thread.id) == 50
+    await store.close()

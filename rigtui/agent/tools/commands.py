@@ -48,7 +48,8 @@ async def _run(ctx: ToolContext, command: str, cwd: Any, timeout: float) -> Tool
     from rigtui.sandbox.base import RunRequest
     from rigtui.sandbox.changes import run_tracked
 
-    sandbox = await ctx.services.sandbox() if ctx.services is not None else _local(ctx)
+    services = ctx.services
+    sandbox = await services.sandbox(ctx.thread_id) if services is not None else _local(ctx)
     request = RunRequest(command=command, cwd=cwd, timeout=timeout, output_limit=MAX_OUTPUT * 4)
     result, artifacts = await run_tracked(
         sandbox, request, ctx.root, thread_id=ctx.thread_id, task_id=ctx.task_id
