@@ -39,6 +39,7 @@ from rigtui.events import (
     ThreadRenamed,
     UserMessage,
 )
+from rigtui.fanout import Fanout
 from rigtui.ops import (
     Cancel,
     DecideCommand,
@@ -102,7 +103,7 @@ class Session:
         self.approvals = Approvals()
         self.services = Services(root, settings)
         self.proposals: dict[str, Any] = {}  # change set id -> Proposal awaiting review
-        self._subscribers: list[asyncio.Queue[Event | None]] = []
+        self._events: Fanout[Event] = Fanout()
         self._owns_store = False
         self._tasks: dict[str, list[asyncio.Task[None]]] = {}
         self._clients: dict[str, ModelClient] = {}
@@ -142,8 +143,7 @@ class Session:
             with contextlib.suppress(Exception):
                 await client.close()
         await self.services.close()
-        for queue in list(self._subscribers):
-            queue.put_nowait(None)
+        self._events.close()
         if self._owns_store:
             await self.store.close()
 
@@ -151,25 +151,13 @@ class Session:
 
     def subscribe(self) -> AsyncIterator[Event]:
         """Everything that happens from now on, in order, until the session closes."""
-        queue: asyncio.Queue[Event | None] = asyncio.Queue()
-        self._subscribers.append(queue)
-
-        async def events() -> AsyncIterator[Event]:
-            try:
-                while (event := await queue.get()) is not None:
-                    yield event
-            finally:
-                with contextlib.suppress(ValueError):
-                    self._subscribers.remove(queue)
-
-        return events()
+        return self._events.subscribe()
 
     async def emit(self, event: Event, *, persist: bool = True) -> None:
         """Store a thread event (when it belongs to a thread) and hand it to every subscriber."""
         if persist and event.thread_id:
             await self.store.append(event)
-        for queue in self._subscribers:
-            queue.put_nowait(event)
+        self._events.publish(event)
 
     # --- threads ---------------------------------------------------------------------------
 

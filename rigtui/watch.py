@@ -16,6 +16,7 @@ from pathlib import Path
 
 import watchfiles
 
+from rigtui.fanout import Fanout
 from rigtui.ignore import IgnoreRules
 
 
@@ -47,7 +48,7 @@ class ProjectWatcher:
         self.rules = IgnoreRules(self.root)
         self.debounce_ms = debounce_ms
         self.step_ms = step_ms
-        self._queues: list[asyncio.Queue[list[FileChange] | None]] = []
+        self._batches: Fanout[list[FileChange]] = Fanout()
         self._task: asyncio.Task[None] | None = None
         self._stop = asyncio.Event()
         self._ready = asyncio.Event()
@@ -60,18 +61,7 @@ class ProjectWatcher:
         return not self.rules.is_ignored(rel, is_dir=is_dir)
 
     def subscribe(self) -> AsyncIterator[list[FileChange]]:
-        queue: asyncio.Queue[list[FileChange] | None] = asyncio.Queue()
-        self._queues.append(queue)
-
-        async def batches() -> AsyncIterator[list[FileChange]]:
-            try:
-                while (batch := await queue.get()) is not None:
-                    yield batch
-            finally:
-                with contextlib.suppress(ValueError):
-                    self._queues.remove(queue)
-
-        return batches()
+        return self._batches.subscribe()
 
     async def start(self) -> None:
         if self._task is None:
@@ -84,8 +74,7 @@ class ProjectWatcher:
             with contextlib.suppress(asyncio.CancelledError):
                 await self._task
             self._task = None
-        for queue in list(self._queues):
-            queue.put_nowait(None)
+        self._batches.close()
 
     async def _run(self) -> None:
         watch = watchfiles.awatch(
@@ -118,5 +107,4 @@ class ProjectWatcher:
             key=lambda fc: fc.path,
         )
         if batch:
-            for queue in self._queues:
-                queue.put_nowait(batch)
+            self._batches.publish(batch)

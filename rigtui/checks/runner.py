@@ -15,7 +15,6 @@ the sandbox. Idle, the runner is a few objects waiting on the watcher's queue.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import itertools
 import logging
 import os
@@ -30,6 +29,7 @@ from rigtui.checks.parsers import parse_locations, resolve_paths
 from rigtui.checks.spec import Check
 from rigtui.edits.atomic import TEMP_SUFFIX
 from rigtui.events import Event
+from rigtui.fanout import Fanout
 from rigtui.ignore import IgnoreRules
 from rigtui.sandbox.base import RunRequest, RunResult, Sandbox, Stream
 from rigtui.watch import FileChange, ProjectWatcher
@@ -85,7 +85,7 @@ class CheckRunner:
         self.thread_id = thread_id
         self._slots = {c.name: _Slot(c) for c in checks}
         self._listeners: list[Listener] = []
-        self._queues: list[asyncio.Queue[Event | None]] = []
+        self._events: Fanout[Event] = Fanout()
         self._echoes: dict[str, tuple[tuple[int, int] | None, float]] = {}
         self._consumers: list[asyncio.Task[None]] = []
         self._idle = asyncio.Event()
@@ -103,18 +103,7 @@ class CheckRunner:
 
     def subscribe(self) -> AsyncIterator[Event]:
         """Every event from now on, in order, until `close()`."""
-        queue: asyncio.Queue[Event | None] = asyncio.Queue()
-        self._queues.append(queue)
-
-        async def events() -> AsyncIterator[Event]:
-            try:
-                while (event := await queue.get()) is not None:
-                    yield event
-            finally:
-                with contextlib.suppress(ValueError):
-                    self._queues.remove(queue)
-
-        return events()
+        return self._events.subscribe()
 
     def _emit(self, event: Event) -> None:
         if isinstance(event, CheckFinished):
@@ -124,8 +113,7 @@ class CheckRunner:
                 listener(event)
             except Exception:  # a broken front end must not stop the checks
                 log.exception("check event listener failed on %s", event.type)
-        for queue in self._queues:
-            queue.put_nowait(event)
+        self._events.publish(event)
 
     # --- changes in -------------------------------------------------------------------------
 
@@ -392,8 +380,7 @@ class CheckRunner:
         await asyncio.gather(*self._consumers, *tasks, return_exceptions=True)
         self._consumers.clear()
         self._idle.set()
-        for queue in list(self._queues):
-            queue.put_nowait(None)
+        self._events.close()
 
 
 def _signature(path: Path) -> tuple[int, int] | None:
