@@ -39,7 +39,6 @@ from rigtui.ui.file_tree import ProjectTree
 from rigtui.ui.modals import ChooseScreen, ConfirmScreen, KeyMapScreen, PromptScreen
 from rigtui.ui.outline import Outline
 from rigtui.ui.plan_view import PlanView
-from rigtui.ui.search_screen import SearchScreen
 from rigtui.ui.themes import register_themes
 from rigtui.ui.thread_pane import ThreadList, ThreadPane
 from rigtui.workspace import Workspace
@@ -316,6 +315,8 @@ class RigtuiApp(App[int]):
         if index is None:
             self.notify("the code index is still being built; try again in a moment")
             return
+
+        from rigtui.ui.search_screen import SearchScreen
 
         def jump(location: object) -> None:
             if location is not None:

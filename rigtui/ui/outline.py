@@ -10,6 +10,7 @@ that line. With no index (None) the widget just says so.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from rich.text import Text
 from textual import on, work
@@ -17,7 +18,8 @@ from textual.message import Message
 from textual.widgets import OptionList
 from textual.widgets.option_list import Option
 
-from rigtui.index import CodeIndex, Location, Symbol
+if TYPE_CHECKING:  # the index package loads tree-sitter: not needed to draw an empty outline
+    from rigtui.index import CodeIndex, Location, Symbol
 
 KIND_MARKS = {
     "class": "C", "struct": "S", "interface": "I", "enum": "E", "module": "M", "namespace": "N",
