@@ -6,7 +6,7 @@ from __future__ import annotations
 import asyncio
 import os
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 
 from textual import events, on, work
@@ -298,12 +298,15 @@ class RigtuiApp(App[int]):
             self.notify(text, severity="warning" if isinstance(event, ev.Error) else "information")
         self.update_status()
 
-    def event_handled_by_workspace(self, type_name: str) -> asyncio.Future[ev.Event]:
-        """A future resolved with the next workspace event of that type, once rendered."""
+    def event_handled_by_workspace(
+        self, type_name: str, where: Callable[[ev.Event], bool] = lambda _: True
+    ) -> asyncio.Future[ev.Event]:
+        """A future resolved with the next workspace event of that type (and matching `where`),
+        once rendered."""
         future: asyncio.Future[ev.Event] = asyncio.get_running_loop().create_future()
 
         def listener(event: ev.Event) -> None:
-            if event.type == type_name and not future.done():
+            if event.type == type_name and where(event) and not future.done():
                 future.set_result(event)
                 self.workspace.listeners.remove(listener)
 

@@ -148,7 +148,11 @@ async def test_an_applied_change_set_reruns_checks_in_its_thread_and_auto_fix_re
             await pilot.press(*"sort it", "enter")
             await proposed
             await pilot.pause()
-            checked = app.event_handled_by_workspace("CheckFinished")
+            # The watcher may see the write first and start an unlinked run; the change set's
+            # own run then replaces it (cancelled). Wait for the linked one.
+            checked = app.event_handled_by_workspace(
+                "CheckFinished", lambda e: bool(getattr(e, "change_set_id", ""))
+            )
             app.query_one(DiffReview).focus()
             await pilot.press("y", "enter")
             finished = await checked
