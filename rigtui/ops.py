@@ -56,6 +56,7 @@ class DecideCommand(Op):
     request_id: str
     approved: bool
     comment: str = ""
+    by: str = "user"  # user | policy (headless --approve)
 
 
 @dataclass(frozen=True)

@@ -269,8 +269,8 @@ class Session:
                 chosen = self.settings.model_profile(name)  # a clear error for an unknown one
                 await self.store.set_thread_model(tid, name)
                 await self.emit(ModelChanged(thread_id=tid, profile=name, model=chosen.model))
-            case DecideCommand(thread_id=tid, request_id=rid, approved=ok, comment=comment):
-                if not self.approvals.resolve(rid, CommandDecision(ok, comment)):
+            case DecideCommand(thread_id=tid, request_id=rid, approved=ok, comment=comment, by=by):
+                if not self.approvals.resolve(rid, CommandDecision(ok, comment, by)):
                     await self._nothing_waiting(tid, f"command request {rid}")
             case DecidePatch() as decision:
                 if not self.approvals.resolve(decision.change_set_id, _patch_decision(decision)):
@@ -400,7 +400,14 @@ class Session:
                 await self.store.update_task(task_id, plan=event.steps)
             await self.emit(event)
 
-        async def ask_command(command: str, cwd: str, reason: str) -> CommandDecision:
+        async def ask_command(
+            command: str,
+            cwd: str,
+            reason: str,
+            *,
+            sandbox: str = "",
+            outside_paths: list[str] | None = None,
+        ) -> CommandDecision:
             request_id = new_id("r")
             future = self.approvals.register(request_id, thread_id)
             await self.emit(
@@ -410,6 +417,8 @@ class Session:
                     command=command,
                     cwd=cwd,
                     reason=reason,
+                    sandbox=sandbox,
+                    outside_paths=list(outside_paths or []),
                 )
             )
             decision: CommandDecision = await self.approvals.wait(request_id, future)

@@ -7,7 +7,7 @@ list is rebuilt from them when a thread resumes.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from rigtui.events import Event, event_type
 
@@ -73,6 +73,8 @@ class CommandApprovalRequested(Event):
     command: str
     cwd: str
     reason: str = ""
+    sandbox: str = ""  # where it will run ("docker:IMAGE", "local+bwrap", ...)
+    outside_paths: list[str] = field(default_factory=list)  # always need a person's yes
 
 
 @event_type

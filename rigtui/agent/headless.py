@@ -119,15 +119,20 @@ class Approver:
 
     async def handle(self, event: ev.Event) -> None:
         if isinstance(event, CommandApprovalRequested):
-            ok = (
-                await self._ask(f"run `{event.command}` in {event.cwd}?")
-                if self.interactive
-                else self.policy == "auto"
-            )
-            await self.session.send(
-                DecideCommand(
-                    event.thread_id, event.request_id, ok, comment=f"--approve {self.policy}"
+            where = f"{event.cwd} ({event.sandbox})" if event.sandbox else event.cwd
+            if self.interactive:
+                ok = await self._ask(f"run `{event.command}` in {where}?")
+                comment, by = "", "user"
+            elif event.outside_paths:  # never on a policy's say-so: a person must agree
+                ok, by = False, "policy"
+                comment = (
+                    f"it touches {', '.join(event.outside_paths)} outside the project, which"
+                    " needs a person's approval: run with --approve review in a terminal"
                 )
+            else:
+                ok, comment, by = self.policy == "auto", f"--approve {self.policy}", "policy"
+            await self.session.send(
+                DecideCommand(event.thread_id, event.request_id, ok, comment=comment, by=by)
             )
         elif type(event).__name__ == "PatchProposed":
             cs_id = event.to_dict()["change_set_id"]

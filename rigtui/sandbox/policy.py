@@ -13,6 +13,7 @@ needs explicit approval.
 from __future__ import annotations
 
 import os
+import re
 import shlex
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
@@ -26,6 +27,14 @@ Action = Literal["run", "ask"]
 # Shell operators that separate simple commands; redirections are handled as paths.
 _SEPARATORS = {";", "&&", "||", "|", "&", "\n", "(", ")", ";;", "|&"}
 _HARMLESS_PATHS = {"/dev/null", "/dev/stdout", "/dev/stderr", "/dev/stdin", "/dev/zero"}
+# A path hidden inside a word: `open('/etc/passwd')`, `-o/tmp/x`, `-C..`, `--out=~/x`.
+_EMBEDDED_PATH = re.compile(r"""(?:^|[\s'"=(:,]|^-[A-Za-z])((?:/|~|\.\.(?=/|$))[^\s'",;)]*)""")
+# Programs that run code given inline: what that code touches cannot be read off the command.
+_INLINE_RUNNERS = {
+    "sh": {"-c"}, "bash": {"-c"}, "zsh": {"-c"}, "dash": {"-c"}, "ksh": {"-c"}, "fish": {"-c"},
+    "python": {"-c"}, "node": {"-e", "--eval", "-p"}, "perl": {"-e", "-E"},
+    "ruby": {"-e"}, "php": {"-r"}, "deno": {"eval"}, "bun": {"-e", "--eval"},
+}  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -82,6 +91,15 @@ def _tokens(command: Sequence[str] | str) -> tuple[list[list[str]], bool]:
     return [s for s in simple if s], False
 
 
+def _runs_inline_code(words: list[str]) -> bool:
+    program = Path(words[0]).name
+    if program in ("eval", "source", "."):
+        return True
+    program = re.sub(r"[\d.]+$", "", program)  # python3.11 -> python
+    flags = _INLINE_RUNNERS.get(program, set())
+    return any(word in flags for word in words[1:])
+
+
 def _is_redirect(word: str) -> bool:
     return bool(word) and set(word) <= set("<>&") and ("<" in word or ">" in word)
 
@@ -106,6 +124,11 @@ def _path_candidates(words: list[str], shell: bool) -> list[str]:
         if after_redirect or "/" in value or value.startswith("~") or value in (".", ".."):
             if i > 0 or "/" in value:
                 out.append(value)
+        out += [
+            m
+            for m in _EMBEDDED_PATH.findall(word)
+            if m and not value.startswith(m) and "://" not in m
+        ]
         after_redirect = False
     return out
 
@@ -117,6 +140,8 @@ def outside_paths(command: Sequence[str] | str, cwd: Path, root: Path) -> tuple[
     found: list[str] = []
     shell = isinstance(command, str)
     for words in simple:
+        if _runs_inline_code(words):
+            opaque = True
         for word in _path_candidates(words, shell):
             if (shell and "$" in word) or word.startswith("~"):
                 found.append(word)  # cannot know where it points: treat as outside

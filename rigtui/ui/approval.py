@@ -29,6 +29,7 @@ class CommandApprovalScreen(ModalScreen[Answer]):
     }
     CommandApprovalScreen #command { background: $boost; padding: 0 1; margin: 1 0; }
     CommandApprovalScreen .hint { color: $text-muted; }
+    CommandApprovalScreen .outside { color: $error; text-style: bold; }
     """
     AUTO_FOCUS = ""  # keys go to the screen's bindings until the comment box is clicked
     BINDINGS = [
@@ -42,8 +43,14 @@ class CommandApprovalScreen(ModalScreen[Answer]):
 
     def compose(self) -> ComposeResult:
         with Vertical():
-            yield Label(f"The model wants to run a command in {self.request.cwd}:")
+            where = self.request.cwd + (
+                f", sandbox {self.request.sandbox}" if self.request.sandbox else ""
+            )
+            yield Label(f"The model wants to run a command in {where}:")
             yield Static(self.request.command, id="command", markup=False)
+            if self.request.outside_paths:
+                outside = ", ".join(self.request.outside_paths)
+                yield Static(f"⚠ outside the project: {outside}", classes="outside", markup=False)
             if self.request.reason:
                 yield Static(f"why: {self.request.reason}", markup=False)
             yield Input(

@@ -37,7 +37,15 @@ async def run_command(ctx: ToolContext, args: dict[str, Any]) -> ToolOutput:
     if verdict.action == "ask":
         reason = str(args.get("reason") or "")
         reason = f"{reason} ({verdict.reason})" if reason else verdict.reason
-        decision = await ctx.ask_command(command, relative(ctx.root, cwd), reason)
+        services = ctx.services
+        sandbox = await services.sandbox(ctx.thread_id) if services is not None else _local(ctx)
+        decision = await ctx.ask_command(
+            command,
+            relative(ctx.root, cwd),
+            reason,
+            sandbox=sandbox.name,
+            outside_paths=list(verdict.outside_paths),
+        )
         if not decision.approved:
             why = f": {decision.comment}" if decision.comment else ""
             raise ToolError(f"the user declined to run {command!r}{why}")

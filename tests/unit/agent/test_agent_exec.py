@@ -107,3 +107,22 @@ def test_exec_rejects_an_unknown_thread_with_exit_2(project: Path) -> None:
     result = rigtui("exec", "hi", "--path", str(project), "--thread", "t-nope", cwd=project)
     assert result.returncode == 2
     assert "no thread 't-nope'" in result.stderr and "rigtui threads" in result.stderr
+
+
+def test_exec_auto_approval_never_runs_a_command_outside_the_project(project: Path) -> None:
+    script = [
+        Say(calls=[Call("run_command", {"command": "cat /etc/hostname"})]),
+        Say("I could not read it."),
+    ]
+    with FakeOpenAI(script) as server:
+        configure(project, server.base_url)
+        result = rigtui(
+            "exec", "read the hostname", "--path", str(project), "--json", "--approve", "auto",
+            cwd=project,
+        )  # fmt: skip
+    events = [json.loads(line) for line in result.stdout.splitlines()]
+    (decided,) = [e for e in events if e["type"] == "CommandDecided"]
+    assert decided["approved"] is False and decided["by"] == "policy"
+    assert "outside the project" in decided["comment"]
+    (finished,) = [e for e in events if e["type"] == "ToolCallFinished"]
+    assert finished["ok"] is False and "declined" in finished["output"]

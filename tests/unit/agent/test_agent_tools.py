@@ -262,7 +262,10 @@ async def test_auto_policy_still_asks_for_paths_outside_the_project(project: Pat
         events = session.subscribe()
         await session.send(SendMessage(thread.id, "look outside"))
         seen = await collect_until(events, lambda e: isinstance(e, CommandApprovalRequested))
-        assert "outside the project" in seen[-1].reason  # type: ignore[attr-defined]
+        request = seen[-1]
+        assert "outside the project" in request.reason  # type: ignore[attr-defined]
+        assert request.outside_paths == ["/etc/hostname"]  # type: ignore[attr-defined]
+        assert request.sandbox.startswith("local")  # type: ignore[attr-defined]
         await session.send(DecideCommand(thread.id, seen[-1].request_id, False))  # type: ignore[attr-defined]
         await collect_until(events, task_ended(thread.id))
         await session.close()

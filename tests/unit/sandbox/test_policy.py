@@ -92,3 +92,28 @@ def test_approval_request_shows_the_exact_command_and_where(root: Path):
     assert request.outside_paths == ["../a b"] and "outside" in request.reason
     assert request.to_dict()["command"] == request.command
     assert str(root) in request.prompt() and "docker:img" in request.prompt()
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        "python -c \"open('/etc/passwd').read()\"",  # a path inside inline code
+        'sh -c "echo hi"',  # inline shell code: paths cannot be read off it
+        "node -e 'require(\"fs\")'",
+        "tar xf x.tar -C..",  # a short option's attached value
+        "curl -o/tmp/x http://example.invalid",
+        "eval ls",
+    ],
+)
+def test_hidden_and_inline_paths_are_asked_about_even_under_auto(
+    tmp_path: Path, command: str
+) -> None:
+    verdict = decide(command, tmp_path, tmp_path, ApprovalSettings(commands="auto"))
+    assert verdict.action == "ask", verdict
+
+
+def test_ordinary_project_commands_still_run_under_auto(tmp_path: Path) -> None:
+    for command in ("pytest -q", "ruff check src/app.py", "sed -i s/a/b/ f.txt", "ls > /dev/null"):
+        assert (
+            decide(command, tmp_path, tmp_path, ApprovalSettings(commands="auto")).action == "run"
+        )
