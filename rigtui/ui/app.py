@@ -40,7 +40,7 @@ from rigtui.ui.modals import ChooseScreen, ConfirmScreen, KeyMapScreen, PromptSc
 from rigtui.ui.outline import Outline
 from rigtui.ui.plan_view import PlanView
 from rigtui.ui.themes import register_themes
-from rigtui.ui.thread_pane import ThreadList, ThreadPane
+from rigtui.ui.thread_pane import ThreadList, ThreadPane, ThreadView
 from rigtui.workspace import Workspace
 
 DIFF_EMPTY = (
@@ -146,6 +146,8 @@ class RigtuiApp(App[int]):
         self.root = root
         self.settings = settings
         self.profile = profile
+        self.launch_profile = profile  # --profile; a thread may have its own
+        self._views: dict[str, ThreadView | None] = {}
         self.session: Session | None = None
         self.workspace = Workspace(root, settings)
         self.index_state = "starting" if settings.index.enabled else "off"
@@ -244,6 +246,16 @@ class RigtuiApp(App[int]):
 
     async def handle_event(self, event: ev.Event) -> None:
         current = self.current_thread.id if self.current_thread else None
+        if event.type in ("MessageDelta", "ToolCallDelta"):  # by the thousand: the short path
+            view = self._views.get(event.thread_id)
+            if view is None:
+                view = self._views[event.thread_id] = self.query_one(ThreadPane).view(
+                    event.thread_id
+                )
+            if view is not None:
+                await view.add_event(event)
+            return
+        self._views.clear()  # views come and go between streams; look them up afresh
         pane = self.query_one(ThreadPane)
         if isinstance(event, ev.ThreadRenamed | ev.ThreadCreated | ev.ThreadDeleted):
             await self.refresh_threads()
@@ -265,12 +277,12 @@ class RigtuiApp(App[int]):
                 self.ask_command_approval(event)
             case "PatchProposed":
                 self.open_review(getattr(event, "change_set_id", ""))
-            case "UsageUpdated":
+            case "UsageUpdated" if event.thread_id == current:
                 self.usage = event.to_dict()
+            case "TaskEnded" if getattr(event, "outcome", "") == "cancelled":
+                self._withdraw_requests(event.thread_id)
             case "PatchApplied" | "PatchRefused" | "PatchDecided":
                 self.close_review(getattr(event, "change_set_id", ""))
-            case "MessageDelta" | "ToolCallDelta":
-                return  # streamed by the thousand: the status bar has nothing new to say
         self.update_status()
 
     def session_required(self) -> Session:
@@ -406,7 +418,11 @@ class RigtuiApp(App[int]):
         if thread is None:
             return
         self.current_thread = thread
-        await self.query_one(ThreadPane).open_thread(thread_id, await session.history(thread_id))
+        history = await session.history(thread_id)
+        await self.query_one(ThreadPane).open_thread(thread_id, history)
+        usage = [e for e in history if e.type == "UsageUpdated"]
+        self.usage = usage[-1].to_dict() if usage else {}
+        self.profile = thread.model_profile or self.launch_profile
         await self.refresh_threads()
         self.update_status()
 
@@ -564,6 +580,19 @@ class RigtuiApp(App[int]):
         right.border_title = f"Review change set · {len(proposal.hunk_ids())} hunk(s)"  # type: ignore[attr-defined]
         right.border_subtitle = "a/r hunk · A/R file · y/x all · e edit · c comment · Enter submit"
         self.call_after_refresh(review.focus)
+
+    def _withdraw_requests(self, thread_id: str) -> None:
+        """A cancelled task answers nothing: close its review and approval prompt."""
+        from rigtui.ui.approval import CommandApprovalScreen
+
+        for review in self.query("#diff-review"):
+            if getattr(review, "local", False):  # a patch file's review belongs to no task
+                continue
+            if self._thread_of(getattr(review, "change_set_id", "")) in (thread_id, ""):
+                self.close_review(getattr(review, "change_set_id", ""))
+        if isinstance(self.screen, CommandApprovalScreen):
+            if self.screen.request.thread_id == thread_id:
+                self.pop_screen()
 
     def close_review(self, change_set_id: str) -> None:
         holder = self.query_one("#review", Vertical)

@@ -88,6 +88,12 @@ def event_text(event: ev.Event) -> Text | None:
                 text.append(f": {data['summary']}")
             if files := data.get("changed_files"):
                 text.append(f"\n  changed: {', '.join(files)}", style="dim")
+            if change_sets := data.get("change_sets"):
+                text.append(f"\n  change sets: {', '.join(change_sets)}", style="dim")
+            for check in data.get("checks", []):
+                text.append(
+                    f"\n  check {check.get('check', '')}: {check.get('state', '')}", style="dim"
+                )
             return text
         case "PatchProposed":
             files = ", ".join(f"{f['path']} +{f.get('added', 0)} -{f.get('removed', 0)}"

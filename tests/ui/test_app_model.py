@@ -190,3 +190,50 @@ async def test_files_a_command_makes_are_artifacts_openable_in_the_code_view(
             await pilot.press("enter")
             await pilot.pause()
             assert app.query_one(CodeView).path == demo_project / "report.md"
+
+
+async def test_cancelling_while_a_change_set_waits_closes_its_review(
+    model_app, demo_project: Path
+) -> None:
+    with FakeOpenAI([Say("", calls=[Call("apply_patch", {"patch": PATCH})])]) as server:
+        app = model_app(server)
+        async with app.run_test(size=(120, 40)) as pilot:
+            await pilot.pause()
+            proposed = app.event_handled(PatchProposed)
+            await pilot.press(*"sort it", "enter")
+            await proposed
+            await pilot.pause()
+            assert app.query_one("#right").border_title.startswith("Review change set")
+            ended = app.event_handled(ev.TaskEnded)
+            await pilot.press("ctrl+c")
+            assert (await ended).outcome == "cancelled"  # type: ignore[attr-defined]
+            await pilot.pause()
+            assert not app.query("#diff-review")
+            assert app.query_one("#right").border_title == "Diff"
+            assert "sorted(" not in (demo_project / "src/demo/cli.py").read_text()
+
+
+async def test_the_status_bar_shows_the_current_threads_own_usage(
+    model_app, demo_project: Path
+) -> None:
+    script = [Say("one", usage=(111, 22)), Say("two", usage=(999, 88))]
+    with FakeOpenAI(script) as server:
+        app = model_app(server)
+        async with app.run_test(size=(140, 40)) as pilot:
+            await pilot.pause()
+            ended = app.event_handled(ev.TaskEnded)
+            await pilot.press(*"first", "enter")
+            await ended
+            first = app.current_thread
+            await pilot.press("ctrl+n")
+            await pilot.pause()
+            status = str(app.query_one("#status").render())
+            assert "111↑" not in status  # a new thread has used nothing yet
+            ended = app.event_handled(ev.TaskEnded)
+            await pilot.press(*"second", "enter")
+            await ended
+            await pilot.pause()
+            assert "999↑ 88↓" in str(app.query_one("#status").render())
+            await app.switch_thread(first.id)  # type: ignore[union-attr]
+            await pilot.pause()
+            assert "111↑ 22↓" in str(app.query_one("#status").render())
