@@ -12,6 +12,7 @@ from typing import Any
 
 from rigtui import events as ev
 from rigtui.agent.events import ToolCallFinished, ToolCallStarted
+from rigtui.errors import RigtuiError
 
 BASE_PROMPT = """You are a coding agent working in the project at {root}, inside rigtui, a \
 terminal workbench. Use the tools to read and search the code before you change it. Propose \
@@ -114,21 +115,94 @@ def estimate_tokens(messages: list[dict[str, Any]]) -> int:
     return sum(len(json.dumps(m)) for m in messages) // CHARS_PER_TOKEN
 
 
+class ContextTooLong(RigtuiError):
+    """Even with old tool output, tool arguments and replies shortened, the thread's own
+    words do not fit the model's window."""
+
+
+TRIMMED_ARGUMENT_CHARS = 200
+TRIMMED_REPLY_CHARS = 400
+KEEP_RECENT_REPLIES = 2
+
+
 def fit_to_window(messages: list[dict[str, Any]], budget_tokens: int) -> list[dict[str, Any]]:
-    """Shorten old tool results, oldest first, until the estimate fits `budget_tokens`. The
-    latest few results stay whole; user messages are never touched."""
+    """Make the thread fit `budget_tokens`, shortening in this order and stopping as soon as it
+    fits: old tool results, then old tool-call arguments (a patch keeps the files it touched),
+    then old assistant replies. The latest few of each stay whole and user messages are never
+    touched: when those alone do not fit, ContextTooLong says how to go on."""
     if estimate_tokens(messages) <= budget_tokens:
         return messages
     fitted = [dict(m) for m in messages]
-    tool_positions = [i for i, m in enumerate(fitted) if m["role"] == "tool"]
-    for i in tool_positions[:-KEEP_RECENT_TOOL_RESULTS] or tool_positions[:-1]:
-        content = fitted[i]["content"] or ""
-        if len(content) > TRIMMED_TOOL_CHARS:
-            fitted[i]["content"] = (
-                content[:TRIMMED_TOOL_CHARS]
-                + f"\n[old tool output trimmed: {len(content) - TRIMMED_TOOL_CHARS} characters"
-                " left out; call the tool again if you need it]"
-            )
-            if estimate_tokens(fitted) <= budget_tokens:
-                break
-    return fitted
+    stages = (
+        (_old(fitted, "tool", KEEP_RECENT_TOOL_RESULTS), _shorten_result),
+        (_old(fitted, "assistant", KEEP_RECENT_REPLIES), _shorten_arguments),
+        (_old(fitted, "assistant", KEEP_RECENT_REPLIES), _shorten_reply),
+    )
+    for positions, shorten in stages:
+        for i in positions:
+            if shorten(fitted, i) and estimate_tokens(fitted) <= budget_tokens:
+                return fitted
+    if estimate_tokens(fitted) <= budget_tokens:
+        return fitted
+    raise ContextTooLong(
+        f"this thread no longer fits the model's window ({estimate_tokens(fitted):,} tokens"
+        f" after shortening old output, over {budget_tokens:,})",
+        fix="fork the thread from a later message, start a new thread, or use a model profile"
+        " with a larger context_window",
+    )
+
+
+def _old(messages: list[dict[str, Any]], role: str, keep: int) -> list[int]:
+    positions = [i for i, m in enumerate(messages) if m["role"] == role]
+    return positions[:-keep] if len(positions) > keep else positions[:-1]
+
+
+def _shorten_result(messages: list[dict[str, Any]], i: int) -> bool:
+    content = messages[i]["content"] or ""
+    if len(content) <= TRIMMED_TOOL_CHARS:
+        return False
+    messages[i] = {
+        **messages[i],
+        "content": content[:TRIMMED_TOOL_CHARS]
+        + f"\n[old tool output trimmed: {len(content) - TRIMMED_TOOL_CHARS} characters"
+        " left out; call the tool again if you need it]",
+    }
+    return True
+
+
+def _shorten_arguments(messages: list[dict[str, Any]], i: int) -> bool:
+    calls = messages[i].get("tool_calls") or []
+    changed = False
+    new_calls = []
+    for call in calls:
+        arguments = call["function"]["arguments"] or ""
+        if len(arguments) > TRIMMED_ARGUMENT_CHARS:
+            files = [
+                line.split(":", 1)[1].strip().rstrip("\\n")
+                for line in arguments.replace("\\n", "\n").splitlines()
+                if line.startswith(("*** Update File:", "*** Add File:", "*** Delete File:"))
+            ]
+            note = f"[old arguments trimmed: {len(arguments)} characters]"
+            if files:
+                note += f" (a patch to {', '.join(files)})"
+            call = {
+                **call,
+                "function": {**call["function"], "arguments": json.dumps({"trimmed": note})},
+            }
+            changed = True
+        new_calls.append(call)
+    if changed:
+        messages[i] = {**messages[i], "tool_calls": new_calls}
+    return changed
+
+
+def _shorten_reply(messages: list[dict[str, Any]], i: int) -> bool:
+    content = messages[i].get("content") or ""
+    if len(content) <= TRIMMED_REPLY_CHARS:
+        return False
+    messages[i] = {
+        **messages[i],
+        "content": content[:TRIMMED_REPLY_CHARS]
+        + f"\n[rest of this earlier reply trimmed: {len(content) - TRIMMED_REPLY_CHARS} characters]",
+    }
+    return True

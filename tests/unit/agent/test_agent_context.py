@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
+
+import pytest
 
 from rigtui import events as ev
 from rigtui.agent.context import (
     CANCELLED_RESULT,
+    ContextTooLong,
     agents_files,
     estimate_tokens,
     fit_to_window,
@@ -95,3 +99,42 @@ def test_trimming_shortens_old_tool_output_and_keeps_every_user_word() -> None:
     ]
     assert "old tool output trimmed" in fitted[2]["content"]
     assert fitted[-1]["content"] == messages[-1]["content"]  # the latest result stays whole
+
+
+def test_big_patches_and_long_replies_are_shortened_when_results_are_not_enough() -> None:
+    patch = "*** Begin Patch\n*** Update File: src/big.py\n" + "+x = 1\n" * 5_000 + "*** End Patch"
+    messages: list[dict] = []
+    for i in range(6):
+        messages.append({"role": "user", "content": f"step {i}"})
+        messages.append(
+            {
+                "role": "assistant",
+                "content": "r" * 8_000,
+                "tool_calls": [
+                    {
+                        "id": f"c{i}",
+                        "type": "function",
+                        "function": {
+                            "name": "apply_patch",
+                            "arguments": json.dumps({"patch": patch}),
+                        },
+                    }
+                ],
+            }
+        )
+        messages.append({"role": "tool", "tool_call_id": f"c{i}", "content": "ok"})
+    budget = 30_000
+    fitted = fit_to_window(messages, budget)
+    assert estimate_tokens(fitted) <= budget < estimate_tokens(messages)
+    users = [m for m in fitted if m["role"] == "user"]
+    assert users == [m for m in messages if m["role"] == "user"]
+    first_call = fitted[1]["tool_calls"][0]["function"]["arguments"]
+    assert "src/big.py" in json.loads(first_call)["trimmed"]
+    assert fitted[-2]["tool_calls"] == messages[-2]["tool_calls"]  # the latest stay whole
+
+
+def test_when_the_users_own_words_do_not_fit_it_says_how_to_go_on() -> None:
+    messages = [{"role": "user", "content": "w" * 40_000}, {"role": "user", "content": "hi"}]
+    with pytest.raises(ContextTooLong, match="no longer fits") as info:
+        fit_to_window(messages, 1_000)
+    assert "fork" in (info.value.fix or "")
