@@ -79,6 +79,13 @@ def model_status(settings: Settings, profile: str | None = None) -> ModelStatus:
     return ModelStatus(name, chosen.model, base_url, configured, "" if configured else how)
 
 
+def launch_folder(root: Path) -> Path | None:
+    """The folder the user started rigtui from, when it is inside the project: AGENTS.md files
+    are read from the root down to it."""
+    cwd = Path.cwd().resolve()
+    return cwd if cwd.is_relative_to(Path(root).resolve()) else None
+
+
 class Session:
     """Open with `await Session.open(root)`; close with `await session.close()`."""
 

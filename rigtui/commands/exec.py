@@ -14,7 +14,7 @@ from rigtui.config import Settings, apply_overrides, load_settings
 from rigtui.errors import BadInput
 from rigtui.events import TaskEnded
 from rigtui.ops import SendMessage
-from rigtui.session import Session
+from rigtui.session import Session, launch_folder
 
 NAME = "exec"
 HELP = "run one task with the model, headless (text or --json events)"
@@ -57,7 +57,7 @@ def run(args: argparse.Namespace) -> int:
 
 
 async def _exec(root: Path, settings: Settings, prompt: str, args: argparse.Namespace) -> int:
-    session = await Session.open(root, settings=settings)
+    session = await Session.open(root, settings=settings, working_dir=launch_folder(root))
     try:
         thread = (
             await session.thread(args.thread)

@@ -31,7 +31,7 @@ from rigtui.ops import (
     SendMessage,
     SetThreadModel,
 )
-from rigtui.session import Session, model_status
+from rigtui.session import Session, launch_folder, model_status
 from rigtui.store import Thread
 from rigtui.ui.checks_panel import ChecksPanel
 from rigtui.ui.code_view import CodeView
@@ -184,7 +184,9 @@ class RigtuiApp(App[int]):
         self.query_one("#tree").border_title = self.root.name
         for warning in self.theme_warnings:
             self.notify(warning, severity="warning")
-        self.session = await Session.open(self.root, settings=self.settings)
+        self.session = await Session.open(
+            self.root, settings=self.settings, working_dir=launch_folder(self.root)
+        )
         self.pump_events()
         self.workspace.listeners.append(self.on_workspace_event)
         self.workspace.attach_session(self.session)

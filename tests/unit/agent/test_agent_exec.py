@@ -126,3 +126,14 @@ def test_exec_auto_approval_never_runs_a_command_outside_the_project(project: Pa
     assert "outside the project" in decided["comment"]
     (finished,) = [e for e in events if e["type"] == "ToolCallFinished"]
     assert finished["ok"] is False and "declined" in finished["output"]
+
+
+def test_exec_reads_agents_md_from_the_root_down_to_where_it_was_started(project: Path) -> None:
+    (project / "AGENTS.md").write_text("Root rule: run pytest.\n")
+    (project / "src" / "AGENTS.md").write_text("Src rule: keep functions short.\n")
+    with FakeOpenAI([Say("ok")]) as server:
+        configure(project, server.base_url)
+        result = rigtui("exec", "hi", "--path", str(project), cwd=project / "src")
+        system = server.requests[0]["messages"][0]["content"]
+    assert result.returncode == 0, result.stderr
+    assert "Root rule: run pytest." in system and "Src rule: keep functions short." in system
