@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import atexit
 import contextlib
-import importlib.util
 import os
 import socket
 from pathlib import Path
@@ -62,14 +61,19 @@ def _explain(exc: Exception, address: str) -> RigtuiError:
 
 def connect(timeout: float | None = PROBE_TIMEOUT, version: str | None = None) -> Any:
     """A `docker.DockerClient` for DOCKER_HOST (or the default socket) that has answered a ping.
-    `ssh://` hosts go through the `ssh` command unless paramiko is installed."""
+    `ssh://` hosts are reached through an `ssh -L` tunnel (rigtui.sandbox.ssh_tunnel)."""
     docker = _import_docker()
     address = engine_address()
-    use_ssh_client = address.startswith("ssh://") and importlib.util.find_spec("paramiko") is None
     try:
-        client = docker.from_env(
-            timeout=timeout, version=version or "auto", use_ssh_client=use_ssh_client
-        )
+        if address.startswith("ssh://"):
+            from rigtui.sandbox.ssh_tunnel import open_tunnel
+
+            tunnel = open_tunnel(address)
+            client = docker.DockerClient(
+                base_url=tunnel.docker_url, timeout=timeout, version=version or "auto"
+            )
+        else:
+            client = docker.from_env(timeout=timeout, version=version or "auto")
         if version is None:
             client.ping()
     except docker.errors.DockerException as exc:
