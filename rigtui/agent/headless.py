@@ -77,6 +77,13 @@ class Printer:
                 self.usage = event
             case ev.TaskEnded():
                 self.write(_ended(event, self.usage))
+            case _ if event.type == "CheckFinished":
+                data = event.to_dict()
+                where = [f"{loc['path']}:{loc['line']}" for loc in data.get("locations", [])[:5]]
+                self.write(
+                    f"check {data['check']}: {data['state']} ({data['duration']:.1f}s)"
+                    + (f" at {', '.join(where)}" if where else "")
+                )
             case _ if type(event).__name__.startswith("Patch"):
                 self.write(f"· {type(event).__name__}: {_patch_line(event)}")
 

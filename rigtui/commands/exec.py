@@ -6,6 +6,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import dataclasses
 import sys
 from pathlib import Path
 
@@ -84,11 +85,35 @@ async def _exec(root: Path, settings: Settings, prompt: str, args: argparse.Name
         consumer = asyncio.create_task(consume())
         await session.send(SendMessage(thread.id, prompt))
         await session.wait_idle(thread.id)
+        if ended and ended[-1].changed_files:
+            await _checks_after(session, thread.id, ended[-1].changed_files)
     finally:
         await session.close()  # ends the subscription, so the consumer finishes
     with contextlib.suppress(Exception):
         await consumer
     return 0 if ended and ended[-1].outcome == "done" else 1
+
+
+async def _checks_after(session: Session, thread_id: str, paths: list[str]) -> None:
+    """After the task changed files, the configured checks those files trigger run once and
+    their results are stored in the thread (and printed), as in the workbench."""
+    from rigtui.checks.runner import CheckRunner
+    from rigtui.checks.spec import configured_checks
+    from rigtui.sandbox import get_sandbox
+
+    checks = [c for c in configured_checks(session.settings) if c.triggered_by(paths)]
+    if not checks:
+        return
+    sandbox = await asyncio.to_thread(get_sandbox, session.settings, session.root)
+    runner = CheckRunner(
+        session.root, checks, sandbox, debounce_ms=0, timeout=session.settings.sandbox.timeout
+    )
+    try:
+        for finished in await runner.run_once():
+            await session.emit(dataclasses.replace(finished, thread_id=thread_id))
+    finally:
+        await runner.close()
+        await sandbox.close()
 
 
 def _title(prompt: str) -> str:

@@ -137,3 +137,20 @@ def test_exec_reads_agents_md_from_the_root_down_to_where_it_was_started(project
         system = server.requests[0]["messages"][0]["content"]
     assert result.returncode == 0, result.stderr
     assert "Root rule: run pytest." in system and "Src rule: keep functions short." in system
+
+
+def test_exec_reruns_the_checks_the_changed_files_trigger(project: Path) -> None:
+    with FakeOpenAI(turns()) as server:
+        configure(project, server.base_url)
+        with (project / ".rigtui.toml").open("a") as settings:
+            settings.write(
+                '[sandbox]\nkind = "local"\n[checks]\n'
+                'hello = { command = "grep -q model hello.txt", paths = ["*.txt"] }\n'
+                'untouched = { command = "false", paths = ["*.rs"] }\n'
+            )
+        result = rigtui(
+            "exec", "write hello", "--path", str(project), "--approve", "auto", cwd=project
+        )
+    assert result.returncode == 0, result.stderr
+    assert "check hello: passed" in result.stdout
+    assert "untouched" not in result.stdout  # not triggered by hello.txt
