@@ -104,7 +104,7 @@ class Session:
         self.settings = settings
         self.store = store
         self.project = project
-        self.profile = profile  # overrides the settings' default for threads without a choice
+        self.profile = profile  # this run's --profile/--model/--base-url: wins over a thread's own
         self.retry = retry
         self.working_dir = working_dir
         self.approvals = Approvals()
@@ -378,9 +378,10 @@ class Session:
 
     async def _client_for(self, thread_id: str) -> ModelClient:
         thread = await self.store.thread(thread_id)
+        # --profile/--model/--base-url for this run win; then the thread's own choice.
         name = (
-            (thread.model_profile if thread else None)
-            or self.profile
+            self.profile
+            or (thread.model_profile if thread else None)
             or self.settings.model.default
         )
         if name not in self._clients:

@@ -58,7 +58,10 @@ def run(args: argparse.Namespace) -> int:
 
 
 async def _exec(root: Path, settings: Settings, prompt: str, args: argparse.Namespace) -> int:
-    session = await Session.open(root, settings=settings, working_dir=launch_folder(root))
+    pinned = settings.model.default if (args.model or args.base_url or args.profile) else None
+    session = await Session.open(
+        root, settings=settings, profile=pinned, working_dir=launch_folder(root)
+    )
     try:
         thread = (
             await session.thread(args.thread)

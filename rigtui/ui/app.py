@@ -613,7 +613,8 @@ class RigtuiApp(App[int]):
         change_set_id = change_set_id or message.proposal.id
         decision = message.decision
         if reviews and getattr(reviews.first(), "local", False):
-            self.apply_reviewed(message.proposal, set(decision.accepted))
+            origin = getattr(reviews.first(), "origin", None)
+            self.apply_reviewed(message.proposal, set(decision.accepted), origin)
             self.close_review(change_set_id)
             return
         thread = self._thread_of(change_set_id)
@@ -651,7 +652,9 @@ class RigtuiApp(App[int]):
         self.push_screen(PromptScreen("Patch file to review (path from the project root)"), load)
 
     @work(group="apply", exclusive=True)
-    async def apply_reviewed(self, proposal: object, accepted: set[str]) -> None:
+    async def apply_reviewed(
+        self, proposal: object, accepted: set[str], origin: tuple[str, str] | None = None
+    ) -> None:
         from rigtui.edits.engine import apply_proposal
         from rigtui.edits.errors import PatchConflict
 
@@ -674,6 +677,19 @@ class RigtuiApp(App[int]):
             self.notify(str(exc), severity="error", timeout=10)
             return
         self.notify(f"applied to {', '.join(result.paths)} (ctrl+z undoes)")
+        if origin is not None:  # a thread's leftover change set: its log learns the outcome
+            from rigtui.edits.events import PatchApplied
+
+            thread_id, change_set_id = origin
+            await self.session_required().emit(
+                PatchApplied(
+                    thread_id=thread_id,
+                    change_set_id=change_set_id,
+                    paths=result.paths,
+                    accepted=result.accepted,
+                    rejected=result.rejected,
+                )
+            )
 
     def on_diff_review_cancelled(self, message: object) -> None:
         self.show_right("diff-empty")
@@ -683,12 +699,41 @@ class RigtuiApp(App[int]):
         owner = self.session_required().approvals.thread_of(change_set_id)
         return owner or (self.current_thread.id if self.current_thread else "")
 
-    def action_review_pending(self) -> None:
+    async def action_review_pending(self) -> None:
         pending = list(self.session_required().proposals)
-        if not pending:
+        if pending:
+            self.open_review(pending[-1])
+            return
+        # A change set left pending by an earlier run (`exec --approve never`, a restart):
+        # rebuild it from the patch stored in the thread and review it here.
+        leftover = await self._leftover_patch()
+        if leftover is None:
             self.notify("no change set is waiting for review")
             return
-        self.open_review(pending[-1])
+        change_set_id, text = leftover
+        from rigtui.edits.parse import parse_patch
+        from rigtui.edits.prepare import prepare
+
+        try:
+            proposal = await asyncio.to_thread(prepare, self.root, parse_patch(text))
+        except RigtuiError as exc:
+            self.notify(f"change set {change_set_id} no longer applies: {exc}", severity="error")
+            return
+        self.open_review(proposal.id, proposal)
+        self.query_one("#diff-review").origin = (self.current_thread.id, change_set_id)  # type: ignore[attr-defined,union-attr]
+
+    async def _leftover_patch(self) -> tuple[str, str] | None:
+        thread = self.current_thread
+        if thread is None:
+            return None
+        proposed: dict[str, str] = {}
+        for event in await self.session_required().history(thread.id):
+            data = event.to_dict()
+            if event.type == "PatchProposed" and data.get("patch"):
+                proposed[data["change_set_id"]] = data["patch"]
+            elif event.type in ("PatchDecided", "PatchApplied", "PatchRefused"):
+                proposed.pop(data["change_set_id"], None)
+        return list(proposed.items())[-1] if proposed else None
 
     @work(group="undo", exclusive=True)
     async def action_undo_change_set(self) -> None:

@@ -237,3 +237,35 @@ async def test_the_status_bar_shows_the_current_threads_own_usage(
             await app.switch_thread(first.id)  # type: ignore[union-attr]
             await pilot.pause()
             assert "111↑ 22↓" in str(app.query_one("#status").render())
+
+
+async def test_a_change_set_left_pending_by_exec_is_reviewed_later_in_the_workbench(
+    model_app, demo_project: Path
+) -> None:
+    import subprocess
+    import sys
+
+    script = [Say("", calls=[Call("apply_patch", {"patch": PATCH})]), Say("Left it for review.")]
+    with FakeOpenAI(script) as server:
+        (demo_project / ".rigtui.toml").write_text(
+            f'[index]\nenabled = false\n[model.profiles.default]\nmodel = "fake"\n'
+            f'base_url = "{server.base_url}"\n'
+        )
+        done = subprocess.run(
+            [sys.executable, "-m", "rigtui", "exec", "sort it", "--path", str(demo_project),
+             "--approve", "never"],
+            capture_output=True, text=True, stdin=subprocess.DEVNULL, timeout=60,
+        )  # fmt: skip
+        assert done.returncode == 0, done.stderr
+        assert "sorted(" not in (demo_project / "src/demo/cli.py").read_text()
+        app = model_app(server)
+        async with app.run_test(size=(120, 40)) as pilot:
+            await pilot.pause()
+            await app.action_review_pending()
+            await pilot.pause()
+            app.query_one(DiffReview).focus()
+            applied = app.event_handled(PatchApplied)
+            await pilot.press("y", "enter")
+            await applied
+            assert "sorted(parse_config" in (demo_project / "src/demo/cli.py").read_text()
+            assert await app._leftover_patch() is None  # the thread now records it applied
