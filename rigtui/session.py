@@ -109,6 +109,7 @@ class Session:
         self.working_dir = working_dir
         self.approvals = Approvals()
         self.services = Services(root, settings)
+        self.services.on_note = self._sandbox_note
         self.proposals: dict[str, Any] = {}  # change set id -> Proposal awaiting review
         self._events: Fanout[Event] = Fanout()
         self._owns_store = False
@@ -138,6 +139,10 @@ class Session:
         )
         session._owns_store = own
         return session
+
+    async def _sandbox_note(self, thread_id: str, note: str) -> None:
+        if thread_id:
+            await self.emit(Notice(thread_id=thread_id, text=note))
 
     async def close(self) -> None:
         self._closing = True

@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
@@ -30,6 +31,8 @@ class Services:
         self._index_refresh: asyncio.Task[Any] | None = None
         self._runner: Any = None
         self._lock = asyncio.Lock()
+        # Told once per thread when its sandbox is not the one asked for (auto fell back).
+        self.on_note: Callable[[str, str], Awaitable[None]] | None = None
 
     async def sandbox(self, thread_id: str = "") -> Any:
         """The thread's sandbox: with Docker and `reuse_container`, one long-lived container
@@ -44,6 +47,8 @@ class Services:
                     get_sandbox, self.settings, self.root, thread_id=thread_id
                 )
                 self._thread_sandboxes[thread_id] = sandbox
+                if getattr(sandbox, "note", "") and self.on_note is not None:
+                    await self.on_note(thread_id, sandbox.note)  # e.g. why Docker was not used
             return sandbox
 
     async def close_thread(self, thread_id: str) -> None:

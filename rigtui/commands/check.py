@@ -72,6 +72,8 @@ async def _main(root: Path, settings, checks, args: argparse.Namespace) -> int:
 
     sandbox = get_sandbox(settings, root, args.sandbox)
     _note(f"running {len(checks)} check(s) in {sandbox.name}")
+    if getattr(sandbox, "note", ""):  # e.g. why `auto` did not use Docker: said, not silent
+        _note(sandbox.note)
     runner = CheckRunner(
         root,
         checks,
