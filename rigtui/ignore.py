@@ -188,6 +188,10 @@ class IgnoreRules:
             is_dir = (self.root / rel).is_dir()
         return self.ignored_entry(rel, is_dir)
 
+    def _inside(self, path: str) -> bool:
+        real = Path(os.path.realpath(path))
+        return real == self.root or self.root in real.parents
+
     def relative(self, path: str | Path) -> str | None:
         p = Path(path)
         if p.is_absolute():
@@ -202,8 +206,9 @@ class IgnoreRules:
         return "" if rel == "." else rel
 
     def walk(self, follow_symlinks: bool = True) -> Iterator[Path]:
-        """Every file that is not ignored, as a path relative to the root. Symlinked folders are
-        followed once each (by real path), so symlink loops end."""
+        """Every file that is not ignored, as a path relative to the root. Symlinks are followed
+        only when they lead to somewhere inside the project, each folder once (by real path),
+        so symlink loops end and nothing outside the root is ever read."""
         self._walk_cache = {}
         try:
             yield from self._walk(follow_symlinks)
@@ -233,6 +238,8 @@ class IgnoreRules:
                     continue
                 if self.ignored_entry(rel, is_dir):
                     continue
+                if entry.is_symlink() and not self._inside(entry.path):
+                    continue  # a link out of the project: its target is not the project's
                 if is_dir:
                     subdirs.append(rel)
                 elif entry.is_file(follow_symlinks=follow_symlinks):

@@ -11,6 +11,20 @@ import platformdirs
 APP_NAME = "rigtui"
 
 
+def _ensure(path: Path, what: str) -> Path:
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        from rigtui.errors import BadInput
+
+        hint = "RIGTUI_HOME" if os.environ.get("RIGTUI_HOME") else "your home folder"
+        raise BadInput(
+            f"{path}: rigtui's {what} folder cannot be created ({exc.strerror})",
+            fix=f"check {hint} points at a writable folder",
+        ) from exc
+    return path
+
+
 def _home_override() -> Path | None:
     home = os.environ.get("RIGTUI_HOME")
     return Path(home).expanduser() if home else None
@@ -20,16 +34,14 @@ def data_dir() -> Path:
     """The user data dir: the store database, per-project index databases, journals."""
     home = _home_override()
     path = home / "data" if home else Path(platformdirs.user_data_dir(APP_NAME))
-    path.mkdir(parents=True, exist_ok=True)
-    return path
+    return _ensure(path, "data")
 
 
 def config_dir() -> Path:
     """The user config dir: `config.toml` and user themes in `themes/`."""
     home = _home_override()
     path = home / "config" if home else Path(platformdirs.user_config_dir(APP_NAME))
-    path.mkdir(parents=True, exist_ok=True)
-    return path
+    return _ensure(path, "config")
 
 
 def user_config_file() -> Path:
@@ -55,6 +67,4 @@ def project_key(root: Path) -> str:
 
 def project_data_dir(root: Path) -> Path:
     """Per-project data (the code index database lives here)."""
-    path = data_dir() / "projects" / project_key(root)
-    path.mkdir(parents=True, exist_ok=True)
-    return path
+    return _ensure(data_dir() / "projects" / project_key(root), "project data")

@@ -109,6 +109,7 @@ class Workspace:
             await self.session.send(SendMessage(event.thread_id, text + note))
 
     async def start(self) -> None:
+        await self._recover_interrupted_apply()
         if self.watch:
             self.watcher = ProjectWatcher(self.root)
             await self.watcher.start()
@@ -117,6 +118,22 @@ class Workspace:
             self._spawn(self._start_index())
         else:
             self.index_ready.set()
+
+    async def _recover_interrupted_apply(self) -> None:
+        """A change set caught mid-apply by a crash is put back before anything reads files."""
+        from rigtui.edits.engine import recover
+
+        try:
+            recovered = await asyncio.to_thread(recover, self.root)
+        except RigtuiError as exc:
+            self.emit(Error(message=exc.message, fix=exc.fix or ""))
+            return
+        for change_set_id in recovered:
+            self.emit(
+                Notice(
+                    text=f"change set {change_set_id} was interrupted by a crash and rolled back"
+                )
+            )
 
     async def _start_index(self) -> None:
         from rigtui.index import CodeIndex

@@ -32,6 +32,6 @@ def confine(root: Path, rel: str) -> tuple[Path, str]:
         ) from None
     if not inside.parts:
         raise PatchRefused(f"{rel}: names the project folder itself, not a file", fix=FIX)
-    if ".git" in parts or ".git" in inside.parts:
+    if ".git" in {p.casefold() for p in (*parts, *inside.parts)}:  # .GIT is .git on macOS
         raise PatchRefused(f"{rel}: writes inside .git are refused", fix=FIX)
     return real, inside.as_posix()

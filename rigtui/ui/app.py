@@ -86,7 +86,7 @@ class RigtuiApp(App[int]):
             tooltip="Focus the diff/code pane",
             priority=True,
         ),
-        Binding("ctrl+b", "toggle_tree", "Tree on/off", show=False, priority=True),
+        Binding("ctrl+b,f3", "toggle_tree", "Tree on/off", show=False, priority=True),
         Binding("ctrl+n", "new_thread", "New thread", priority=True),
         Binding("ctrl+l", "toggle_thread_list", "Threads", priority=True),
         Binding("f2", "rename_thread", "Rename", show=False),
@@ -97,13 +97,14 @@ class RigtuiApp(App[int]):
         Binding("escape", "escape", "Close / cancel", show=False),
         Binding("ctrl+c", "cancel_turn", "Cancel", show=False, priority=True),
         Binding("ctrl+z", "undo_change_set", "Undo", show=False, priority=True),
+        Binding("ctrl+y", "redo_change_set", "Redo", show=False, priority=True),
     ]
     KEY_ROWS = [
         ("Tab / Shift+Tab", "move focus between panes", "anywhere"),
         ("ctrl+e", "focus the file tree", "anywhere"),
         ("ctrl+t", "focus the message box", "anywhere"),
         ("ctrl+g", "focus the diff / code pane", "anywhere"),
-        ("ctrl+b", "show or hide the file tree", "anywhere"),
+        ("f3 or ctrl+b", "show or hide the file tree (in tmux, ctrl+b is its prefix)", "anywhere"),
         ("ctrl+l", "show the thread list and focus it", "anywhere"),
         ("ctrl+n", "new thread", "anywhere"),
         ("f2", "rename the current thread", "anywhere"),
@@ -128,7 +129,7 @@ class RigtuiApp(App[int]):
             "reject with comment, edit in $EDITOR, split view, submit",
             "diff review",
         ),
-        ("ctrl+z", "undo the last applied change set", "anywhere"),
+        ("ctrl+z / ctrl+y", "undo / redo the last change set", "anywhere"),
         ("ctrl+p", "command palette: every action, themes", "anywhere"),
         ("? / f1", "this key map", "outside the message box"),
         ("ctrl+q", "quit", "anywhere"),
@@ -297,10 +298,11 @@ class RigtuiApp(App[int]):
         if isinstance(event, IndexProgress):
             self.index_state = f"indexing {event.done}/{event.total}"
         elif isinstance(event, IndexReady):
-            self.index_state = f"{event.files} files"
+            self.index_state = f"{event.files} files, up to date"
             self.query_one(Outline).index = self.workspace.index
         elif isinstance(event, IndexUpdated):
-            self.index_state = f"{self.index_state.split(' ·')[0]} · updated {len(event.paths)}"
+            stamp = time.strftime("%H:%M:%S")
+            self.index_state = f"up to date ({len(event.paths)} file(s) at {stamp})"
         elif event.type.startswith("Check"):
             self.query_one(ChecksPanel).apply(event)
             if event.type == "CheckFinished" and getattr(event, "state", "") == "failed":
@@ -444,8 +446,13 @@ class RigtuiApp(App[int]):
         await self.switch_thread(thread.id)
         self.query_one("#message").focus()
 
-    def action_rename_thread(self) -> None:
+    async def action_rename_thread(self) -> None:
         thread = self.current_thread
+        thread_list = self.query_one(ThreadList)
+        if thread_list.has_focus and thread_list.highlighted is not None:  # the highlighted row
+            option_id = thread_list.get_option_at_index(thread_list.highlighted).id
+            if option_id:
+                thread = await self.session_required().store.thread(option_id)
         if thread is None:
             return
 
@@ -737,14 +744,21 @@ class RigtuiApp(App[int]):
 
     @work(group="undo", exclusive=True)
     async def action_undo_change_set(self) -> None:
+        await self._swap_change_set("undo")
+
+    @work(group="undo", exclusive=True)
+    async def action_redo_change_set(self) -> None:
+        await self._swap_change_set("redo")
+
+    async def _swap_change_set(self, which: str) -> None:
         from rigtui.edits import engine
 
         try:
-            entry = await asyncio.to_thread(engine.undo, self.root)
+            entry = await asyncio.to_thread(getattr(engine, which), self.root)
         except RigtuiError as exc:
             self.notify(f"{exc.message}" + (f" ({exc.fix})" if exc.fix else ""), severity="error")
             return
-        self.notify(f"undone: {entry.summary or entry.id}")
+        self.notify(f"{which} done: {entry.summary or entry.id}")
         if self.query_one("#right", ContentSwitcher).current == "code":
             code = self.query_one(CodeView)
             if code.path is not None:
@@ -886,6 +900,7 @@ class RigtuiApp(App[int]):
              self.action_review_pending),
             ("Undo last change set", "Restore the files the last change set changed",
              self.action_undo_change_set),
+            ("Redo change set", "Re-apply the change set undone last", self.action_redo_change_set),
             ("Search", "Symbols and text in the code index", self.action_search),
             ("Run checks", "Show the checks panel and run every check", self.action_run_checks),
             ("Show diff pane", "Back to the diff pane", lambda: self.show_right("diff-empty")),

@@ -54,6 +54,9 @@ async def test_threads_create_rename_switch_delete(make_app) -> None:
         assert titles(app) == ["Thread 2", "Thread 1"]
         assert app.current_thread is not None and app.current_thread.title == "Thread 2"
 
+        await pilot.press("ctrl+l", "down", "r")  # the highlighted row, not the current thread
+        assert isinstance(app.screen, PromptScreen) and app.screen.value == "Thread 1"
+        await pilot.press("escape", "ctrl+t")
         await pilot.press("f2")
         assert isinstance(app.screen, PromptScreen)
         renamed = app.event_handled(ev.ThreadRenamed)
@@ -274,6 +277,10 @@ async def test_a_patch_file_is_reviewed_and_applied_without_a_model(
         for worker in [w for w in app.workers if w.group == "undo"]:
             await worker.wait()
         assert "line.expandtabs()" not in (demo_project / "src/demo/parser.py").read_text()
+        await pilot.press("ctrl+y")  # and redo
+        for worker in [w for w in app.workers if w.group == "undo"]:
+            await worker.wait()
+        assert "line.expandtabs().partition" in (demo_project / "src/demo/parser.py").read_text()
 
 
 async def test_a_file_changed_during_review_is_rebased_only_when_the_user_agrees(
@@ -297,3 +304,32 @@ async def test_a_file_changed_during_review_is_rebased_only_when_the_user_agrees
         text = parser.read_text()
         assert text.startswith("# a comment added meanwhile\n")
         assert "line.expandtabs().partition" in text
+
+
+async def test_a_change_set_a_crash_interrupted_is_rolled_back_when_the_workbench_opens(
+    make_app, demo_project: Path, tmp_path: Path
+) -> None:
+    import subprocess
+    import sys
+
+    from tests.unit.edits.test_patch_journal import CRASH
+
+    patch = tmp_path / "two.patch"
+    patch.write_text(
+        "*** Begin Patch\n*** Update File: README.md\n@@\n-# demo project\n+# DEMO\n"
+        "*** Update File: docs/guide.md\n@@\n-# Demo guide\n+# GUIDE\n*** End Patch\n"
+    )
+    before = (
+        (demo_project / "README.md").read_bytes(),
+        (demo_project / "docs/guide.md").read_bytes(),
+    )
+    crashed = subprocess.run(
+        [sys.executable, "-c", CRASH, str(demo_project), str(patch), "2", "apply"], timeout=60
+    )
+    assert crashed.returncode == 9  # killed between the two renames
+    app = make_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await app.workspace_started.wait()
+        await pilot.pause()
+    after = (demo_project / "README.md").read_bytes(), (demo_project / "docs/guide.md").read_bytes()
+    assert after == before

@@ -96,3 +96,14 @@ def test_bad_settings_exit_2_naming_the_file(tmp_path: Path) -> None:
 @pytest.mark.parametrize("command", ["--help"])
 def test_help_runs_without_a_terminal(command: str) -> None:
     assert rigtui(command).returncode == 0
+
+
+def test_an_unusable_rigtui_home_is_one_line_and_exit_2(tmp_path: Path) -> None:
+    blocker = tmp_path / "file"
+    blocker.write_text("not a folder")
+    project = tmp_path / "p"
+    project.mkdir()
+    result = rigtui("index", str(project), env={"RIGTUI_HOME": str(blocker / "home")})
+    assert result.returncode == 2
+    assert "cannot be created" in result.stderr and "RIGTUI_HOME" in result.stderr
+    assert "Traceback" not in result.stderr

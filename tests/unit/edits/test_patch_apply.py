@@ -81,6 +81,7 @@ def test_non_utf8_file_is_refused_with_the_reason(tmp_path: Path) -> None:
         ("../outside.txt", "`..`"),
         ("sub/../../outside.txt", "`..`"),
         (".git/config", ".git"),
+        (".GIT/config", ".git"),  # the same folder on case-insensitive file systems
         ("link/evil.txt", "outside the project"),
     ],
 )
