@@ -10,7 +10,7 @@ import pytest
 
 from rigtui import events as ev
 from rigtui.agent.events import CommandApprovalRequested, ToolCallFinished
-from rigtui.edits.events import PatchApplied, PatchProposed
+from rigtui.edits.events import PatchApplied, PatchProposed, PatchRefused
 from rigtui.ui.app import RigtuiApp
 from rigtui.ui.approval import CommandApprovalScreen
 from rigtui.ui.code_view import CodeView
@@ -269,3 +269,31 @@ async def test_a_change_set_left_pending_by_exec_is_reviewed_later_in_the_workbe
             await applied
             assert "sorted(parse_config" in (demo_project / "src/demo/cli.py").read_text()
             assert await app._leftover_patch() is None  # the thread now records it applied
+
+
+async def test_a_file_changed_during_review_is_offered_rebased_for_a_second_review(
+    model_app, demo_project: Path
+) -> None:
+    cli = demo_project / "src/demo/cli.py"
+    with FakeOpenAI([Say("", calls=[Call("apply_patch", {"patch": PATCH})]), Say("ok")]) as server:
+        app = model_app(server)
+        async with app.run_test(size=(120, 40)) as pilot:
+            await pilot.pause()
+            proposed = app.event_handled(PatchProposed)
+            await pilot.press(*"sort it", "enter")
+            await proposed
+            await pilot.pause()
+            cli.write_text("# edited meanwhile\n" + cli.read_text())
+            refused = app.event_handled(PatchRefused)
+            offered = app.event_handled(PatchProposed)
+            app.query_one(DiffReview).focus()
+            await pilot.press("y", "enter")
+            assert (await refused).can_rebase  # type: ignore[attr-defined]
+            await offered  # the re-based change set, for a second look
+            await pilot.pause()
+            applied = app.event_handled(PatchApplied)
+            app.query_one(DiffReview).focus()
+            await pilot.press("y", "enter")
+            await applied
+            text = cli.read_text()
+            assert text.startswith("# edited meanwhile\n") and "sorted(parse_config" in text

@@ -5,6 +5,7 @@ were applied, which were rejected and the user's comments."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from typing import Any
 
 from rigtui.agent.tools.base import PatchDecision, Tool, ToolContext, ToolError, ToolOutput, obj
@@ -32,6 +33,11 @@ async def apply_patch(ctx: ToolContext, args: dict[str, Any]) -> ToolOutput:
         )
     except RigtuiError as exc:
         raise ToolError(f"the patch was refused, nothing changed: {exc}") from exc
+    return await _review_and_apply(ctx, proposal, rebase_offers=1)
+
+
+async def _review_and_apply(ctx: ToolContext, proposal: Any, rebase_offers: int) -> ToolOutput:
+    decision_mod, engine, errors, events, _, _ = _edits()
     choice = await ctx.ask_patch(proposal)  # emits PatchProposed, then waits for the review
     if choice.pending:
         return ToolOutput(
@@ -48,11 +54,20 @@ async def apply_patch(ctx: ToolContext, args: dict[str, Any]) -> ToolOutput:
         return ToolOutput(
             _report(proposal.id, [], rejected, choice), f"change set {proposal.id} rejected"
         )
+    apply = asyncio.ensure_future(
+        asyncio.to_thread(engine.apply_proposal, proposal, set(accepted), thread_id=ctx.thread_id)
+    )
     try:
-        result = await asyncio.to_thread(
-            engine.apply_proposal, proposal, set(accepted), thread_id=ctx.thread_id
-        )
+        # Shielded: once the write has started it finishes and is recorded, even when the
+        # task is cancelled meanwhile, so the thread's log never misses a change on disk.
+        result = await asyncio.shield(apply)
+    except asyncio.CancelledError:
+        with contextlib.suppress(Exception):
+            result = await apply
+            await _applied(ctx, events, result)
+        raise
     except errors.PatchRefused as exc:
+        rebased = getattr(exc, "rebased", None)
         await ctx.emit(
             events.PatchRefused(
                 thread_id=ctx.thread_id,
@@ -60,9 +75,22 @@ async def apply_patch(ctx: ToolContext, args: dict[str, Any]) -> ToolOutput:
                 message=exc.message,
                 fix=exc.fix or "",
                 conflict_paths=list(getattr(exc, "paths", [])),
+                can_rebase=rebased is not None,
             )
         )
+        if rebased is not None and rebase_offers > 0:
+            # The files changed since the review, but every hunk still matches the new content:
+            # offer the re-based change set for review (never written without a yes).
+            return await _review_and_apply(ctx, rebased, rebase_offers - 1)
         raise ToolError(f"the change set could not be applied, nothing changed: {exc}") from exc
+    await _applied(ctx, events, result)
+    return ToolOutput(
+        _report(proposal.id, result.accepted, result.rejected, choice),
+        f"applied change set {proposal.id} to {', '.join(result.paths)}",
+    )
+
+
+async def _applied(ctx: ToolContext, events: Any, result: Any) -> None:
     await ctx.emit(
         events.PatchApplied(
             thread_id=ctx.thread_id,
@@ -77,10 +105,6 @@ async def apply_patch(ctx: ToolContext, args: dict[str, Any]) -> ToolOutput:
     ctx.record.change_sets.append(result.change_set_id)
     if ctx.services is not None:
         ctx.services.files_changed(result.change_set_id, result.paths)
-    return ToolOutput(
-        _report(proposal.id, result.accepted, result.rejected, choice),
-        f"applied change set {proposal.id} to {', '.join(result.paths)}",
-    )
 
 
 def _with_edits(proposal: Any, choice: PatchDecision, errors: Any) -> Any:
