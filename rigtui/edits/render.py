@@ -74,18 +74,27 @@ class Row:
     text: Text
 
 
-def hunk_rows(path: str, lh: LocatedHunk, new_offset: int) -> list[Row]:
-    """The hunk's lines with line numbers and intra-line marks on paired -/+ lines."""
+def hunk_rows(
+    path: str, lh: LocatedHunk, new_offset: int, file_lines: list[str] | None = None
+) -> list[Row]:
+    """The hunk's lines with line numbers and intra-line marks on paired -/+ lines. Removed
+    and context lines show the file's own text (`file_lines`), which may differ from the
+    patch's when the hunk was found by a tolerant match (whitespace, Unicode punctuation)."""
     hunk = lh.hunk
     old_index = lh.match.index if lh.match else 0
-    old_hl = iter(highlight_lines(path, hunk.old_lines))
+    old_lines = hunk.old_lines
+    if lh.match is not None and file_lines is not None:
+        found = file_lines[old_index : old_index + len(hunk.old_lines)]
+        if len(found) == len(hunk.old_lines):
+            old_lines = found
+    old_hl = iter(highlight_lines(path, old_lines))
     new_hl = iter(highlight_lines(path, hunk.new_lines))
     rows: list[Row] = []
     o, n = old_index + 1, old_index + new_offset + 1
     for line in hunk.lines:
         if line.op == " ":
-            next(old_hl)
-            rows.append(Row(" ", o, n, next(new_hl)))
+            next(new_hl)
+            rows.append(Row(" ", o, n, next(old_hl)))  # the file's line, as written
             o, n = o + 1, n + 1
         elif line.op == "-":
             rows.append(Row("-", o, None, next(old_hl)))
@@ -197,7 +206,7 @@ def file_hunk_rows(pf: PreparedFile) -> list[tuple[LocatedHunk, list[Row]]]:
     out = []
     offset = 0
     for lh in pf.located:
-        out.append((lh, hunk_rows(pf.target, lh, offset)))
+        out.append((lh, hunk_rows(pf.target, lh, offset, pf.text.lines if pf.text else None)))
         offset += lh.hunk.added - lh.hunk.removed
     return out
 

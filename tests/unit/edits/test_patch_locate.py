@@ -99,3 +99,19 @@ def test_pure_addition_goes_to_the_end_or_after_its_anchor(tmp_path: Path) -> No
     assert out == "a\nb\nc\n"
     out, _ = _apply_text(tmp_path, "a\nb\n", _update("@@ a", "+between"))
     assert out == "a\nbetween\nb\n"
+
+
+def test_a_tolerant_match_is_shown_with_the_files_own_text(tmp_path: Path) -> None:
+    from rigtui.edits.parse import parse_patch
+    from rigtui.edits.prepare import prepare
+    from rigtui.edits.render import file_hunk_rows
+
+    (tmp_path / "uni.py").write_text('title = "hello \u2014 world"\nq = 1\n')
+    patch = '*** Begin Patch\n*** Update File: uni.py\n@@\n-title = "hello - world"\n+title = "hi"\n q = 1\n*** End Patch\n'
+    (pf,) = prepare(tmp_path, parse_patch(patch)).files
+    rows = file_hunk_rows(pf)[0][1]
+    assert [(r.op, r.text.plain) for r in rows] == [
+        ("-", 'title = "hello \u2014 world"'),
+        ("+", 'title = "hi"'),
+        (" ", "q = 1"),
+    ]
