@@ -62,6 +62,7 @@ class UsageUpdated(Event):
     duration: float = 0.0
     cost: float | None = None  # in the price unit of the profile, when prices are set
     thread_cost: float | None = None
+    estimated: bool = False  # the server reported no usage (llama.cpp streams): chars / 4
 
 
 @event_type

@@ -5,6 +5,7 @@ log each round, so what the model sees is exactly what the thread holds."""
 from __future__ import annotations
 
 import asyncio
+import json
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
@@ -53,13 +54,29 @@ class TaskLoop:
     _text: str = ""
     _streamed: bool = False
     _open_calls: dict[str, str] = field(default_factory=dict)  # call id -> tool name
+    _request_chars: int = 0
 
     async def run(self) -> tuple[str, str]:
         """(outcome, summary): done | failed | cancelled. Never raises except on a bug."""
         try:
             for _ in range(MAX_ROUNDS):
                 reply = await self._ask()
+                if reply.finish_reason == "length":
+                    await self.emit(
+                        ev.Notice(
+                            thread_id=self.thread_id,
+                            text="the reply stopped at the model's output limit"
+                            " (finish_reason=length): ask it to continue",
+                        )
+                    )
                 if not reply.calls:
+                    if not reply.text.strip():
+                        await self._error(
+                            "the model returned an empty reply",
+                            "send again, or check the model profile (a base model without a"
+                            " chat template often answers nothing)",
+                        )
+                        return "failed", "empty reply"
                     return "done", reply.text.strip()[:500]
                 await self._run_tools(reply)
             await self._error(
@@ -87,6 +104,7 @@ class TaskLoop:
 
     async def _ask(self) -> Reply:
         messages = await self._messages()
+        self._request_chars = len(json.dumps(messages))
         started = time.perf_counter()
         reply, ttft = await self.client.reply(
             messages, schemas(), self._on_chunk, self._on_retry, self._new_attempt
@@ -172,6 +190,11 @@ class TaskLoop:
 
     async def _usage(self, reply: Reply, ttft: float | None, duration: float) -> None:
         profile = self.client.profile
+        estimated = not (reply.input_tokens or reply.output_tokens)
+        if estimated:  # no usage in the stream: estimate rather than record a false zero
+            produced = len(reply.text) + sum(len(c.arguments) for c in reply.tool_calls())
+            reply.input_tokens = self._request_chars // 4
+            reply.output_tokens = max(1, produced // 4) if produced else 0
         cost = cost_of(profile, reply.input_tokens, reply.output_tokens)
         t = self.totals
         t.input_tokens += reply.input_tokens
@@ -191,6 +214,7 @@ class TaskLoop:
                 duration=duration,
                 cost=cost,
                 thread_cost=t.cost,
+                estimated=estimated,
             )
         )
 

@@ -861,7 +861,8 @@ class RigtuiApp(App[int]):
         sandbox = self.workspace.sandbox_name
         if self.usage:
             u = self.usage
-            tokens = f"{u['thread_input_tokens']}↑ {u['thread_output_tokens']}↓"
+            approx = "~" if u.get("estimated") else ""  # the server reported no usage
+            tokens = f"{approx}{u['thread_input_tokens']}↑ {u['thread_output_tokens']}↓"
             ttft = u.get("time_to_first_token")
             cost = u.get("thread_cost")
             model += f" {tokens}" + (f" ttft {ttft:.1f}s" if isinstance(ttft, float) else "")

@@ -48,7 +48,8 @@ class Say:
 
     text: str = ""
     calls: list[Call] = field(default_factory=list)
-    usage: tuple[int, int] = (10, 5)
+    usage: tuple[int, int] | None = (10, 5)  # None: send no usage, as llama.cpp's server does
+    finish: str = ""  # the finish_reason; default "stop", or "tool_calls" with calls
     text_chunk: int = 4  # characters per text delta
     args_chunk: int = 5  # characters per tool-argument delta
     hold: threading.Event | None = None  # after the first delta, wait for this (cancel tests)
@@ -218,8 +219,8 @@ def _chat_events(turn: Say, body: dict[str, Any]) -> list[tuple[str, dict[str, A
                     True,
                 )
             )
-    out.append(("", chunk({}, "tool_calls" if turn.calls else "stop"), False))
-    if (body.get("stream_options") or {}).get("include_usage"):
+    out.append(("", chunk({}, turn.finish or ("tool_calls" if turn.calls else "stop")), False))
+    if turn.usage is not None and (body.get("stream_options") or {}).get("include_usage"):
         usage = {
             "prompt_tokens": turn.usage[0],
             "completion_tokens": turn.usage[1],
@@ -295,11 +296,8 @@ def _responses_events(
                 delta=piece,
             )
         items.append({**item, "arguments": call.args_text(), "status": "completed"})
-    usage = {
-        "input_tokens": turn.usage[0],
-        "output_tokens": turn.usage[1],
-        "total_tokens": sum(turn.usage),
-    }
+    counts = turn.usage or (0, 0)
+    usage = {"input_tokens": counts[0], "output_tokens": counts[1], "total_tokens": sum(counts)}
     event(
         "response.completed",
         response={**response, "status": "completed", "output": items, "usage": usage},

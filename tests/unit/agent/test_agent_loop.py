@@ -318,3 +318,24 @@ async def test_a_refused_key_is_not_retried(project: Path) -> None:
         assert "401" in error.message and "OPENAI_API_KEY" in error.fix
         assert len(server.requests) == 1 and not of_type(seen, ev.Notice)
         await session.close()
+
+
+async def test_a_server_that_reports_no_usage_gets_estimates_and_cut_or_empty_replies_are_said(
+    project: Path,
+) -> None:
+    script = [Say("a reply cut short " * 20, usage=None, finish="length"), Say("", usage=None)]
+    with FakeOpenAI(script) as server:
+        session = await open_session(project, make_settings(server.base_url))
+        thread = await session.new_thread("t")
+        events = session.subscribe()
+        await session.send(SendMessage(thread.id, "talk"))
+        seen = await collect_until(events, task_ended(thread.id))
+        (usage,) = of_type(seen, UsageUpdated)
+        assert usage.estimated and usage.output_tokens > 0 and usage.input_tokens > 0
+        assert any("output limit" in n.text for n in of_type(seen, ev.Notice))
+        assert of_type(seen, ev.TaskEnded)[0].outcome == "done"
+        await session.send(SendMessage(thread.id, "again"))
+        seen = await collect_until(events, task_ended(thread.id))
+        assert any("empty reply" in e.message for e in of_type(seen, ev.Error))
+        assert of_type(seen, ev.TaskEnded)[0].outcome == "failed"
+        await session.close()
