@@ -49,6 +49,21 @@ def thread_text(app: RigtuiApp) -> str:
     return "\n".join(parts)
 
 
+async def ask(app: RigtuiApp, pilot, text: str, until: type[ev.Event]) -> ev.Event:
+    """Type a message, send it, and wait until an event of `until` has been rendered."""
+    rendered = app.event_handled(until)
+    await pilot.press(*text, "enter")
+    event = await rendered
+    await pilot.pause()
+    return event
+
+
+async def accept_all(app: RigtuiApp, pilot) -> None:
+    """In the open review: accept every hunk and submit."""
+    app.query_one(DiffReview).focus()
+    await pilot.press("y", "enter")
+
+
 async def test_a_reply_streams_and_a_patch_is_reviewed_then_applied(
     model_app, demo_project: Path
 ) -> None:
@@ -60,10 +75,7 @@ async def test_a_reply_streams_and_a_patch_is_reviewed_then_applied(
         app = model_app(server)
         async with app.run_test(size=(120, 40)) as pilot:
             await pilot.pause()
-            proposed = app.event_handled(PatchProposed)
-            await pilot.press(*"sort the cli output", "enter")
-            await proposed
-            await pilot.pause()
+            await ask(app, pilot, "sort the cli output", PatchProposed)
             review = app.query_one(DiffReview)
             assert app.query_one("#right").border_title.startswith("Review change set")
             applied = app.event_handled(PatchApplied)
@@ -144,17 +156,13 @@ async def test_an_applied_change_set_reruns_checks_in_its_thread_and_auto_fix_re
         app = model_app(server)  # reads the .rigtui.toml written above
         async with app.run_test(size=(120, 40)) as pilot:
             await app.workspace_started.wait()
-            proposed = app.event_handled(PatchProposed)
-            await pilot.press(*"sort it", "enter")
-            await proposed
-            await pilot.pause()
+            await ask(app, pilot, "sort it", PatchProposed)
             # The watcher may see the write first and start an unlinked run; the change set's
             # own run then replaces it (cancelled). Wait for the linked one.
             checked = app.event_handled_by_workspace(
                 "CheckFinished", lambda e: bool(getattr(e, "change_set_id", ""))
             )
-            app.query_one(DiffReview).focus()
-            await pilot.press("y", "enter")
+            await accept_all(app, pilot)
             finished = await checked
             assert finished.state == "failed" and finished.change_set_id  # type: ignore[attr-defined]
             assert finished.thread_id == app.current_thread.id  # type: ignore[union-attr]
@@ -199,10 +207,7 @@ async def test_cancelling_while_a_change_set_waits_closes_its_review(
         app = model_app(server)
         async with app.run_test(size=(120, 40)) as pilot:
             await pilot.pause()
-            proposed = app.event_handled(PatchProposed)
-            await pilot.press(*"sort it", "enter")
-            await proposed
-            await pilot.pause()
+            await ask(app, pilot, "sort it", PatchProposed)
             assert app.query_one("#right").border_title.startswith("Review change set")
             ended = app.event_handled(ev.TaskEnded)
             await pilot.press("ctrl+c")
@@ -279,21 +284,16 @@ async def test_a_file_changed_during_review_is_offered_rebased_for_a_second_revi
         app = model_app(server)
         async with app.run_test(size=(120, 40)) as pilot:
             await pilot.pause()
-            proposed = app.event_handled(PatchProposed)
-            await pilot.press(*"sort it", "enter")
-            await proposed
-            await pilot.pause()
+            await ask(app, pilot, "sort it", PatchProposed)
             cli.write_text("# edited meanwhile\n" + cli.read_text())
             refused = app.event_handled(PatchRefused)
             offered = app.event_handled(PatchProposed)
-            app.query_one(DiffReview).focus()
-            await pilot.press("y", "enter")
+            await accept_all(app, pilot)
             assert (await refused).can_rebase  # type: ignore[attr-defined]
             await offered  # the re-based change set, for a second look
             await pilot.pause()
             applied = app.event_handled(PatchApplied)
-            app.query_one(DiffReview).focus()
-            await pilot.press("y", "enter")
+            await accept_all(app, pilot)
             await applied
             text = cli.read_text()
             assert text.startswith("# edited meanwhile\n") and "sorted(parse_config" in text
