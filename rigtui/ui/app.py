@@ -40,7 +40,7 @@ from rigtui.ui.modals import ChooseScreen, ConfirmScreen, KeyMapScreen, PromptSc
 from rigtui.ui.outline import Outline
 from rigtui.ui.plan_view import PlanView
 from rigtui.ui.themes import register_themes
-from rigtui.ui.thread_pane import ThreadList, ThreadPane, ThreadView
+from rigtui.ui.thread_pane import ThreadList, ThreadPane
 from rigtui.workspace import Workspace
 
 DIFF_EMPTY = (
@@ -148,7 +148,6 @@ class RigtuiApp(App[int]):
         self.settings = settings
         self.profile = profile
         self.launch_profile = profile  # --profile; a thread may have its own
-        self._views: dict[str, ThreadView | None] = {}
         self.session: Session | None = None
         self.workspace = Workspace(root, settings)
         self.index_state = "starting" if settings.index.enabled else "off"
@@ -179,6 +178,7 @@ class RigtuiApp(App[int]):
         yield Footer()
 
     async def on_mount(self) -> None:
+        self.thread_pane = self.query_one(ThreadPane)  # looked up once: events use it per delta
         self.sub_title = self.root.name
         self.query_one("#thread", ThreadPane).border_title = "Thread"
         self.query_one("#right").border_title = "Diff"
@@ -249,17 +249,11 @@ class RigtuiApp(App[int]):
 
     async def handle_event(self, event: ev.Event) -> None:
         current = self.current_thread.id if self.current_thread else None
+        pane = self.thread_pane
         if event.type in ("MessageDelta", "ToolCallDelta"):  # by the thousand: the short path
-            view = self._views.get(event.thread_id)
-            if view is None:
-                view = self._views[event.thread_id] = self.query_one(ThreadPane).view(
-                    event.thread_id
-                )
-            if view is not None:
+            if (view := pane.view(event.thread_id)) is not None:
                 await view.add_event(event)
             return
-        self._views.clear()  # views come and go between streams; look them up afresh
-        pane = self.query_one(ThreadPane)
         if isinstance(event, ev.ThreadRenamed | ev.ThreadCreated | ev.ThreadDeleted):
             await self.refresh_threads()
         if isinstance(event, ev.TaskStarted | ev.TaskEnded):
@@ -447,12 +441,7 @@ class RigtuiApp(App[int]):
         self.query_one("#message").focus()
 
     async def action_rename_thread(self) -> None:
-        thread = self.current_thread
-        thread_list = self.query_one(ThreadList)
-        if thread_list.has_focus and thread_list.highlighted is not None:  # the highlighted row
-            option_id = thread_list.get_option_at_index(thread_list.highlighted).id
-            if option_id:
-                thread = await self.session_required().store.thread(option_id)
+        thread = await self._targeted_thread()
         if thread is None:
             return
 
@@ -462,12 +451,17 @@ class RigtuiApp(App[int]):
 
         self.push_screen(PromptScreen("Rename thread", thread.title), rename)
 
-    def action_delete_thread(self) -> None:
+    async def _targeted_thread(self) -> Thread | None:
+        """The highlighted thread when the thread list has focus, else the current one."""
         thread_list = self.query_one(ThreadList)
-        target = self.current_thread
         if thread_list.has_focus and thread_list.highlighted is not None:
             option_id = thread_list.get_option_at_index(thread_list.highlighted).id
-            target = Thread(option_id or "", "", "", 0, 0) if option_id else target
+            if option_id:
+                return await self.session_required().store.thread(option_id)
+        return self.current_thread
+
+    async def action_delete_thread(self) -> None:
+        target = await self._targeted_thread()
         if target is None:
             return
         thread_id = target.id
