@@ -1,7 +1,11 @@
 """Overhead of running a trivial command (`true`) through each sandbox kind, against the bare
 process. Prints the median wall time per kind and its ratio to the bare process.
 
-    python bench/sandbox.py [--runs N] [--image IMAGE]
+The project is --files small files (2,000 by default, ~200 lines each): a read-only project
+(`mount = "ro"`) pays for its private layer (Docker: overlay volumes; local: a copy) and for
+the capture, which read-write kinds do not.
+
+    python bench/sandbox.py [--runs N] [--files N] [--image IMAGE]
 
 Docker kinds need an engine (DOCKER_HOST, see .ci/dockerd.sh) and the image; they are skipped
 with the reason otherwise.
@@ -18,7 +22,7 @@ import time
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 
-from rigtui.config import Settings
+from rigtui.config import SandboxSettings, Settings
 from rigtui.errors import RigtuiError
 from rigtui.sandbox import LocalSandbox, RunRequest
 from rigtui.sandbox.docker_sandbox import DockerSandbox
@@ -62,11 +66,17 @@ async def bench(root: Path, runs: int, image: str) -> list[tuple[str, float | No
         rows.append(("local+bwrap", await median_ms(sandbox_step(bwrap, root), runs), ""))
     except RigtuiError as exc:
         rows.append(("local+bwrap", None, exc.message))
-    settings = Settings()
-    for label, reuse, n in (
-        ("docker cold", False, max(3, runs // 4)),
-        ("docker reused", True, runs),
+    try:
+        read_only = LocalSandbox(root, isolate=True, mount="ro")
+        rows.append(("local+bwrap ro", await median_ms(sandbox_step(read_only, root), runs), ""))
+    except RigtuiError as exc:
+        rows.append(("local+bwrap ro", None, exc.message))
+    for label, reuse, mount, n in (
+        ("docker cold", False, "rw", max(3, runs // 4)),
+        ("docker reused", True, "rw", runs),
+        ("docker ro", False, "ro", max(3, runs // 4)),
     ):
+        settings = Settings(sandbox=SandboxSettings(mount=mount))  # type: ignore[arg-type]
         try:
             box = DockerSandbox.connect(settings, root, image=image, reuse=reuse)
         except RigtuiError as exc:
@@ -79,14 +89,25 @@ async def bench(root: Path, runs: int, image: str) -> list[tuple[str, float | No
     return rows
 
 
+def make_project(root: Path, files: int) -> None:
+    body = "".join(f"def f{i}(x):\n    return x + {i}\n\n" for i in range(66))
+    for n in range(files):
+        folder = root / f"pkg{n // 100}"
+        folder.mkdir(exist_ok=True)
+        (folder / f"mod{n}.py").write_text(body)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=20)
+    parser.add_argument("--files", type=int, default=2000)
     parser.add_argument("--image", default=Settings().sandbox.image)
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="rigtui-bench-") as tmp:
+        make_project(Path(tmp), args.files)
         rows = asyncio.run(bench(Path(tmp), args.runs, args.image))
     bare = rows[0][1] or 1.0
+    print(f"project: {args.files} files; median of {args.runs} runs (cold kinds: fewer)")
     print(f"{'kind':<15} {'median ms':>10} {'x bare':>8}")
     for kind, ms, why in rows:
         if ms is None:

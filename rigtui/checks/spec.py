@@ -4,9 +4,7 @@ unconfirmed suggestions the user confirms (and can save to `.rigtui.toml`)."""
 from __future__ import annotations
 
 import json
-import os
 import re
-import tempfile
 import tomllib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -15,6 +13,7 @@ from pathlib import Path
 
 from rigtui.config import PROJECT_FILE, Settings
 from rigtui.errors import RigtuiError
+from rigtui.paths import write_atomically
 
 PY_GLOBS = ("**/*.py", "pyproject.toml", "setup.cfg", "pytest.ini", "tox.ini", "conftest.py")
 JS_GLOBS = ("**/*.js", "**/*.jsx", "**/*.ts", "**/*.tsx", "**/*.mjs", "**/*.cjs", "package.json")
@@ -213,18 +212,5 @@ def save_checks(root: Path, checks: Sequence[Check]) -> Path:
     separator = "" if not existing or existing.endswith("\n\n") else "\n" if existing.endswith("\n") else "\n\n"  # fmt: skip
     text = existing + separator + checks_table(checks)
     tomllib.loads(text)  # never write a file we could not read back
-    _write_atomically(path, text)
+    write_atomically(path, text)
     return path
-
-
-def _write_atomically(path: Path, text: str) -> None:
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w") as fh:
-            fh.write(text)
-        if path.exists():
-            os.chmod(tmp, path.stat().st_mode & 0o777)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise

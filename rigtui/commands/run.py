@@ -1,5 +1,9 @@
 """`rigtui run -- CMD ...`: run one command through the sandbox layer, stream its output and
-exit with its status (124 when it timed out, as timeout(1) does)."""
+exit with its status (124 when it timed out, as timeout(1) does).
+
+With `[sandbox] mount = "ro"` (or `--mount ro`) the project is not changed: the text changes the
+command made are saved as a patch (`--capture FILE`, default in rigtui's data folder) for
+`rigtui apply`, and the files are listed."""
 
 from __future__ import annotations
 
@@ -11,6 +15,7 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from rigtui.sandbox.base import RunRequest, Sandbox
+    from rigtui.sandbox.capture import Capture
 
 NAME = "run"
 HELP = "run one command in the project's sandbox (Docker or local) and exit with its status"
@@ -27,6 +32,15 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--sandbox", choices=SANDBOXES, help="where it runs (default: settings, then auto)"
     )
     parser.add_argument("--image", help="Docker image (default: [sandbox] image)")
+    parser.add_argument(
+        "--mount",
+        choices=("rw", "ro"),
+        help="the project writable, or read-only with the command's changes captured as a patch"
+        " (default: [sandbox] mount)",
+    )
+    parser.add_argument(
+        "--capture", metavar="FILE", help="with a read-only project: where to save the patch"
+    )
     parser.add_argument("--timeout", type=float, help="seconds before it is killed")
     parser.add_argument(
         "--shell", action="store_true", help="run the words as one /bin/sh -c command line"
@@ -69,6 +83,8 @@ def run(args: argparse.Namespace) -> int:
     if args.timeout is not None and args.timeout <= 0:
         raise BadInput(f"--timeout {args.timeout:g}: must be positive", fix="give seconds, e.g. 60")
     settings = load_settings(root)
+    if args.mount:
+        settings.sandbox.mount = args.mount
     cwd = Path(args.cwd) if args.cwd else root
     request = RunRequest(
         command=command,
@@ -79,10 +95,13 @@ def run(args: argparse.Namespace) -> int:
     sandbox = get_sandbox(settings, root, args.sandbox, image=args.image, reuse=False)
     if not args.quiet:
         _note(f"sandbox {sandbox.name}" + (f" ({sandbox.note})" if sandbox.note else ""))
-    return asyncio.run(_run(sandbox, request, root, quiet=args.quiet))
+    capture_to = Path(args.capture).resolve() if args.capture else None
+    return asyncio.run(_run(sandbox, request, root, quiet=args.quiet, capture_to=capture_to))
 
 
-async def _run(sandbox: Sandbox, request: RunRequest, root: Path, *, quiet: bool) -> int:
+async def _run(
+    sandbox: Sandbox, request: RunRequest, root: Path, *, quiet: bool, capture_to: Path | None
+) -> int:
     from rigtui.sandbox.changes import run_tracked
 
     try:
@@ -97,6 +116,8 @@ async def _run(sandbox: Sandbox, request: RunRequest, root: Path, *, quiet: bool
         ):
             if paths:
                 _note(f"{label}: {', '.join(paths)}")
+    if result.captured is not None:
+        _report_capture(result.captured, root, capture_to, quiet=quiet)
     if result.truncated and not quiet:
         _note(f"output was cut at {request.output_limit} bytes per stream")
     if result.timed_out:
@@ -107,3 +128,30 @@ async def _run(sandbox: Sandbox, request: RunRequest, root: Path, *, quiet: bool
     if result.killed and not quiet:
         _note("stopped by a sandbox limit (memory)")
     return result.exit_code
+
+
+def _report_capture(captured: Capture, root: Path, capture_to: Path | None, *, quiet: bool) -> None:
+    """Save the captured text changes as a patch (never applied here) and say where."""
+    if not quiet and captured.summary():
+        for line in captured.summary().splitlines():
+            _note(line)
+    if not captured.files:
+        if not quiet:
+            _note("the project is read-only: no text changes to save")
+        return
+    target = capture_to or _default_capture_file(root)
+    from rigtui.paths import write_atomically
+
+    write_atomically(target, captured.patch())
+    _note(f"the project is read-only: changes saved to {target}; review and apply them with"
+          f" `rigtui apply {target}`")  # fmt: skip
+
+
+def _default_capture_file(root: Path) -> Path:
+    import time
+
+    from rigtui.paths import project_data_dir
+
+    folder = project_data_dir(root) / "captures"
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder / f"run-{time.strftime('%Y%m%d-%H%M%S')}-{time.monotonic_ns() % 10**6:06d}.patch"

@@ -6,7 +6,10 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Literal, Protocol
+from typing import TYPE_CHECKING, Literal, Protocol
+
+if TYPE_CHECKING:
+    from rigtui.sandbox.capture import Capture
 
 Stream = Literal["stdout", "stderr"]
 OutputCallback = Callable[[Stream, str], Awaitable[None] | None]
@@ -31,6 +34,9 @@ class RunResult:
     killed: bool = False  # cancelled, timed out, or stopped by a limit
     truncated: bool = False
     sandbox: str = ""  # "docker:IMAGE", "local", "local+bwrap"
+    # mount = "ro": what the command wrote over its read-only view of the project (never
+    # written to the project itself); None in "rw" mode
+    captured: Capture | None = None
 
     @property
     def ok(self) -> bool:

@@ -5,6 +5,13 @@ project owner's uid:gid, all capabilities dropped. A timeout or cancel kills the
 Cold mode: one container per command, removed afterwards. Reuse mode: one long-lived container
 per sandbox (one per thread), commands run in it with `exec` so state persists between them;
 `close()` removes it. A timeout there kills that container; the next command starts a new one.
+
+`mount = "ro"`: the project itself is never writable. Each command gets a fresh container whose
+/workspace is an overlay volume: the project is its read-only lower layer, and what the command
+writes lands in an upper layer (an engine-side volume, so remote engines work too). Afterwards
+the upper layer is read back through the engine (`get_archive`) and returned as
+`RunResult.captured`, for review as a change set (rigtui.sandbox.capture).
+
 The Docker SDK blocks, so every call runs in a thread of its own.
 """
 
@@ -12,6 +19,8 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import tarfile
+import tempfile
 import threading
 import time
 from collections.abc import Callable, Iterator, Mapping
@@ -22,9 +31,24 @@ from rigtui.config import SandboxSettings, Settings
 from rigtui.errors import RigtuiError
 from rigtui.sandbox import engine
 from rigtui.sandbox.base import OutputCallback, RunRequest, RunResult
+from rigtui.sandbox.capture import (
+    TIMED_OUT,
+    TOO_LARGE,
+    Capture,
+    CaptureTooLarge,
+    LayerEntry,
+    Written,
+    capture,
+    check_size,
+    opaque_probes,
+    written_from_layer,
+)
 from rigtui.sandbox.output import OutputCollector, not_found, resolve_cwd, shell_argv
 
 WORKSPACE = PurePosixPath("/workspace")
+LAYER = PurePosixPath("/rigtui/layer")  # mount = "ro": the overlay's upper layer, read-only
+# mount = "ro": one shell loop prints which of its arguments no longer exist
+PROBE_SCRIPT = 'for p; do [ -e "$p" ] || [ -h "$p" ] || printf "%s\\n" "$p"; done'
 EXEC_SETTLE = 5.0  # seconds to wait for an exec's exit code once its output has ended
 T = TypeVar("T")
 Chunk = tuple[bytes | None, bytes | None]  # (stdout, stderr), as the SDK demuxes them
@@ -71,11 +95,13 @@ class _Job:
         exit_status: Callable[[], tuple[int | None, bool]],
         kill: Callable[[], None],
         cleanup: Callable[[], None] = lambda: None,
+        collect: Callable[[], Written] | None = None,
     ) -> None:
         self.chunks = chunks
         self.exit_status = exit_status  # (exit code, stopped by the memory limit)
         self.kill = kill
         self.cleanup = cleanup
+        self.collect = collect  # mount = "ro": what the command wrote, read before cleanup
 
 
 class DockerSandbox:
@@ -96,12 +122,16 @@ class DockerSandbox:
         self.conf = conf
         self.image = image
         self.thread_id = thread_id
-        self.reuse = conf.reuse_container if reuse is None else reuse
+        # A read-only project gives every command a fresh copy-on-write view: state kept
+        # between commands would hide what each one wrote.
+        self.reuse = (conf.reuse_container if reuse is None else reuse) and conf.mount == "rw"
         self.user = engine.owner_user(self.root)
         self.name = f"docker:{image}"
         self.note = f"engine {engine.engine_address()}" + (
             ", network on" if conf.network else ", no network"
         )
+        if conf.mount == "ro":
+            self.note += ", project read-only (changes captured for review)"
         self.removed_leftovers: list[str] = []
         self._container: Any = None
         self._container_lock = asyncio.Lock()
@@ -174,8 +204,11 @@ class DockerSandbox:
         except BaseException:
             await asyncio.shield(in_thread(lambda: (job.kill(), job.cleanup())))
             raise
+        captured = None
         try:
             exit_code, oom = (None, False) if timed_out else await in_thread(job.exit_status)
+            if job.collect is not None:
+                captured = await self._captured(job.collect, timed_out)
         finally:
             await in_thread(job.cleanup)
         await collector.finish()
@@ -188,10 +221,24 @@ class DockerSandbox:
             killed=timed_out or oom,
             truncated=collector.truncated,
             sandbox=self.name,
+            captured=captured,
         )
+
+    async def _captured(self, collect: Callable[[], Written], timed_out: bool) -> Capture:
+        if timed_out:
+            return TIMED_OUT
+        try:
+            written = await in_thread(collect)
+        except CaptureTooLarge:
+            return TOO_LARGE
+        except Exception as exc:  # the engine failed us: say so, the run itself stands
+            return Capture(note=f"could not read what the command wrote: {exc}")
+        return await asyncio.to_thread(capture, self.root, written)
 
     async def _start(self, argv: list[str], workdir: str, env: dict[str, str]) -> _Job:
         try:
+            if self.conf.mount == "ro":
+                return await in_thread(lambda: self._overlay(argv, workdir, env))
             if self.reuse:
                 container = await self._reusable_container()
                 return await in_thread(lambda: self._exec(container, argv, workdir, env))
@@ -273,6 +320,116 @@ class DockerSandbox:
 
         return _Job(stream, exit_status, kill)
 
+    # --- mount = "ro": an overlay over the project, its upper layer captured ------------------
+
+    def _overlay(self, argv: list[str], workdir: str, env: dict[str, str]) -> _Job:
+        if any(c in str(self.root) for c in ",:"):
+            raise RigtuiError(
+                f"{self.root}: a read-only project is mounted through an overlay, whose options"
+                " cannot hold a path with ',' or ':'",
+                fix='move the project, or use [sandbox] mount = "rw"',
+            )
+        labels = engine.labels(self.root, self.thread_id, reused=False)
+        volumes: list[Any] = []
+        container: Any = None
+        try:
+            container = self._overlay_container(labels, volumes)
+            job = self._exec(container, argv, workdir, env)
+        except BaseException:
+            _remove_all(container, volumes)
+            raise
+        job.kill = lambda: _kill(container)
+        job.cleanup = lambda: _remove_all(container, volumes)
+        job.collect = lambda: self._collect(container)
+        return job
+
+    def _overlay_container(self, labels: dict[str, str], volumes: list[Any]) -> Any:
+        """A running container (idle, `sleep infinity`) whose /workspace is the project under a
+        fresh writable layer. `volumes` collects what to remove afterwards, in order."""
+        upper = self.client.volumes.create(labels=labels)
+        volumes.append(upper)
+        work = self.client.volumes.create(labels=labels)
+        volumes.append(work)
+        options = (
+            f"lowerdir={self.root},upperdir={upper.attrs['Mountpoint']},"
+            f"workdir={work.attrs['Mountpoint']}"
+        )
+        layer = self.client.volumes.create(
+            driver="local",
+            driver_opts={"type": "overlay", "device": "overlay", "o": options},
+            labels=labels,
+        )
+        volumes.insert(0, layer)  # removed before the layers it stacks
+        config = self._host_config()
+        config["volumes"] = {
+            layer.name: {"bind": str(WORKSPACE), "mode": "rw"},
+            upper.name: {"bind": str(LAYER), "mode": "ro"},
+        }
+        as_root = self.user.startswith("0:")
+        if not as_root:  # only to give the new layer's top folder to the user, below
+            config["user"] = "0:0"
+            config["cap_add"] = ["CHOWN"]
+        try:
+            container = self.client.containers.run(
+                self.image,
+                command=["sleep", "infinity"],
+                detach=True,
+                init=True,
+                working_dir=str(WORKSPACE),
+                environment=self._env({}),
+                labels=labels,
+                **config,
+            )
+        except Exception as exc:
+            if "overlay" in str(exc) or "mount" in str(exc):
+                raise RigtuiError(
+                    f"the Docker engine could not mount the project copy-on-write: {exc}",
+                    fix='the engine host needs overlayfs; or use [sandbox] mount = "rw"'
+                    f" {engine.LOCAL_FIX.removeprefix('or ')}",
+                ) from exc
+            raise
+        if not as_root:
+            code, output = self._exec_quiet(container, ["chown", self.user, str(WORKSPACE)], "0:0")
+            if code != 0:
+                raise RigtuiError(
+                    f"could not give the sandbox user its workspace: {output.strip()}",
+                    fix="the image needs `chown` (coreutils or busybox)",
+                )
+        return container
+
+    def _exec_quiet(self, container: Any, argv: list[str], user: str) -> tuple[int, str]:
+        api = self.client.api
+        exec_id = api.exec_create(container.id, argv, user=user)["Id"]
+        output = api.exec_start(exec_id)
+        return api.exec_inspect(exec_id).get("ExitCode", -1), output.decode(errors="replace")
+
+    def _collect(self, container: Any) -> Written:
+        entries = self._layer_entries(container)
+        probes = opaque_probes(self.root, entries)
+        opaque: set[str] = set()
+        if probes:
+            paths = {str(WORKSPACE / probe): folder for folder, probe in probes.items()}
+            code, output = self._exec_quiet(
+                container, ["sh", "-c", PROBE_SCRIPT, "sh", *paths], self.user
+            )
+            if code != 0:
+                raise RigtuiError(f"could not check the project's folders: {output.strip()}")
+            opaque = {paths[line] for line in output.splitlines() if line in paths}
+        return written_from_layer(self.root, entries, opaque)
+
+    def _layer_entries(self, container: Any) -> list[LayerEntry]:
+        """The upper layer as the engine archives it: whiteouts are 0/0 character devices."""
+        chunks, _ = self.stream_client.api.get_archive(container.id, str(LAYER))
+        with tempfile.SpooledTemporaryFile(max_size=8 * 2**20) as spool:
+            size = 0
+            for chunk in chunks:
+                size += len(chunk)
+                check_size(size)
+                spool.write(chunk)
+            spool.seek(0)
+            with tarfile.open(fileobj=spool, mode="r:") as archive:
+                return [e for m in archive if (e := _layer_entry(archive, m)) is not None]
+
     async def close(self) -> None:
         container, self._container = self._container, None
         if container is not None:
@@ -315,6 +472,28 @@ def _kill(container: Any) -> None:
 def _remove(container: Any) -> None:
     with contextlib.suppress(Exception):
         container.remove(force=True)
+
+
+def _remove_all(container: Any, volumes: list[Any]) -> None:
+    if container is not None:
+        _remove(container)
+    for volume in volumes:
+        with contextlib.suppress(Exception):
+            volume.remove(force=True)
+
+
+def _layer_entry(archive: tarfile.TarFile, member: tarfile.TarInfo) -> LayerEntry | None:
+    _, _, path = member.name.partition("/")  # the archive's top folder is the layer itself
+    if not path:
+        return None
+    if member.isfile() or member.islnk():
+        handle = archive.extractfile(member)
+        return LayerEntry(path, "file", handle.read() if handle else b"")
+    if member.isdir():
+        return LayerEntry(path, "dir")
+    if member.ischr() and member.devmajor == 0 and member.devminor == 0:
+        return LayerEntry(path, "whiteout")
+    return LayerEntry(path, "other")
 
 
 def _run_error(exc: Exception, image: str) -> RigtuiError:

@@ -126,8 +126,9 @@ def _owner_gone(container_labels: dict[str, str]) -> bool:
 
 
 def clean_leftovers(client: Any) -> list[str]:
-    """Remove our containers whose rigtui process is gone (killed before it could clean up).
-    Returns the short ids removed."""
+    """Remove our containers whose rigtui process is gone (killed before it could clean up),
+    then the volumes they used (a read-only project's overlay layers). Returns the short ids
+    of the containers removed."""
     docker = _import_docker()
     removed: list[str] = []
     for container in client.containers.list(all=True, filters={"label": f"{LABEL}=1"}):
@@ -136,6 +137,14 @@ def clean_leftovers(client: Any) -> list[str]:
         with contextlib.suppress(docker.errors.NotFound, docker.errors.APIError):
             container.remove(force=True)
             removed.append(container.short_id)
+    with contextlib.suppress(docker.errors.APIError):
+        volumes = client.volumes.list(filters={"label": f"{LABEL}=1"})
+        # The overlay first: it stacks the other two, which cannot go while it is mounted.
+        volumes.sort(key=lambda v: (v.attrs.get("Options") or {}).get("type") != "overlay")
+        for volume in volumes:
+            if _owner_gone(volume.attrs.get("Labels") or {}):
+                with contextlib.suppress(docker.errors.NotFound, docker.errors.APIError):
+                    volume.remove(force=True)
     return removed
 
 
@@ -164,3 +173,6 @@ def _remove_ours(client: Any) -> None:
         for container in client.containers.list(all=True, filters=me):
             with contextlib.suppress(Exception):
                 container.remove(force=True)
+        for volume in client.volumes.list(filters=me):
+            with contextlib.suppress(Exception):
+                volume.remove(force=True)

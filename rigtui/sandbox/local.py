@@ -1,6 +1,12 @@
 """The local sandbox: a subprocess in its own process group with a scrubbed environment, a
 timeout and an output limit; inside bubblewrap (read-only root, writable project, no network)
-when `bwrap` is installed and works on this machine."""
+when `bwrap` is installed and works on this machine.
+
+`mount = "ro"` (needs bubblewrap): each command runs on a private writable layer over the
+project (an overlay, or a copy where overlays are not allowed: rigtui.sandbox.local_layers),
+mounted at the project's own path, so the project never changes; what the command wrote is
+returned as `RunResult.captured` for review (rigtui.sandbox.capture).
+"""
 
 from __future__ import annotations
 
@@ -14,8 +20,9 @@ import subprocess
 import sys
 import threading
 import time
+from dataclasses import replace
 from pathlib import Path
-from typing import IO
+from typing import IO, TYPE_CHECKING
 
 from rigtui.sandbox.base import OutputCallback, RunRequest, RunResult, Stream
 from rigtui.sandbox.output import (
@@ -25,6 +32,11 @@ from rigtui.sandbox.output import (
     scrubbed_env,
     shell_argv,
 )
+
+if TYPE_CHECKING:
+    from rigtui.sandbox.local_layers import CopyLayer, OverlayLayer
+
+    Layer = OverlayLayer | CopyLayer
 
 # How long to wait for the pipes to close once the command itself has exited and its process
 # group was killed: only something that escaped the group (setsid) can hold them longer.
@@ -65,11 +77,17 @@ def _tools_under_tmp(root: Path) -> list[str]:
     return keep
 
 
-def _bwrap_flags(root: Path, cwd: Path, *, network: bool, mount: str) -> list[str]:
+def _bwrap_flags(
+    root: Path, cwd: Path, *, network: bool, mount: str, source: Path | None = None
+) -> list[str]:
+    """`source`: a copy of the project to mount, writable, at the project's path."""
     flags = ["--ro-bind", "/", "/", "--dev", "/dev", "--proc", "/proc", "--tmpfs", "/tmp"]
     for tool_dir in _tools_under_tmp(root):
         flags += ["--ro-bind", tool_dir, tool_dir]
-    flags += ["--bind" if mount == "rw" else "--ro-bind", str(root), str(root)]
+    if source is not None:
+        flags += ["--bind", str(source), str(root)]
+    else:
+        flags += ["--bind" if mount == "rw" else "--ro-bind", str(root), str(root)]
     flags += ["--unshare-pid", "--die-with-parent", "--chdir", str(cwd)]
     if not network:
         flags.append("--unshare-net")
@@ -114,17 +132,53 @@ class LocalSandbox:
         else:
             self.name = "local"
             self.note = detail or "no isolation: commands run as you, with network"
+        if mount == "ro":
+            if not self.bwrap:
+                from rigtui.errors import RigtuiError
 
-    def argv_for(self, request: RunRequest, cwd: Path) -> list[str]:
+                raise RigtuiError(
+                    'a read-only project ([sandbox] mount = "ro") needs bubblewrap to run'
+                    f" commands locally: {detail or 'isolation was turned off'}",
+                    fix='install bubblewrap, use the Docker sandbox, or set mount = "rw"',
+                )
+            self.note = "project read-only: each command runs on a copy, changes captured"
+
+    def argv_for(self, request: RunRequest, cwd: Path, layer: Layer | None = None) -> list[str]:
         argv = shell_argv(request.command)
         if not self.bwrap:
             return argv
-        flags = _bwrap_flags(self.root, cwd, network=self.network, mount=self.mount)
-        return [self.bwrap, *flags, "--", *argv]
+        source = layer.source if layer is not None else None
+        flags = _bwrap_flags(self.root, cwd, network=self.network, mount=self.mount, source=source)
+        if layer is None:
+            return [self.bwrap, *flags, "--", *argv]
+        return [*layer.outer(), self.bwrap, *layer.bwrap_flags(), *flags, "--", *argv]
 
     async def run(self, request: RunRequest, on_output: OutputCallback | None = None) -> RunResult:
+        if self.mount != "ro":
+            return await self._run(request, on_output)
+        from rigtui.sandbox.capture import TIMED_OUT, TOO_LARGE, CaptureTooLarge, capture
+        from rigtui.sandbox.local_layers import new_layer
+
+        layer = new_layer(self.root)
+        try:
+            await asyncio.to_thread(layer.prepare)
+            result = await self._run(request, on_output, layer)
+            if result.timed_out:
+                return replace(result, captured=TIMED_OUT)
+            try:
+                written = await asyncio.to_thread(layer.written)
+            except CaptureTooLarge:
+                return replace(result, captured=TOO_LARGE)
+            captured = await asyncio.to_thread(capture, self.root, written)
+            return replace(result, captured=captured)
+        finally:
+            await asyncio.shield(asyncio.to_thread(layer.remove))
+
+    async def _run(
+        self, request: RunRequest, on_output: OutputCallback | None, layer: Layer | None = None
+    ) -> RunResult:
         cwd = resolve_cwd(self.root, request.cwd)
-        argv = self.argv_for(request, cwd)
+        argv = self.argv_for(request, cwd, layer)
         env = {**scrubbed_env(), **request.env}
         collector = OutputCollector(request.output_limit, on_output)
         missing = _missing_program(

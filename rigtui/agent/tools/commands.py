@@ -1,6 +1,9 @@
 """`run_command`: a shell command in the sandbox, after approval (settings.approval.commands:
 `ask` asks unless the command starts with an allowed prefix, `allow` runs allowed prefixes
-and refuses the rest, `auto` runs everything)."""
+and refuses the rest, `auto` runs everything).
+
+With `[sandbox] mount = "ro"` the command cannot change the project: what it wrote comes back
+captured, and its text changes go through the same review as a patch from `apply_patch`."""
 
 from __future__ import annotations
 
@@ -77,7 +80,32 @@ async def _run(ctx: ToolContext, command: str, cwd: Any, timeout: float) -> Tool
                              ("deleted", artifacts.deleted)):  # fmt: skip
             if paths:
                 parts.append(f"[files {label}: {', '.join(paths)}]")
-    return ToolOutput("\n".join(parts), f"ran {command!r}: {status}")
+    summary = f"ran {command!r}: {status}"
+    if result.captured is not None:
+        captured_text, captured_summary = await _propose_captured(ctx, result.captured)
+        parts.append(captured_text)
+        summary += f"; {captured_summary}"
+    return ToolOutput("\n".join(parts), summary)
+
+
+async def _propose_captured(ctx: ToolContext, captured: Any) -> tuple[str, str]:
+    """The project is read-only in this sandbox: offer what the command wrote for review.
+    Returns (text for the model, summary)."""
+    lines = ["[the project is read-only in this sandbox; the command's writes were captured]"]
+    if captured.summary():
+        lines.append(captured.summary())
+    if not captured.files:
+        lines.append("no text changes to propose")
+        return "\n".join(lines), "no changes captured"
+    from rigtui.agent.tools.patch import propose_patch_text
+
+    try:
+        outcome = await propose_patch_text(ctx, captured.patch())
+    except ToolError as exc:
+        lines.append(str(exc))
+        return "\n".join(lines), "captured changes refused"
+    lines.append(outcome.text)
+    return "\n".join(lines), outcome.summary or "captured changes reviewed"
 
 
 def _local(ctx: ToolContext) -> Any:

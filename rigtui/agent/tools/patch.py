@@ -26,7 +26,13 @@ async def apply_patch(ctx: ToolContext, args: dict[str, Any]) -> ToolOutput:
     text = args.get("patch") or args.get("input")
     if not isinstance(text, str) or not text.strip():
         raise ToolError("patch must be the patch text (*** Begin Patch ... or a unified diff)")
-    decision_mod, engine, errors, events, parse, prepare = _edits()
+    return await propose_patch_text(ctx, text)
+
+
+async def propose_patch_text(ctx: ToolContext, text: str) -> ToolOutput:
+    """Parse and prepare a patch, then review it and apply what the review accepts (also how
+    a read-only sandbox's captured writes reach the project)."""
+    _, _, _, _, parse, prepare = _edits()
     try:
         proposal = await asyncio.to_thread(
             lambda: prepare.prepare(ctx.root, parse.parse_patch(text))

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from rigtui import events as ev
 from rigtui.agent.events import (
     CommandApprovalRequested,
@@ -15,6 +17,7 @@ from rigtui.agent.events import (
 )
 from rigtui.config import ModelProfile
 from rigtui.ops import DecideCommand, DecidePatch, ForkThread, SendMessage, SetThreadModel
+from rigtui.sandbox.local import bwrap_status
 from tests.support.fake_openai import (
     Call,
     FakeOpenAI,
@@ -140,6 +143,34 @@ async def test_patch_review_applies_accepted_hunks_and_tells_the_model(project: 
             "PatchDecided",
             "PatchApplied",
         ]
+        await session.close()
+
+
+@pytest.mark.skipif(not bwrap_status()[0], reason=f"bubblewrap unusable: {bwrap_status()[1]}")
+async def test_a_read_only_project_turns_a_commands_writes_into_a_reviewed_change_set(
+    project: Path,
+) -> None:
+    command = "sed -i s/first/1st/ notes.txt && echo gen > generated.txt && echo out"
+    with FakeOpenAI([Say(calls=[Call("run_command", {"command": command})]), Say("ok")]) as server:
+        settings = make_settings(server.base_url)
+        settings.sandbox.kind, settings.sandbox.mount = "local", "ro"
+        settings.approval.commands = "auto"
+        session = await open_session(project, settings)
+        thread = await session.new_thread("t")
+        events = session.subscribe()
+        await session.send(SendMessage(thread.id, "generate"))
+        proposed = (await collect_until(events, lambda e: e.type == "PatchProposed"))[-1]
+        assert (project / "notes.txt").read_text().startswith("first line")  # not yet
+        assert not (project / "generated.txt").exists()
+        cs_id = proposed.change_set_id  # type: ignore[attr-defined]
+        assert session.proposals[cs_id].change_set.paths == ["generated.txt", "notes.txt"]
+        await session.send(DecidePatch(thread.id, cs_id, accepted=["2.1"], rejected=["1.1"]))
+        seen = await collect_until(events, task_ended(thread.id))
+        assert (project / "notes.txt").read_text().startswith("1st line")
+        assert not (project / "generated.txt").exists()
+        (result,) = of_type(seen, ToolCallFinished)
+        assert "out" in result.output and "read-only" in result.output
+        assert "created: generated.txt" in result.output and "rejected hunks: 1.1" in result.output
         await session.close()
 
 

@@ -132,14 +132,72 @@ async def test_cancel_kills_and_removes_the_container(cold, project: Path):
     assert ours() == []
 
 
-async def test_read_only_mount_refuses_writes(project: Path, settings: Settings):
+def our_volumes() -> list[object]:
+    assert CLIENT is not None
+    found = CLIENT.volumes.list(filters={"label": f"rigtui.pid={os.getpid()}"})  # type: ignore[attr-defined]
+    return list(found)
+
+
+def files_of(root: Path) -> dict[str, bytes]:
+    return {p.relative_to(root).as_posix(): p.read_bytes() for p in root.rglob("*") if p.is_file()}
+
+
+@pytest.fixture
+def filled(project: Path) -> Path:
+    (project / "src").mkdir()
+    (project / "src" / "app.py").write_text("def main():\n    return 1\n")
+    (project / "src" / "util.py").write_text("X = 1\n")
+    (project / "old").mkdir()
+    (project / "old" / "a.txt").write_text("a\n")
+    (project / "keep.txt").write_text("keep\n")
+    if os.geteuid() == 0:
+        for path in [project, *project.rglob("*")]:
+            os.chown(path, 1234, 1234)
+    return project
+
+
+async def test_read_only_project_captures_writes_and_never_changes(
+    filled: Path, settings: Settings
+):
     settings.sandbox.mount = "ro"
-    box = get_sandbox(settings, project, "docker", reuse=False)
+    box = get_sandbox(settings, filled, "docker", reuse=True)
+    assert isinstance(box, DockerSandbox) and not box.reuse and "read-only" in box.note
+    before = files_of(filled)
+    command = (
+        "id -u; sed -i s/1/2/ src/app.py && rm -r old"
+        " && rm -r src && mkdir src && echo remade > src/app.py"  # src becomes opaque
+        " && echo new > top.txt && printf '\\000\\001' > blob.bin"
+        " && mkdir -p __pycache__ && echo c > __pycache__/x.pyc"
+    )
     try:
-        result = await box.run(RunRequest(command="touch x", cwd=project))
+        result = await box.run(RunRequest(command=command, cwd=filled))
     finally:
         await box.close()
-    assert result.exit_code != 0 and not (project / "x").exists()
+    assert result.ok, result.stderr
+    assert result.stdout.strip() == str(filled.stat().st_uid)  # the owner, writing at the top
+    assert files_of(filled) == before
+    got = result.captured
+    assert got is not None
+    assert [(f.path, f.kind) for f in got.files] == [
+        ("old/a.txt", "deleted"),
+        ("src/app.py", "changed"),
+        ("src/util.py", "deleted"),
+        ("top.txt", "created"),
+    ]
+    assert got.binary == ("blob.bin",) and got.ignored == ("__pycache__/x.pyc",)
+    assert ours() == [] and our_volumes() == [], "a container or overlay volume was left"
+
+
+async def test_read_only_timeout_discards_and_leaves_nothing(filled: Path, settings: Settings):
+    settings.sandbox.mount = "ro"
+    box = get_sandbox(settings, filled, "docker")
+    try:
+        result = await box.run(RunRequest(command="echo x > a; sleep 30", cwd=filled, timeout=1))
+    finally:
+        await box.close()
+    assert result.timed_out and result.captured is not None and "timed out" in result.captured.note
+    assert not (filled / "a").exists()
+    assert ours() == [] and our_volumes() == []
 
 
 async def test_a_reused_container_keeps_state_until_closed(project: Path, settings: Settings):
@@ -167,13 +225,18 @@ async def test_leftovers_of_a_dead_rigtui_are_removed_live_ones_kept(project: Pa
         IMAGE, ["true"], labels={**labels, "rigtui.pid": str(dead.pid)}
     )  # type: ignore[attr-defined]
     live = CLIENT.containers.create(IMAGE, ["true"], labels=labels)  # type: ignore[attr-defined]
+    stale_volume = CLIENT.volumes.create(labels={**labels, "rigtui.pid": str(dead.pid)})  # type: ignore[attr-defined]
+    live_volume = CLIENT.volumes.create(labels=labels)  # type: ignore[attr-defined]
     try:
         removed = engine.clean_leftovers(CLIENT)
         ids = {c.id for c in CLIENT.containers.list(all=True)}  # type: ignore[attr-defined]
         assert stale.short_id in removed and stale.id not in ids and live.id in ids
+        volumes = {v.name for v in CLIENT.volumes.list()}  # type: ignore[attr-defined]
+        assert stale_volume.name not in volumes and live_volume.name in volumes
     finally:
         live.remove(force=True)
         stale.remove(force=True) if stale.short_id not in removed else None
+        live_volume.remove(force=True)
 
 
 async def test_a_missing_image_is_a_clear_error_offering_local(project: Path, settings: Settings):

@@ -1,0 +1,250 @@
+"""What a command wrote to a read-only project (`[sandbox] mount = "ro"`).
+
+The sandbox runs the command over a copy-on-write view of the project (Docker: an overlay
+volume whose lower layer is the project; local: a copy of the project under bubblewrap), so the
+project itself never changes. What the command wrote comes back here as a `Capture`: text
+changes become a change set the user reviews like any other; binary files and writes under
+ignored paths (caches, build output, `.git`) are listed, never proposed. Nothing here writes to
+the project.
+"""
+
+from __future__ import annotations
+
+import os
+import stat
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Literal
+
+from rigtui.ignore import IgnoreRules
+
+# relative posix path -> the bytes the command left there, or None when it deleted the file
+Written = dict[str, bytes | None]
+EntryKind = Literal["file", "dir", "whiteout", "other"]
+MAX_CAPTURE_BYTES = 64 * 1024 * 1024  # beyond this the capture is refused, not truncated
+
+
+@dataclass(frozen=True)
+class LayerEntry:
+    """One entry of an overlay's upper layer: a file the command wrote (with its bytes), a
+    folder, a whiteout (something deleted), or anything else (a symlink, a device)."""
+
+    path: str
+    kind: EntryKind
+    data: bytes = b""
+
+
+@dataclass(frozen=True)
+class CapturedFile:
+    path: str
+    before: bytes | None  # None: the file did not exist
+    after: bytes | None  # None: the command deleted it
+
+    @property
+    def kind(self) -> str:
+        if self.before is None:
+            return "created"
+        return "deleted" if self.after is None else "changed"
+
+
+@dataclass(frozen=True)
+class Capture:
+    files: tuple[CapturedFile, ...] = ()  # text changes: proposed as a change set
+    binary: tuple[str, ...] = ()  # changed, but not UTF-8 text: listed, not proposed
+    ignored: tuple[str, ...] = ()  # written under ignored paths: dropped
+    note: str = ""  # why nothing could be captured (too large, timed out)
+
+    def __bool__(self) -> bool:
+        return bool(self.files or self.binary)
+
+    def patch(self) -> str:
+        """The text changes as one git-style diff (what `rigtui apply` and the review take)."""
+        from rigtui.edits.diff import unified_diff
+
+        parts = [unified_diff(f.path, f.before, f.after) for f in self.files]
+        return "".join(p for p in parts if p)
+
+    def summary(self) -> str:
+        lines = [self.note] if self.note else []
+        for kind in ("created", "changed", "deleted"):
+            paths = [f.path for f in self.files if f.kind == kind]
+            if paths:
+                lines.append(f"{kind}: {', '.join(paths)}")
+        if self.binary:
+            lines.append(f"binary, not proposed: {', '.join(self.binary)}")
+        if self.ignored:
+            shown = ", ".join(self.ignored[:5]) + (" ..." if len(self.ignored) > 5 else "")
+            lines.append(f"{len(self.ignored)} ignored path(s) dropped: {shown}")
+        return "\n".join(lines)
+
+
+class CaptureTooLarge(Exception):
+    """The command wrote more than MAX_CAPTURE_BYTES: too much to review as a change set."""
+
+
+TIMED_OUT = Capture(note="the command timed out: what it wrote was discarded")
+TOO_LARGE = Capture(
+    note=f"the command wrote over {MAX_CAPTURE_BYTES // 2**20} MiB: too much to review,"
+    ' discarded (use mount = "rw" for commands that build large outputs)'
+)
+
+
+def check_size(total: int) -> None:
+    if total > MAX_CAPTURE_BYTES:
+        raise CaptureTooLarge
+
+
+def capture(root: Path, written: Written, rules: IgnoreRules | None = None) -> Capture:
+    """Compare what the command left with the project's files: unchanged rewrites vanish,
+    ignored paths are dropped, the rest is sorted into text changes and binary files."""
+    root = Path(root).resolve()
+    rules = rules or IgnoreRules(root)
+    files: list[CapturedFile] = []
+    binary: list[str] = []
+    ignored: list[str] = []
+    for path in sorted(written):
+        if _is_git(path) or rules.is_ignored(path, is_dir=False):
+            ignored.append(path)
+            continue
+        before = _read_file(root / path)
+        after = written[path]
+        if before == after:
+            continue  # touched, chmodded or rewritten with the same bytes
+        if _is_text(before) and _is_text(after):
+            files.append(CapturedFile(path, before, after))
+        else:
+            binary.append(path)
+    return Capture(tuple(files), tuple(binary), tuple(ignored))
+
+
+# --- overlay upper layers (the Docker sandbox) ----------------------------------------------
+
+
+def opaque_probes(root: Path, entries: Iterable[LayerEntry]) -> dict[str, str]:
+    """Folders of the layer that may be opaque (deleted and made again, hiding the project's
+    files in them), each with one project file in it to look for in the merged view:
+    {folder: probe path}. Overlays mark opaque folders with an xattr a container cannot read,
+    so the sandbox checks whether the probe is still visible instead."""
+    by_dir: dict[str, set[str]] = {}
+    for entry in entries:
+        parent, _, name = entry.path.rpartition("/")
+        by_dir.setdefault(parent, set()).add(name)
+        if entry.kind == "dir":
+            by_dir.setdefault(entry.path, set())
+    probes: dict[str, str] = {}
+    for folder, names in by_dir.items():
+        host = Path(root) / folder if folder else Path(root)
+        if not folder or not _is_real_dir(host):
+            continue  # the root cannot be opaque; a new folder hides nothing
+        for child in sorted(os.listdir(host)):
+            if child not in names:
+                probes[folder] = f"{folder}/{child}"
+                break
+    return probes
+
+
+def written_from_layer(root: Path, entries: Iterable[LayerEntry], opaque: set[str]) -> Written:
+    """Turn an upper layer into what the command wrote: files with their bytes, whiteouts
+    and opaque folders into deletions of the project's files they hide."""
+    root = Path(root)
+    written: Written = {}
+    layer_files: set[str] = set()
+    for entry in entries:
+        host = root / entry.path
+        if entry.kind == "file":
+            written[entry.path] = entry.data
+            layer_files.add(entry.path)
+            if _is_real_dir(host):  # a folder replaced by a file
+                for rel in _files_under(root, entry.path):
+                    written.setdefault(rel, None)
+        elif entry.kind == "whiteout" or (entry.kind == "dir" and _is_real_file(host)):
+            if _is_real_file(host):
+                written.setdefault(entry.path, None)
+            for rel in _files_under(root, entry.path):
+                written.setdefault(rel, None)
+    for folder in opaque:
+        for rel in _files_under(root, folder):
+            if rel not in layer_files:
+                written.setdefault(rel, None)
+    return written
+
+
+# --- a copy of the project (the local sandbox) -----------------------------------------------
+
+
+def written_from_copy(root: Path, copy: Path) -> Written:
+    """What differs between the project and the copy a command ran in: files compared by
+    size and mtime first (the copy kept both), then by bytes."""
+    from rigtui.sandbox.changes import snapshot
+
+    before = snapshot(root)
+    after = snapshot(copy)
+    written: Written = {}
+    total = 0
+    for rel, meta in after.items():
+        if before.get(rel) != meta:
+            data = _read_file(copy / rel)
+            if data is not None:
+                written[rel] = data
+                total += len(data)
+                check_size(total)
+    for rel in before.keys() - after.keys():
+        written[rel] = None
+    return written
+
+
+# --- helpers -----------------------------------------------------------------------------------
+
+
+def _is_git(path: str) -> bool:
+    return path == ".git" or path.startswith(".git/")
+
+
+def _is_text(data: bytes | None) -> bool:
+    if data is None:
+        return True
+    if b"\x00" in data[:8192]:
+        return False
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
+def _is_real_dir(path: Path) -> bool:
+    try:
+        return stat.S_ISDIR(os.lstat(path).st_mode)
+    except OSError:
+        return False
+
+
+def _is_real_file(path: Path) -> bool:
+    try:
+        return stat.S_ISREG(os.lstat(path).st_mode)
+    except OSError:
+        return False
+
+
+def _read_file(path: Path) -> bytes | None:
+    """A regular file's bytes; None when absent or not a regular file (symlinks are not
+    followed: a link out of the project must never be read through)."""
+    if not _is_real_file(path):
+        return None
+    try:
+        return path.read_bytes()
+    except OSError:
+        return None
+
+
+def _files_under(root: Path, folder: str) -> Iterator[str]:
+    base = root / folder
+    if not _is_real_dir(base):
+        return
+    for dirpath, dirnames, filenames in os.walk(base):
+        rel_dir = Path(dirpath).relative_to(root).as_posix()
+        dirnames[:] = [d for d in dirnames if not os.path.islink(os.path.join(dirpath, d))]
+        for name in filenames:
+            if _is_real_file(Path(dirpath) / name):
+                yield f"{rel_dir}/{name}"
