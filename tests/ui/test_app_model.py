@@ -11,6 +11,7 @@ import pytest
 from rigtui import events as ev
 from rigtui.agent.events import CommandApprovalRequested, ToolCallFinished
 from rigtui.edits.events import PatchApplied, PatchProposed, PatchRefused
+from rigtui.sandbox.local import bwrap_status
 from rigtui.ui.app import RigtuiApp
 from rigtui.ui.approval import CommandApprovalScreen
 from rigtui.ui.code_view import CodeView
@@ -297,3 +298,31 @@ async def test_a_file_changed_during_review_is_offered_rebased_for_a_second_revi
             await applied
             text = cli.read_text()
             assert text.startswith("# edited meanwhile\n") and "sorted(parse_config" in text
+
+
+@pytest.mark.skipif(not bwrap_status()[0], reason=f"bubblewrap unusable: {bwrap_status()[1]}")
+async def test_a_read_only_projects_command_output_is_reviewed_before_it_lands(
+    model_app, demo_project: Path
+) -> None:
+    (demo_project / ".rigtui.toml").write_text(
+        '[approval]\ncommands = "auto"\n[sandbox]\nkind = "local"\nmount = "ro"\n'
+    )
+    script = [
+        Say("", calls=[Call("run_command", {"command": "echo '# report' > report.md"})]),
+        Say("Wrote the report."),
+    ]
+    with FakeOpenAI(script) as server:
+        app = model_app(server)
+        async with app.run_test(size=(120, 40)) as pilot:
+            await pilot.pause()
+            await ask(app, pilot, "write a report", PatchProposed)
+            assert not (demo_project / "report.md").exists()
+            assert app.query_one("#right").border_title.startswith("Review change set")
+            applied = app.event_handled(PatchApplied)
+            ended = app.event_handled(ev.TaskEnded)
+            await accept_all(app, pilot)
+            await applied
+            await ended
+            assert (demo_project / "report.md").read_text() == "# report\n"
+            told = server.requests[-1]["messages"][-1]["content"]
+            assert "read-only" in told and "applied hunks: 1.1" in told

@@ -92,6 +92,23 @@ async def test_there_is_no_network_inside(cold, project: Path):
     assert result.ok and result.stdout.split() == ["lo"]
 
 
+@pytest.mark.parametrize("network", [False, True])
+async def test_the_network_is_only_there_when_the_project_opts_in(
+    project: Path, settings: Settings, network: bool
+):
+    settings.sandbox.network = network
+    box = get_sandbox(settings, project, "docker", reuse=True)
+    assert isinstance(box, DockerSandbox)
+    try:
+        assert (await box.run(RunRequest(command="true", cwd=project))).ok
+        mode = box._container.attrs["HostConfig"]["NetworkMode"]
+    finally:
+        await box.close()
+    # On: the engine's default network (this test engine has none to give, see DEVELOPERS.md).
+    assert (mode != "none") if network else (mode == "none")
+    assert ("network on" in box.note) == network
+
+
 async def test_forks_stop_at_the_pids_limit_and_a_fork_bomb_is_killed(cold, project: Path):
     forks = await cold.run(
         RunRequest(command="for i in $(seq 200); do sleep 2 & done; wait", cwd=project)

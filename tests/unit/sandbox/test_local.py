@@ -163,6 +163,21 @@ async def test_bwrap_has_no_network_and_a_read_only_host(tmp_path: Path):
 
 
 @needs_bwrap
+async def test_a_project_that_opts_in_gets_the_network(tmp_path: Path):
+    server = socket.create_server(("127.0.0.1", 0))
+    port = server.getsockname()[1]
+    probe = (
+        f"import socket; socket.create_connection(('127.0.0.1', {port}), timeout=2); print('net')"
+    )
+    try:
+        box = LocalSandbox(tmp_path, network=True)
+        result = await box.run(RunRequest(command=[sys.executable, "-c", probe], cwd=tmp_path))
+    finally:
+        server.close()
+    assert result.ok and result.stdout.strip() == "net" and result.sandbox == "local+bwrap"
+
+
+@needs_bwrap
 async def test_bwrap_timeout_kills_everything_inside(tmp_path: Path):
     box = LocalSandbox(tmp_path)
     marker = tmp_path / "late.txt"
