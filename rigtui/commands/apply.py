@@ -84,7 +84,9 @@ def _print_check(proposal: object) -> None:
 
     console = Console(highlight=False)
     console.print(render_proposal(proposal))  # type: ignore[arg-type]
+    replaced = {pf.target for pf in proposal.files if pf.overwrites}  # type: ignore[attr-defined]
     for write in proposal.writes():  # type: ignore[attr-defined]
         verb = "create" if write.before is None else "delete" if write.after is None else "modify"
+        verb = "replace (Add File over an existing file)" if write.path in replaced else verb
         console.print(f"would {verb} {write.path}", markup=False)
     console.print("patch applies cleanly; nothing was changed (--check)")

@@ -16,8 +16,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from rigtui.cli import project_root
+    from rigtui.commands.undo import print_kept
     from rigtui.edits.engine import redo
 
     entry = redo(project_root(args.path), args.change_set_id, force=args.force)
     print(f"redid change set {entry.id}: {', '.join(entry.paths)}")
+    print_kept(entry)
     return 0

@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 import argparse
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from rigtui.edits.journal import JournalEntry
 
 NAME = "undo"
 HELP = "undo the last applied change set (from rigtui's journal, not git)"
@@ -26,4 +30,13 @@ def run(args: argparse.Namespace) -> int:
     entry = action(root, args.change_set_id, force=args.force)
     verb = "redid" if args.redo else "undid"
     print(f"{verb} change set {entry.id}: {', '.join(entry.paths)}")
+    print_kept(entry)
     return 0
+
+
+def print_kept(entry: JournalEntry) -> None:
+    if entry.kept_id:
+        print(
+            f"the newer content it overwrote is kept as change set {entry.kept_id}:"
+            " `rigtui redo` brings it back"
+        )

@@ -13,12 +13,13 @@ with `asyncio.to_thread`.
 from __future__ import annotations
 
 import sqlite3
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from rigtui.edits import atomic
 from rigtui.edits.errors import PatchConflict, PatchRefused
 from rigtui.edits.journal import Journal, JournalEntry, journal_path
+from rigtui.edits.model import new_change_set_id
 from rigtui.edits.prepare import FileWrite, Proposal, prepare
 from rigtui.edits.textfile import sha256
 
@@ -139,21 +140,38 @@ def _pick(journal: Journal, change_set_id: str | None, state: str, verb: str) ->
     return entry
 
 
-def _reverse(root: Path, writes: list[FileWrite], force: bool, verb: str) -> list[FileWrite]:
+def _reverse(
+    root: Path, writes: list[FileWrite], force: bool, verb: str
+) -> tuple[list[FileWrite], list[str]]:
     """Writes that take each file from `after` back to `before`, after checking nothing else
-    changed it (unless forced)."""
+    changed it (unless forced), and the paths that did change."""
     current = {w.path: atomic.read_current(root, w.path) for w in writes}
     changed = [w.path for w in writes if sha256(current[w.path]) != sha256(w.after)]
     if changed and not force:
         raise PatchConflict(
             f"cannot {verb}: changed since: {', '.join(changed)}",
             paths=changed,
-            fix=f"use --force to {verb} anyway (their newer content is lost)",
+            fix=f"use --force to {verb} anyway (their newer content is kept in the journal,"
+            " and `rigtui redo` brings it back)",
         )
-    return [
+    plan = [
         FileWrite(w.path, current[w.path], w.before, w.after_mode, w.before_mode)
         for w in reversed(writes)
     ]
+    return plan, changed
+
+
+def _keep_overwritten(
+    journal: Journal, plan: list[FileWrite], changed: list[str], cs_id: str, verb: str
+) -> str:
+    """Journal the newer content a forced undo/redo is about to overwrite, as an undone change
+    set of its own: `rigtui redo` brings it back. Returns its id."""
+    kept = [FileWrite(w.path, w.after, w.before, w.after_mode, w.before_mode)
+            for w in plan if w.path in changed]  # fmt: skip
+    kept_id = new_change_set_id()
+    summary = f"newer content of {summarise(kept)}, kept before a forced {verb} of {cs_id}"
+    journal.begin(kept_id, kept, summary=summary, undone=True)
+    return kept_id
 
 
 def undo(root: Path, change_set_id: str | None = None, *, force: bool = False) -> JournalEntry:
@@ -174,7 +192,8 @@ def _swap(root: Path, cs_id: str | None, force: bool, state: str, verb: str) -> 
         if verb == "redo":  # going forward: from before to after
             writes = [FileWrite(w.path, w.after, w.before, w.after_mode, w.before_mode)
                       for w in writes]  # fmt: skip
-        plan = _reverse(root, writes, force, verb)
+        plan, changed = _reverse(root, writes, force, verb)
+        kept_id = _keep_overwritten(journal, plan, changed, entry.id, verb) if changed else ""
         busy, done = ("undoing", "undone") if verb == "undo" else ("redoing", "applied")
         journal.set_state(entry.id, busy)
         try:
@@ -183,7 +202,9 @@ def _swap(root: Path, cs_id: str | None, force: bool, state: str, verb: str) -> 
             journal.set_state(entry.id, state)
             raise
         journal.set_state(entry.id, done)
-        return journal.entry(entry.id) or entry
+        if kept_id:  # the newest undone: a plain `rigtui redo` brings the newer content back
+            journal.set_state(kept_id, "undone")
+        return replace(journal.entry(entry.id) or entry, kept_id=kept_id)
 
 
 def recover(root: Path) -> list[str]:

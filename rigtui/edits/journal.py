@@ -66,6 +66,8 @@ class JournalEntry:
     undone_at: float | None
     redoable: bool
     paths: list[str]
+    # a forced undo/redo: the change set that keeps the newer content it overwrote
+    kept_id: str = ""
 
     def to_dict(self) -> dict[str, object]:
         return {
@@ -136,17 +138,20 @@ class Journal:
         thread_id: str = "",
         patch: str = "",
         accepted: list[str] | None = None,
+        undone: bool = False,
     ) -> None:
-        """Record a change set about to be applied (state `applying`), before any file moves."""
+        """Record a change set about to be applied (state `applying`), before any file moves.
+        `undone`: record it as already undone instead (redo applies it), in the same step."""
         with _transaction(self._db):
-            # A new change set ends the redo chain, as in any editor.
-            self._db.execute("UPDATE change_sets SET redoable = 0 WHERE state = 'undone'")
+            if not undone:  # a new change set ends the redo chain, as in any editor
+                self._db.execute("UPDATE change_sets SET redoable = 0 WHERE state = 'undone'")
             seq = self._db.execute("SELECT coalesce(max(seq), 0) + 1 FROM change_sets").fetchone()
             self._db.execute(
-                "INSERT INTO change_sets (id, seq, state, summary, thread_id, patch, accepted)"
-                " VALUES (?, ?, 'applying', ?, ?, ?, ?)",
-                (change_set_id, seq[0], summary, thread_id, patch, ",".join(accepted or [])),
-            )
+                "INSERT INTO change_sets (id, seq, state, summary, thread_id, patch, accepted,"
+                " undone_at, redoable) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (change_set_id, seq[0], "undone" if undone else "applying", summary, thread_id,
+                 patch, ",".join(accepted or []), time.time() if undone else None, int(undone)),
+            )  # fmt: skip
             self._db.executemany(
                 "INSERT INTO file_changes VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 [

@@ -60,6 +60,7 @@ class PreparedFile:
     target: str  # where the result goes (differs from source for a move)
     text: TextFile | None  # the source's content (None when it does not exist yet)
     located: list[LocatedHunk]
+    overwrites: bool = False  # an `Add File` whose path already holds a file (it is replaced)
 
     @property
     def hunk_ids(self) -> list[str]:
@@ -212,7 +213,8 @@ def _prepare_file(
         hunk = change.hunks[0] if change.hunks else _whole(fi, [])
         hunk = replace(hunk, id=f"{fi}.1")
         change = replace(change, hunks=(hunk,))
-        return PreparedFile(change, source, target, None, [LocatedHunk(hunk, None)])
+        located = [LocatedHunk(hunk, None)]
+        return PreparedFile(change, source, target, None, located, overwrites=src.data is not None)
     if src.data is None:
         verb = "delete" if change.kind == "delete" else "update"
         raise PatchRefused(

@@ -213,6 +213,8 @@ def file_hunk_rows(pf: PreparedFile) -> list[tuple[LocatedHunk, list[Row]]]:
 
 def file_title(pf: PreparedFile) -> Text:
     kind = {"add": "new", "delete": "deleted", "update": "modified"}[pf.change.kind]
+    if pf.overwrites:
+        kind = "new, replaces the existing file"
     if pf.change.move_to:
         kind = "renamed" if kind == "modified" else kind
     title = Text.assemble((f"{pf.change.label}", "bold"), f"  {kind}  ")

@@ -37,6 +37,32 @@ def test_check_prints_the_diff_and_changes_nothing(
     assert (project / "f.txt").read_text() == "keep\nold\n"
 
 
+def test_check_says_an_add_file_replaces_an_existing_one(
+    project: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (project.parent / "change.patch").write_text(
+        "*** Begin Patch\n*** Add File: f.txt\n+fresh\n*** Add File: g.txt\n+g\n*** End Patch\n"
+    )
+    assert main(["apply", _patch(project), "--path", str(project), "--check"]) == 0
+    out = capsys.readouterr().out
+    assert "replaces the existing file" in out
+    assert "would replace (Add File over an existing file) f.txt" in out
+    assert "would create g.txt" in out and (project / "f.txt").read_text() == "keep\nold\n"
+
+
+def test_forced_undo_says_where_the_newer_content_is_kept(
+    project: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["apply", _patch(project), "--path", str(project), "--yes"]) == 0
+    (project / "f.txt").write_text("hand edit\n")
+    assert main(["undo", "--path", str(project)]) == 1
+    assert "newer content is kept in the journal" in capsys.readouterr().err
+    assert main(["undo", "--path", str(project), "--force"]) == 0
+    assert "`rigtui redo` brings it back" in capsys.readouterr().out
+    assert main(["redo", "--path", str(project)]) == 0
+    assert (project / "f.txt").read_text() == "hand edit\n"
+
+
 def test_yes_applies_then_undo_redo_and_history(
     project: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -85,7 +85,13 @@ def test_undo_refuses_when_a_file_changed_after_apply_unless_forced(tmp_path: Pa
     assert info.value.paths == ["a.txt"] and "--force" in str(info.value)
     assert (root / "a.txt").read_bytes() == b"edited by hand\n"
     assert (root / "b.txt").read_bytes() == b"B", "a refused undo changes nothing"
-    undo(root, force=True)
+    forced = undo(root, force=True)
+    assert _files(root) == BEFORE and forced.kept_id
+    # The hand edit it overwrote is journaled: a plain redo brings exactly it back.
+    back = redo(root)
+    assert back.id == forced.kept_id and back.paths == ["a.txt"]
+    assert _files(root) == {**BEFORE, "a.txt": b"edited by hand\n"}
+    undo(root)  # and that is undoable in turn
     assert _files(root) == BEFORE
 
 
