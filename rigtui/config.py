@@ -32,6 +32,8 @@ class ModelProfile:
     api_key_env: str = "OPENAI_API_KEY"
     wire_api: Literal["chat", "responses"] = "chat"
     context_window: int = 128_000
+    # a cap on each reply (chat: max_tokens, responses: max_output_tokens); None: the server's
+    max_output_tokens: int | None = None
     timeout: float = 120.0
     max_retries: int = 4
     input_price_per_mtok: float | None = None  # cost per million tokens, when known

@@ -114,9 +114,10 @@ class ModelClient:
     def _stream(
         self, messages: list[dict[str, Any]], tools: list[dict[str, Any]]
     ) -> AsyncIterator[Chunk]:
+        cap = self.profile.max_output_tokens
         if self.endpoint.wire_api == "responses":
-            return stream_responses(self._client, self.endpoint.model, messages, tools)
-        return stream_chat(self._client, self.endpoint.model, messages, tools)
+            return stream_responses(self._client, self.endpoint.model, messages, tools, cap)
+        return stream_chat(self._client, self.endpoint.model, messages, tools, cap)
 
     async def reply(
         self,

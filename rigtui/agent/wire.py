@@ -77,9 +77,15 @@ class Reply:
 
 
 async def stream_chat(
-    client: AsyncOpenAI, model: str, messages: list[dict[str, Any]], tools: list[dict[str, Any]]
+    client: AsyncOpenAI,
+    model: str,
+    messages: list[dict[str, Any]],
+    tools: list[dict[str, Any]],
+    max_tokens: int | None = None,
 ) -> AsyncIterator[Chunk]:
     kwargs: dict[str, Any] = {"tools": tools} if tools else {}
+    if max_tokens is not None:  # the name every OpenAI-compatible server knows
+        kwargs["max_tokens"] = max_tokens
     stream = await client.chat.completions.create(
         model=model,
         messages=messages,  # type: ignore[arg-type]
@@ -151,10 +157,16 @@ def responses_tools(tools: list[dict[str, Any]]) -> list[dict[str, Any]]:
 
 
 async def stream_responses(
-    client: AsyncOpenAI, model: str, messages: list[dict[str, Any]], tools: list[dict[str, Any]]
+    client: AsyncOpenAI,
+    model: str,
+    messages: list[dict[str, Any]],
+    tools: list[dict[str, Any]],
+    max_tokens: int | None = None,
 ) -> AsyncIterator[Chunk]:
     instructions, items = responses_input(messages)
     kwargs: dict[str, Any] = {"tools": responses_tools(tools)} if tools else {}
+    if max_tokens is not None:
+        kwargs["max_output_tokens"] = max_tokens
     if instructions:
         kwargs["instructions"] = instructions
     stream = await client.responses.create(model=model, input=items, stream=True, **kwargs)  # type: ignore[arg-type]

@@ -8,6 +8,8 @@ import socket
 import threading
 from pathlib import Path
 
+import pytest
+
 from rigtui import events as ev
 from rigtui.agent.events import ToolCallDelta, ToolCallFinished, ToolCallStarted, UsageUpdated
 from rigtui.ops import Cancel, SendMessage
@@ -276,6 +278,25 @@ async def test_the_responses_wire_api_runs_a_tool_loop(project: Path) -> None:
         ]
         assert of_type(seen, UsageUpdated)[-1].thread_output_tokens == 10
         await session.close()
+
+
+@pytest.mark.parametrize(
+    ("wire_api", "field"), [("chat", "max_tokens"), ("responses", "max_output_tokens")]
+)
+async def test_a_profiles_reply_cap_is_sent_only_when_set(
+    project: Path, wire_api: str, field: str
+) -> None:
+    with FakeOpenAI([Say("capped"), Say("free")]) as server:
+        for cap in (256, None):
+            settings = make_settings(server.base_url, wire_api=wire_api, max_output_tokens=cap)
+            session = await open_session(project, settings)
+            thread = await session.new_thread("t")
+            events = session.subscribe()
+            await session.send(SendMessage(thread.id, "hi"))
+            await collect_until(events, task_ended(thread.id))
+            await session.close()
+        capped, free = server.requests
+        assert capped[field] == 256 and field not in free
 
 
 async def test_a_missing_key_for_a_remote_endpoint_is_one_clear_error(project: Path) -> None:
