@@ -135,11 +135,15 @@ def _report_capture(captured: Capture, root: Path, capture_to: Path | None, *, q
     if not quiet and captured.summary():
         for line in captured.summary().splitlines():
             _note(line)
+    target = capture_to or _default_capture_file(root)
+    if captured.binary_files:
+        folder = target.with_name(target.stem + "-files")
+        captured.save_binaries(folder)
+        _note(f"binary files saved in {folder}")
     if not captured.files:
         if not quiet:
             _note("the project is read-only: no text changes to save")
         return
-    target = capture_to or _default_capture_file(root)
     from rigtui.paths import write_atomically
 
     write_atomically(target, captured.patch())

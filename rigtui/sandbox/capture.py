@@ -51,12 +51,29 @@ class CapturedFile:
 @dataclass(frozen=True)
 class Capture:
     files: tuple[CapturedFile, ...] = ()  # text changes: proposed as a change set
-    binary: tuple[str, ...] = ()  # changed, but not UTF-8 text: listed, not proposed
+    binary_files: tuple[CapturedFile, ...] = ()  # not UTF-8 text: listed and saved aside
     ignored: tuple[str, ...] = ()  # written under ignored paths: dropped
     note: str = ""  # why nothing could be captured (too large, timed out)
 
     def __bool__(self) -> bool:
-        return bool(self.files or self.binary)
+        return bool(self.files or self.binary_files)
+
+    @property
+    def binary(self) -> tuple[str, ...]:
+        return tuple(f.path for f in self.binary_files)
+
+    def save_binaries(self, folder: Path) -> list[Path]:
+        """Write the binary files the command made or changed (a plot, an archive) under
+        `folder`, keeping their project paths, so they are not lost with the layer."""
+        saved = []
+        for f in self.binary_files:
+            if f.after is None:
+                continue
+            target = folder / f.path
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_bytes(f.after)
+            saved.append(target)
+        return saved
 
     def patch(self) -> str:
         """The text changes as one git-style diff (what `rigtui apply` and the review take)."""
@@ -101,7 +118,7 @@ def capture(root: Path, written: Written, rules: IgnoreRules | None = None) -> C
     root = Path(root).resolve()
     rules = rules or IgnoreRules(root)
     files: list[CapturedFile] = []
-    binary: list[str] = []
+    binary: list[CapturedFile] = []
     ignored: list[str] = []
     for path in sorted(written):
         if _is_git(path) or rules.is_ignored(path, is_dir=False):
@@ -111,10 +128,8 @@ def capture(root: Path, written: Written, rules: IgnoreRules | None = None) -> C
         after = written[path]
         if before == after:
             continue  # touched, chmodded or rewritten with the same bytes
-        if _is_text(before) and _is_text(after):
-            files.append(CapturedFile(path, before, after))
-        else:
-            binary.append(path)
+        change = CapturedFile(path, before, after)
+        (files if _is_text(before) and _is_text(after) else binary).append(change)
     return Capture(tuple(files), tuple(binary), tuple(ignored))
 
 

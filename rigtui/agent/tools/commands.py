@@ -7,7 +7,10 @@ captured, and its text changes go through the same review as a patch from `apply
 
 from __future__ import annotations
 
+import asyncio
+from pathlib import Path
 from typing import Any
+from uuid import uuid4
 
 from rigtui.agent.tools.base import Tool, ToolContext, ToolError, ToolOutput, confine, obj, relative
 
@@ -94,6 +97,9 @@ async def _propose_captured(ctx: ToolContext, captured: Any) -> tuple[str, str]:
     lines = ["[the project is read-only in this sandbox; the command's writes were captured]"]
     if captured.summary():
         lines.append(captured.summary())
+    if captured.binary_files:
+        folder = await asyncio.to_thread(_save_binaries, ctx, captured)
+        lines.append(f"binary files saved outside the project, in {folder}")
     if not captured.files:
         lines.append("no text changes to propose")
         return "\n".join(lines), "no changes captured"
@@ -106,6 +112,14 @@ async def _propose_captured(ctx: ToolContext, captured: Any) -> tuple[str, str]:
         return "\n".join(lines), "captured changes refused"
     lines.append(outcome.text)
     return "\n".join(lines), outcome.summary or "captured changes reviewed"
+
+
+def _save_binaries(ctx: ToolContext, captured: Any) -> Path:
+    from rigtui.paths import project_data_dir
+
+    folder = project_data_dir(ctx.root) / "captures" / f"{ctx.task_id or 'task'}-{uuid4().hex[:8]}"
+    captured.save_binaries(folder)
+    return folder
 
 
 def _local(ctx: ToolContext) -> Any:

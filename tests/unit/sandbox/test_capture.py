@@ -197,11 +197,14 @@ def test_rigtui_run_read_only_saves_a_patch_that_applies(project: Path, tmp_path
     saved = tmp_path / "captured.patch"
     code = main(
         ["run", "--path", str(project), "--sandbox", "local", "--mount", "ro", "--capture",
-         str(saved), "--shell", "--", "echo hi; echo extra >> src/util.py; exit 3"]
+         str(saved), "--shell", "--",
+         r"echo hi; echo extra >> src/util.py; printf '\000\001' > plot.bin; exit 3"]
     )  # fmt: skip
     out, err = capsys.readouterr()
     assert code == 3 and out == "hi\n"
     assert "changed: src/util.py" in err and f"rigtui apply {saved}" in err
+    assert (tmp_path / "captured-files" / "plot.bin").read_bytes() == b"\x00\x01"
+    assert not (project / "plot.bin").exists()
     assert (project / "src" / "util.py").read_text() == "X = 1\n"
     assert main(["apply", "--path", str(project), "--yes", str(saved)]) == 0
     assert (project / "src" / "util.py").read_text() == "X = 1\nextra\n"
