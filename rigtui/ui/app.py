@@ -909,6 +909,31 @@ class RigtuiApp(App[int]):
         ]  # fmt: skip
         for title, help_text, callback in ours:
             yield SystemCommand(title, help_text, callback)
+        yield from self._pane_commands()
+
+    def _pane_commands(self) -> Iterable[SystemCommand]:
+        """The keys of the open review or checks panel, so the palette lists them too."""
+        current = self.query_one("#right", ContentSwitcher).current
+        widgets: dict[str, tuple[str, str]] = {
+            "review": ("Review", "#diff-review"),
+            "checks": ("Checks", "#checks"),
+        }
+        if current not in widgets:
+            return
+        prefix, selector = widgets[current]
+        try:
+            widget = self.query_one(selector)
+        except NoMatches:
+            return
+        for binding in widget.BINDINGS:
+            if isinstance(binding, Binding) and binding.description:
+                key = self.get_key_display(Binding(binding.key.split(",")[0], ""))
+                action = binding.action
+                yield SystemCommand(
+                    f"{prefix}: {binding.description}",
+                    f"key {key}",
+                    lambda action=action: widget.run_action(action),  # type: ignore[misc]
+                )
 
 
 def _first_line(text: str, width: int = 60) -> str:

@@ -326,3 +326,24 @@ async def test_a_read_only_projects_command_output_is_reviewed_before_it_lands(
             assert (demo_project / "report.md").read_text() == "# report\n"
             told = server.requests[-1]["messages"][-1]["content"]
             assert "read-only" in told and "applied hunks: 1.1" in told
+
+
+async def test_the_open_reviews_keys_are_in_the_palette_and_work_from_it(
+    model_app, demo_project: Path
+) -> None:
+    script = [Say("", calls=[Call("apply_patch", {"patch": PATCH})]), Say("Done.")]
+    with FakeOpenAI(script) as server:
+        app = model_app(server)
+        async with app.run_test(size=(120, 40)) as pilot:
+            await pilot.pause()
+            before = {c.title for c in app.get_system_commands(app.screen)}
+            assert not any(t.startswith("Review:") for t in before)
+            await ask(app, pilot, "sort it", PatchProposed)
+            commands = {c.title: c for c in app.get_system_commands(app.screen)}
+            assert commands["Review: Next file"].help == "key ]"
+            applied = app.event_handled(PatchApplied)
+            for title in ("Review: Accept all", "Review: Submit"):
+                await commands[title].callback()
+                await pilot.pause()
+            await applied
+            assert "sorted(parse_config" in (demo_project / "src/demo/cli.py").read_text()
