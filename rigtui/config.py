@@ -204,18 +204,40 @@ def _build(cls: Any, data: dict[str, Any], where: str, source: Path) -> Any:
 _CHECKS_FIELDS = {"debounce_ms", "watch", "auto_fix_rounds"}
 
 
-def _normalise_checks(data: dict[str, Any]) -> dict[str, Any]:
-    """`[checks] tests = "pytest -q"` is shorthand for `[checks.commands.tests] command = ...`."""
+def _normalise_checks(data: dict[str, Any], source: Path) -> tuple[dict[str, Any], set[str]]:
+    """`[checks] tests = "pytest -q"` is shorthand for `[checks.commands.tests] command = ...`.
+    Returns the data in the long form and the check names written the short way."""
     checks = data.get("checks")
     if not isinstance(checks, dict):
-        return data
+        return data, set()
     out: dict[str, Any] = {"commands": dict(checks.get("commands", {}))}
+    short: set[str] = set()
     for key, value in checks.items():
         if key in _CHECKS_FIELDS:
             out[key] = value
         elif key != "commands":
+            if not isinstance(value, str | dict):
+                raise SettingsError(
+                    f"{source}: checks.{key} should be a command string or a table"
+                    f" (command = ..., paths = [...]), got {type(value).__name__} {value!r}"
+                )
             out["commands"][key] = {"command": value} if isinstance(value, str) else value
-    return {**data, "checks": out}
+            short.add(key)
+    return {**data, "checks": out}, short
+
+
+def _validate_file(data: dict[str, Any], path: Path, short_checks: set[str]) -> None:
+    """Check one file alone, for a precise message; errors about a check written the short way
+    name the key as the user wrote it (`checks.tests`, not `checks.commands.tests`)."""
+    try:
+        _build(Settings, data, "", path)
+    except SettingsError as exc:
+        message = exc.message
+        for name in short_checks:
+            message = message.replace(f"checks.commands.{name}", f"checks.{name}")
+        if message == exc.message:
+            raise
+        raise SettingsError(message, fix=exc.fix) from None
 
 
 def _read_toml(path: Path) -> dict[str, Any]:
@@ -250,8 +272,8 @@ def load_settings(project_root: Path | None = None) -> Settings:
     own so an error names the file it is in."""
     merged: dict[str, Any] = {}
     for path in settings_files(project_root):
-        data = _normalise_checks(_read_toml(path))
-        _build(Settings, data, "", path)  # validate this file alone, for a precise message
+        data, short_checks = _normalise_checks(_read_toml(path), path)
+        _validate_file(data, path, short_checks)
         merged = _merge(merged, data)
     settings = _build(Settings, merged, "", Path("settings"))
     if "default" not in settings.model.profiles:

@@ -78,6 +78,22 @@ def test_checks_shorthand_and_model_profiles(tmp_path: Path) -> None:
     assert "default" in settings.model.profiles
 
 
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("[checks]\ntests = 5\n", "checks.tests should be a command string or a table"),
+        ("[checks]\ntests = { command = 5 }\n", "checks.tests.command should be string"),
+        ("[checks.commands.tests]\ncommand = 5\n", "checks.commands.tests.command should be"),
+    ],
+)
+def test_check_errors_name_the_key_as_it_was_written(
+    tmp_path: Path, text: str, message: str
+) -> None:
+    (tmp_path / ".rigtui.toml").write_text(text)
+    with pytest.raises(SettingsError, match=message.replace(".", r"\.")):
+        load_settings(tmp_path)
+
+
 def test_overrides_for_one_run(tmp_path: Path) -> None:
     settings = apply_overrides(load_settings(tmp_path), model="m2", base_url="http://127.0.0.1:1")
     assert settings.model_profile().model == "m2"
