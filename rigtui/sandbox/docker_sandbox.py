@@ -212,9 +212,14 @@ class DockerSandbox:
         finally:
             await in_thread(job.cleanup)
         await collector.finish()
+        stdout = collector.text("stdout")
+        if exit_code in (126, 127) and _exec_missing_program(stdout):
+            # `exec` reports a missing program in the output stream, with 126: report it as
+            # the cold path and the local sandbox do
+            return await not_found(argv[0], self.name, OutputCollector(request.output_limit, None))
         return RunResult(
             exit_code=exit_code,
-            stdout=collector.text("stdout"),
+            stdout=stdout,
             stderr=collector.text("stderr"),
             duration=time.monotonic() - started,
             timed_out=timed_out,
@@ -472,6 +477,11 @@ def _kill(container: Any) -> None:
 def _remove(container: Any) -> None:
     with contextlib.suppress(Exception):
         container.remove(force=True)
+
+
+def _exec_missing_program(stdout: str) -> bool:
+    first = stdout.lstrip().splitlines()[0] if stdout.strip() else ""
+    return first.startswith("OCI runtime exec failed") and "executable file not found" in first
 
 
 def _remove_all(container: Any, volumes: list[Any]) -> None:

@@ -284,6 +284,15 @@ async def test_an_unclosed_sandbox_is_removed_when_rigtui_exits(project: Path):
     assert pid and left == []
 
 
-async def test_a_missing_program_exits_127(cold, project: Path):
-    result = await cold.run(RunRequest(command=["no-such-program-x"], cwd=project))
-    assert result.exit_code == 127 and "command not found" in result.stderr
+@pytest.mark.parametrize(("reuse", "mount"), [(False, "rw"), (True, "rw"), (False, "ro")])
+async def test_a_missing_program_exits_127(
+    project: Path, settings: Settings, reuse: bool, mount: str
+):
+    settings.sandbox.mount = mount  # type: ignore[assignment]
+    box = get_sandbox(settings, project, "docker", reuse=reuse)
+    try:
+        result = await box.run(RunRequest(command=["no-such-program-x"], cwd=project))
+    finally:
+        await box.close()
+    assert result.exit_code == 127 and "no-such-program-x: command not found" in result.stderr
+    assert ours() == [] and our_volumes() == []
