@@ -45,11 +45,13 @@ async def run_command(ctx: ToolContext, args: dict[str, Any]) -> ToolOutput:
         reason = f"{reason} ({verdict.reason})" if reason else verdict.reason
         services = ctx.services
         sandbox = await services.sandbox(ctx.thread_id) if services is not None else _local(ctx)
+        read_only = ctx.settings.sandbox.mount == "ro"
         decision = await ctx.ask_command(
             command,
             relative(ctx.root, cwd),
             reason,
-            sandbox=sandbox.name,
+            sandbox=sandbox.name
+            + (" (project read-only: writes come back for review)" if read_only else ""),
             outside_paths=list(verdict.outside_paths),
         )
         if not decision.approved:

@@ -154,11 +154,13 @@ async def test_a_read_only_project_turns_a_commands_writes_into_a_reviewed_chang
     with FakeOpenAI([Say(calls=[Call("run_command", {"command": command})]), Say("ok")]) as server:
         settings = make_settings(server.base_url)
         settings.sandbox.kind, settings.sandbox.mount = "local", "ro"
-        settings.approval.commands = "auto"
         session = await open_session(project, settings)
         thread = await session.new_thread("t")
         events = session.subscribe()
         await session.send(SendMessage(thread.id, "generate"))
+        asked = (await collect_until(events, lambda e: isinstance(e, CommandApprovalRequested)))[-1]
+        assert "project read-only" in asked.sandbox  # type: ignore[attr-defined]
+        await session.send(DecideCommand(thread.id, asked.request_id, True))  # type: ignore[attr-defined]
         proposed = (await collect_until(events, lambda e: e.type == "PatchProposed"))[-1]
         assert (project / "notes.txt").read_text().startswith("first line")  # not yet
         assert not (project / "generated.txt").exists()
