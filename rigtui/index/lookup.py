@@ -123,7 +123,7 @@ def references(store: IndexStore, name: str, limit: int = 500) -> list[Reference
     last, _ = split_qualified(name)
     rows = store.rows(
         "SELECT r.name, r.kind, f.path, r.line FROM refs r JOIN files f ON f.id = r.file_id"
-        " WHERE r.name = ? ORDER BY f.path, r.line LIMIT ?",
+        " WHERE r.name = ? ORDER BY f.path, r.line, r.kind LIMIT ?",
         (last, limit),
     )
     return [Reference(*r) for r in rows]
@@ -133,7 +133,7 @@ def outline(store: IndexStore, path: str) -> list[Symbol]:
     """The definitions in one file, in source order (use `Symbol.depth` to indent)."""
     rows = store.rows(
         f"SELECT {_SYMBOL_COLUMNS} FROM defs d JOIN files f ON f.id = d.file_id"
-        " WHERE f.path = ? ORDER BY d.line, d.end_line DESC",
+        " WHERE f.path = ? ORDER BY d.line, d.end_line DESC, d.name",
         (path,),
     )
     return [Symbol(*r) for r in rows]

@@ -66,7 +66,7 @@ def build_graph(store: IndexStore) -> Graph:
     definers: dict[str, set[int]] = defaultdict(set)  # every definition of a name
     free_definers: dict[str, set[int]] = defaultdict(set)  # those a bare call can reach
     for file_id, name, qualname, kind, line, signature in store.rows(
-        "SELECT file_id, name, qualname, kind, line, signature FROM defs ORDER BY file_id, line"
+        "SELECT file_id, name, qualname, kind, line, signature FROM defs ORDER BY file_id, line, name"
     ):
         i = node[file_id]
         definers[name].add(i)

@@ -10,9 +10,12 @@ import threading
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from operator import itemgetter
 from pathlib import Path
 from typing import Any
 
+from rigtui.index.extract import ChunkRow, DefRow, RefRow
+from rigtui.index.rowdiff import diff_rows
 from rigtui.index.scan import OK, FileResult
 from rigtui.index.schema import INDEXES, MIGRATIONS, SCHEMA_VERSION
 from rigtui.store.sqlite_files import check_header, corrupt, too_new
@@ -143,7 +146,7 @@ class IndexStore:
         )
 
     def write_result(self, result: FileResult, old: FileState | None) -> None:
-        """Replace everything stored about one file with `result` (inside a transaction)."""
+        """Make what is stored about one file match `result` (inside a transaction)."""
         values = (
             result.language, result.status, result.size, result.mtime_ns, result.hash,
             result.lines, int(result.non_utf8), int(result.syntax_error),
@@ -154,38 +157,106 @@ class IndexStore:
                 " syntax_error, path) VALUES (?,?,?,?,?,?,?,?,?)",
                 (*values, result.path),
             )
-            file_id = int(cur.lastrowid or 0)
-        else:
-            file_id = old.id
-            self.clear_rows(file_id)
-            self.conn.execute(
-                "UPDATE files SET language=?, status=?, size=?, mtime_ns=?, hash=?, lines=?,"
-                " non_utf8=?, syntax_error=? WHERE id=?",
-                (*values, file_id),
-            )
+            if result.status == OK:
+                self._insert_rows(int(cur.lastrowid or 0), result)
+            return
+        self.conn.execute(
+            "UPDATE files SET language=?, status=?, size=?, mtime_ns=?, hash=?, lines=?,"
+            " non_utf8=?, syntax_error=? WHERE id=?",
+            (*values, old.id),
+        )
         if result.status == OK:
-            self._write_rows(file_id, result)
+            self._sync_rows(old.id, result)
+        else:
+            self.clear_rows(old.id)
 
-    def _write_rows(self, file_id: int, result: FileResult) -> None:
+    def _insert_rows(self, file_id: int, result: FileResult) -> None:
+        self._insert_defs(file_id, result.defs)
+        self._insert_refs(file_id, result.refs)
+        self._insert_chunks(file_id, list(zip(result.chunks, result.words, strict=True)))
+
+    def _insert_defs(self, file_id: int, defs: list[DefRow]) -> None:
         self.conn.executemany(
             "INSERT INTO defs (file_id, name, qualname, kind, line, end_line, parent, signature)"
             " VALUES (?,?,?,?,?,?,?,?)",
-            [(file_id, *d) for d in result.defs],
+            [(file_id, *d) for d in defs],
         )
+
+    def _insert_refs(self, file_id: int, refs: list[RefRow]) -> None:
         self.conn.executemany(
             "INSERT INTO refs (file_id, name, kind, line) VALUES (?,?,?,?)",
-            [(file_id, *r) for r in result.refs],
+            [(file_id, *r) for r in refs],
         )
+
+    def _insert_chunks(self, file_id: int, chunks: list[tuple[ChunkRow, str]]) -> None:
         first = self._next_chunk_id
-        self._next_chunk_id += len(result.chunks)
+        self._next_chunk_id += len(chunks)
         self.conn.executemany(
             "INSERT INTO chunks (id, file_id, start_line, end_line) VALUES (?,?,?,?)",
-            [(first + i, file_id, c[0], c[1]) for i, c in enumerate(result.chunks)],
+            [(first + i, file_id, c[0], c[1]) for i, (c, _) in enumerate(chunks)],
         )
         self.conn.executemany(
             "INSERT INTO chunks_fts (rowid, body, words) VALUES (?,?,?)",
-            [
-                (first + i, c[2], w)
-                for i, (c, w) in enumerate(zip(result.chunks, result.words, strict=True))
-            ],
+            [(first + i, c[2], w) for i, (c, w) in enumerate(chunks)],
         )
+
+    # --- updating a file's rows in place (see rowdiff) --------------------------------------
+
+    def _sync_rows(self, file_id: int, result: FileResult) -> None:
+        self._sync_defs(file_id, result.defs)
+        self._sync_refs(file_id, result.refs)
+        self._sync_chunks(file_id, list(zip(result.chunks, result.words, strict=True)))
+
+    def _sync_defs(self, file_id: int, defs: list[DefRow]) -> None:
+        old = self.conn.execute(
+            "SELECT id, name, qualname, kind, line, end_line, parent, signature FROM defs"
+            " WHERE file_id=?",
+            (file_id,),
+        ).fetchall()
+        diff = diff_rows([(r[0], r[1:]) for r in old], defs, key=itemgetter(0))
+        self.conn.executemany("DELETE FROM defs WHERE id=?", [(i,) for i in diff.deletes])
+        self.conn.executemany(
+            "UPDATE defs SET qualname=?, kind=?, line=?, end_line=?, parent=?, signature=?"
+            " WHERE id=?",
+            [(*row[1:], rowid) for rowid, row in diff.updates],
+        )
+        self._insert_defs(file_id, diff.inserts)
+
+    def _sync_refs(self, file_id: int, refs: list[RefRow]) -> None:
+        old = self.conn.execute(
+            "SELECT rowid, name, kind, line FROM refs WHERE file_id=?", (file_id,)
+        ).fetchall()
+        diff = diff_rows([(r[0], r[1:]) for r in old], refs, key=itemgetter(0))
+        self.conn.executemany("DELETE FROM refs WHERE rowid=?", [(i,) for i in diff.deletes])
+        self.conn.executemany(
+            "UPDATE refs SET kind=?, line=? WHERE rowid=?",
+            [(*row[1:], rowid) for rowid, row in diff.updates],
+        )
+        self._insert_refs(file_id, diff.inserts)
+
+    def _sync_chunks(self, file_id: int, chunks: list[tuple[ChunkRow, str]]) -> None:
+        """A chunk whose text is unchanged keeps its full-text row even when its lines moved;
+        a changed chunk takes over an old chunk's id, so only its full-text row is rewritten."""
+        old = self.conn.execute(
+            "SELECT c.id, c.start_line, c.end_line, f.body, f.words FROM chunks c"
+            " JOIN chunks_fts f ON f.rowid = c.id WHERE c.file_id=?",
+            (file_id,),
+        ).fetchall()
+        diff = diff_rows([(r[0], ((r[1], r[2], r[3]), r[4])) for r in old], chunks, key=_chunk_text)
+        moved = [(c[0], c[1], rowid) for rowid, (c, _) in diff.updates]
+        rewritten = list(zip(diff.deletes, diff.inserts, strict=False))
+        moved += [(c[0], c[1], rowid) for rowid, (c, _) in rewritten]
+        self.conn.executemany("UPDATE chunks SET start_line=?, end_line=? WHERE id=?", moved)
+        self.conn.executemany(
+            "UPDATE chunks_fts SET body=?, words=? WHERE rowid=?",
+            [(c[2], words, rowid) for rowid, (c, words) in rewritten],
+        )
+        gone = [(rowid,) for rowid in diff.deletes[len(rewritten) :]]
+        self.conn.executemany("DELETE FROM chunks_fts WHERE rowid=?", gone)
+        self.conn.executemany("DELETE FROM chunks WHERE id=?", gone)
+        self._insert_chunks(file_id, diff.inserts[len(rewritten) :])
+
+
+def _chunk_text(chunk: tuple[ChunkRow, str]) -> tuple[str, str]:
+    (_, _, body), words = chunk
+    return body, words
