@@ -3,6 +3,11 @@
 A change set holds files; an update holds hunks; a hunk holds lines tagged ' ' (context),
 '-' (removed) or '+' (added). Hunk ids ("1.2": file 1, hunk 2) are the unit the user accepts or
 rejects, and what decision events name.
+
+A git mode change of an updated file (`old mode 100644` / `new mode 100755`) is a hunk of its
+own, with no lines and always the file's first, so it is accepted or rejected like any other.
+A new or deleted file's mode (`new file mode 100755`) belongs to the file, not to a hunk.
+Modes are git's: 0o100644 or 0o100755; only the executable bit is ever applied.
 """
 
 from __future__ import annotations
@@ -12,6 +17,24 @@ from dataclasses import dataclass, field, replace
 from typing import Literal
 
 FileKind = Literal["add", "delete", "update"]
+REGULAR, EXECUTABLE = 0o100644, 0o100755
+
+
+def format_mode(mode: int) -> str:
+    return f"{mode:06o}"
+
+
+def git_mode(permissions: int) -> int:
+    """What git records for a regular file with these permission bits (the owner's x bit)."""
+    return EXECUTABLE if permissions & 0o100 else REGULAR
+
+
+def with_git_mode(permissions: int, mode: int) -> int:
+    """`permissions` made executable or not as `mode` says, keeping every other choice: x is
+    added where r is (0o644 -> 0o755, 0o600 -> 0o700), like git's 0o777 under a 0o022 umask."""
+    if mode == EXECUTABLE:
+        return permissions | 0o100 | (permissions & 0o444) >> 2
+    return permissions & ~0o111
 
 
 @dataclass(frozen=True)
@@ -34,6 +57,15 @@ class Hunk:
     old_no_newline: bool = False  # unified `\ No newline at end of file` on the old side
     new_no_newline: bool = False
     section: str = ""  # text after the second `@@` of a unified header (a function name)
+    mode_change: tuple[int, int] | None = None  # (old, new) git modes: a hunk with no lines
+
+    @property
+    def mode_text(self) -> str:
+        """`100644 → 100755` for a mode-change hunk, "" for a hunk of lines."""
+        if self.mode_change is None:
+            return ""
+        old, new = self.mode_change
+        return f"{format_mode(old)} → {format_mode(new)}"
 
     @property
     def old_lines(self) -> list[str]:
@@ -65,6 +97,9 @@ class Hunk:
 
     def to_text(self, old_index: int | None = None, new_index: int | None = None) -> str:
         """The hunk as unified diff text (what `$EDITOR` shows and what events carry)."""
+        if self.mode_change is not None:
+            old, new = self.mode_change
+            return f"old mode {format_mode(old)}\nnew mode {format_mode(new)}\n"
         out = [self.header(old_index, new_index)]
         for line in self.lines:
             out.append(f"{line.op}{line.text}")
@@ -77,10 +112,20 @@ class FileChange:
     path: str
     hunks: tuple[Hunk, ...] = ()
     move_to: str | None = None
+    mode: int | None = None  # `new file mode` of an add, `deleted file mode` of a delete
 
     @property
     def target(self) -> str:
         return self.move_to or self.path
+
+    @property
+    def mode_hunk(self) -> Hunk | None:
+        """An update's mode-change hunk, if it changes the file's mode."""
+        return next((h for h in self.hunks if h.mode_change is not None), None)
+
+    @property
+    def content_hunks(self) -> tuple[Hunk, ...]:
+        return tuple(h for h in self.hunks if h.mode_change is None)
 
     @property
     def added(self) -> int:

@@ -9,7 +9,15 @@ from __future__ import annotations
 import re
 
 from rigtui.edits.errors import PatchSyntaxError
-from rigtui.edits.model import ChangeSet, FileChange, Hunk, HunkLine, number_hunks
+from rigtui.edits.model import (
+    EXECUTABLE,
+    REGULAR,
+    ChangeSet,
+    FileChange,
+    Hunk,
+    HunkLine,
+    number_hunks,
+)
 
 BEGIN, END = "*** Begin Patch", "*** End Patch"
 ADD, DELETE, UPDATE, MOVE = (
@@ -175,6 +183,53 @@ def _strip_prefix(path: str, prefix: str) -> str:
     return path[len(prefix) :] if path.startswith(prefix) and path != DEV_NULL else path
 
 
+MODE_LINES = ("old mode ", "new mode ", "new file mode ", "deleted file mode ")
+UNSUPPORTED_MODES = {
+    0o120000: ("a symbolic link", "create or change the link with `ln -s`, or apply it with git"),
+    0o160000: ("a submodule (gitlink)", "update the submodule with git"),
+    0o040000: ("a folder", "patches change files only"),
+}
+
+
+def _git_mode(line: str, lineno: int) -> int:
+    """The mode a `old mode`/`new mode`/`new file mode`/`deleted file mode` line states: a
+    regular file's, 100644 or 100755 (older gits wrote 100664: it is 100644)."""
+    word = line.rsplit(" ", 1)[-1]
+    try:
+        mode = int(word, 8)
+    except ValueError:
+        raise PatchSyntaxError(
+            f"line {lineno}: {line!r} has no octal file mode", fix="expected e.g. `100755`"
+        ) from None
+    kind = mode & 0o170000
+    if kind in UNSUPPORTED_MODES:
+        what, fix = UNSUPPORTED_MODES[kind]
+        raise PatchSyntaxError(
+            f"line {lineno}: `{line}`: mode {word} is {what}; rigtui patches regular files only",
+            fix=fix,
+        )
+    if kind != 0o100000 or len(word) != 6:
+        raise PatchSyntaxError(
+            f"line {lineno}: `{line}` is not a regular file's mode",
+            fix="regular files are 100644 or 100755",
+        )
+    return EXECUTABLE if mode & 0o100 else REGULAR
+
+
+def _git_header_names(rest: str) -> tuple[str | None, str | None]:
+    """The names in `diff --git a/P b/Q`. Unless renamed, P == Q, which finds the middle even
+    when the path itself holds " b/"."""
+    half = (len(rest) - 1) // 2
+    if (
+        rest.startswith("a/")
+        and rest[half : half + 3] == " b/"
+        and rest[half + 3 :] == rest[2:half]
+    ):
+        return rest[:half], rest[half + 1 :]
+    parts = rest.split(" b/", 1)
+    return (parts[0], "b/" + parts[1]) if len(parts) == 2 else (None, None)
+
+
 class _FileBuilder:
     def __init__(self) -> None:
         self.old: str | None = None
@@ -185,6 +240,41 @@ class _FileBuilder:
         self.deleted = False
         self.git = False
         self.hunks: list[Hunk] = []
+        self.modes: dict[str, tuple[int, int]] = {}  # mode line's start -> (mode, line number)
+        self.named = False  # its `---`/`+++` lines were read
+
+    def takes_names(self, old: str) -> bool:
+        """Whether a `---` line is this git section's own (else it starts the next file: a
+        section with only mode lines must not lend them to a plain diff after it)."""
+        if not self.git or self.named or self.hunks:
+            return False
+        return self.old is None or old in (self.old, DEV_NULL)
+
+    def set_mode(self, line: str, lineno: int) -> None:
+        start = next(m for m in MODE_LINES if line.startswith(m))
+        self.modes[start] = (_git_mode(line, lineno), lineno)
+        if start == "new file mode ":
+            self.new_file = True
+        elif start == "deleted file mode ":
+            self.deleted = True
+
+    @property
+    def has_change(self) -> bool:
+        whole_file = self.rename_to or self.new_file or self.deleted
+        return bool(self.hunks or whole_file or self.mode_hunk())
+
+    def mode_hunk(self) -> list[Hunk]:
+        """The `old mode`/`new mode` pair as a hunk (none when they agree)."""
+        old, new = self.modes.get("old mode "), self.modes.get("new mode ")
+        if old is not None and new is not None:
+            return [Hunk("", (), mode_change=(old[0], new[0]))] if old[0] != new[0] else []
+        if old is None and new is None:
+            return []
+        given, missing = ("old", "new") if new is None else ("new", "old")
+        raise PatchSyntaxError(
+            f"line {self.modes[given + ' mode '][1]}: `{given} mode` without `{missing} mode`",
+            fix="a mode change needs both lines, as git writes them",
+        )
 
     def build(self, lineno: int) -> FileChange:
         old, new = self.rename_from or self.old, self.rename_to or self.new
@@ -194,12 +284,15 @@ class _FileBuilder:
         if old is None and new is None:
             raise PatchSyntaxError(f"line {lineno}: a diff section has no file names")
         if self.new_file or old == DEV_NULL:
-            return FileChange("add", new or "", tuple(self.hunks))
+            mode = self.modes.get("new file mode ", (None,))[0]
+            return FileChange("add", new or "", tuple(self.hunks), mode=mode)
         if self.deleted or new == DEV_NULL:
-            return FileChange("delete", old or "", tuple(self.hunks))
+            mode = self.modes.get("deleted file mode ", (None,))[0]
+            return FileChange("delete", old or "", tuple(self.hunks), mode=mode)
         old = old or new or ""
         new = new or old
-        return FileChange("update", old, tuple(self.hunks), new if new != old else None)
+        hunks = tuple(self.mode_hunk() + self.hunks)
+        return FileChange("update", old, hunks, new if new != old else None)
 
 
 def _parse_unified(lines: list[str]) -> list[FileChange]:
@@ -208,8 +301,7 @@ def _parse_unified(lines: list[str]) -> list[FileChange]:
     i = 0
 
     def flush(lineno: int) -> None:
-        if current is not None and (current.hunks or current.rename_to or current.new_file
-                                    or current.deleted):  # fmt: skip
+        if current is not None and current.has_change:
             files.append(current.build(lineno))
 
     while i < len(lines):
@@ -218,23 +310,21 @@ def _parse_unified(lines: list[str]) -> list[FileChange]:
             flush(i + 1)
             current = _FileBuilder()
             current.git = True
-            parts = line[len("diff --git ") :].split(" b/", 1)
-            if len(parts) == 2:
-                current.old, current.new = parts[0], "b/" + parts[1]
+            current.old, current.new = _git_header_names(line[len("diff --git ") :])
         elif line.startswith("--- ") and i + 1 < len(lines) and lines[i + 1].startswith("+++ "):
-            if current is None or current.hunks:
+            old = _diff_path(line[4:])
+            if current is None or not current.takes_names(old):
                 flush(i + 1)
                 current = _FileBuilder()
-            current.old, current.new = _diff_path(line[4:]), _diff_path(lines[i + 1][4:])
+            current.old, current.new = old, _diff_path(lines[i + 1][4:])
+            current.named = True
             i += 1
         elif current is not None and line.startswith("rename from "):
             current.rename_from = line[len("rename from ") :]
         elif current is not None and line.startswith("rename to "):
             current.rename_to = line[len("rename to ") :]
-        elif current is not None and line.startswith("new file mode"):
-            current.new_file = True
-        elif current is not None and line.startswith("deleted file mode"):
-            current.deleted = True
+        elif current is not None and line.startswith(MODE_LINES):
+            current.set_mode(line, i + 1)
         elif line.startswith(("Binary files ", "GIT binary patch")):
             raise PatchSyntaxError(
                 f"line {i + 1}: binary patches are not supported", fix="apply them with git"
