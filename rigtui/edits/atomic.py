@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import stat
 from collections.abc import Callable
 from pathlib import Path
 
@@ -32,6 +33,15 @@ def read_current(root: Path, rel: str) -> bytes | None:
         return None
 
 
+def current_mode(root: Path, rel: str) -> int | None:
+    """The file's permission bits now (None: absent)."""
+    real, _ = confine(root, rel)
+    try:
+        return stat.S_IMODE(real.stat().st_mode)
+    except FileNotFoundError:
+        return None
+
+
 def _fsync_dir(folder: Path) -> None:
     with contextlib.suppress(OSError):  # not every filesystem lets a folder be fsynced
         fd = os.open(folder, os.O_RDONLY)
@@ -49,9 +59,9 @@ def _stage(target: Path, data: bytes, mode: int | None, tag: str) -> Path:
         with os.fdopen(fd, "wb") as fh:
             fh.write(data)
             fh.flush()
+            if mode is not None:  # before the fsync, so the mode is as durable as the bytes
+                os.fchmod(fh.fileno(), mode)
             os.fsync(fh.fileno())
-        if mode is not None:
-            os.chmod(temp, mode)
     except BaseException:
         temp.unlink(missing_ok=True)
         raise

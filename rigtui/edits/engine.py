@@ -35,11 +35,12 @@ class ApplyResult:
 
 
 def changed_since_proposal(proposal: Proposal) -> list[str]:
-    """Paths whose content on disk is no longer what the proposal was made from."""
+    """Paths whose content or mode on disk is no longer what the proposal was made from."""
     return [
         path
         for path, snap in proposal.snapshot.items()
         if sha256(atomic.read_current(proposal.root, path)) != sha256(snap.data)
+        or atomic.current_mode(proposal.root, path) != snap.mode
     ]
 
 
@@ -232,7 +233,12 @@ def recover(root: Path) -> list[str]:
 
 def _needs_restore(root: Path, w: FileWrite) -> bool:
     current = sha256(atomic.read_current(root, w.path))
-    return current != sha256(w.before) and current == sha256(w.after)
+    if current != sha256(w.after):
+        return False
+    if current != sha256(w.before):
+        return True
+    # Same bytes on both sides (a mode change alone): the mode tells which side is on disk.
+    return w.before_mode != w.after_mode == atomic.current_mode(root, w.path)
 
 
 def history(root: Path) -> list[JournalEntry]:

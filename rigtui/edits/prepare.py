@@ -7,13 +7,23 @@ A proposal computes the bytes to write for any subset of accepted hunks; nothing
 from __future__ import annotations
 
 import os
+import shlex
 import stat
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from rigtui.edits.errors import PatchRefused
 from rigtui.edits.locate import Lines, Match, locate
-from rigtui.edits.model import ChangeSet, FileChange, Hunk, HunkLine
+from rigtui.edits.model import (
+    EXECUTABLE,
+    ChangeSet,
+    FileChange,
+    Hunk,
+    HunkLine,
+    format_mode,
+    git_mode,
+    with_git_mode,
+)
 from rigtui.edits.parse import parse_hunk
 from rigtui.edits.safety import confine
 from rigtui.edits.textfile import TextFile, sha256
@@ -50,7 +60,7 @@ class FileWrite:
 @dataclass(frozen=True)
 class LocatedHunk:
     hunk: Hunk
-    match: Match | None  # None for whole-file hunks (add, delete, pure rename)
+    match: Match | None  # None for whole-file hunks (add, delete, pure rename) and mode changes
 
 
 @dataclass
@@ -65,6 +75,26 @@ class PreparedFile:
     @property
     def hunk_ids(self) -> list[str]:
         return [lh.hunk.id for lh in self.located]
+
+    def after_bytes(self, accepted: set[str], before: bytes | None) -> bytes:
+        """The new content; a rename or a mode change alone keeps the bytes exactly (binary
+        files included: they are never decoded)."""
+        if self.change.kind == "update" and not any(
+            lh.match is not None and lh.hunk.id in accepted for lh in self.located
+        ):
+            assert before is not None
+            return before
+        return self.after(accepted).encode()
+
+    def after_mode(self, accepted: set[str], before: int | None) -> int:
+        """The permissions to write: the file's own (a new file's default), made executable or
+        not when the patch says so (a new file's mode, or an accepted mode-change hunk)."""
+        mode = before if before is not None else NEW_FILE_MODE
+        stated = self.change.mode if self.change.kind == "add" else None
+        for lh in self.located:
+            if lh.hunk.mode_change is not None and lh.hunk.id in accepted:
+                stated = lh.hunk.mode_change[1]
+        return mode if stated is None else with_git_mode(mode, stated)
 
     def after(self, accepted: set[str]) -> TextFile:
         """The file with only the accepted hunks applied, in order (later hunks' positions are
@@ -138,8 +168,8 @@ class Proposal:
             if pf.change.kind == "delete":
                 out.append(FileWrite(pf.source, src.data, None, src.mode, None))
                 continue
-            after = pf.after(chosen).encode()
-            mode = src.mode if src.mode is not None else NEW_FILE_MODE
+            after = pf.after_bytes(chosen, src.data)
+            mode = pf.after_mode(chosen, src.mode)
             if pf.target != pf.source:
                 dst = self.snapshot[pf.target]
                 out.append(FileWrite(pf.source, src.data, None, src.mode, None))
@@ -151,7 +181,12 @@ class Proposal:
     def with_edited_hunk(self, hunk_id: str, text: str) -> Proposal:
         """Replace one hunk by the user's edited version and re-validate it against the same
         snapshot; raises `PatchSyntaxError` or `PatchRefused` when it no longer fits."""
-        change, _ = self.change_set.hunk(hunk_id)
+        change, hunk = self.change_set.hunk(hunk_id)
+        if hunk.mode_change is not None:
+            raise PatchRefused(
+                f"hunk {hunk_id} changes the mode of {change.path} ({hunk.mode_text})",
+                fix="a mode change cannot be edited; accept or reject it instead",
+            )
         if change.kind != "update":
             raise PatchRefused(
                 f"hunk {hunk_id} ({change.kind} {change.path}) is a whole-file change",
@@ -229,18 +264,41 @@ def _prepare_file(
             text, lines = None, []
         hunk = _whole(fi, lines)
         return PreparedFile(replace(change, hunks=(hunk,)), source, target, text, [LocatedHunk(hunk, None)])  # fmt: skip
+    located = [LocatedHunk(h, None) for h in change.hunks if h.mode_change is not None]
+    for lh in located:
+        _check_old_mode(source, src, lh.hunk)
+    if not change.content_hunks:  # a pure rename or mode change: the bytes are not read
+        if not located:
+            hunk = _whole(fi, [])
+            change, located = replace(change, hunks=(hunk,)), [LocatedHunk(hunk, None)]
+        return PreparedFile(change, source, target, None, located)
     text = TextFile.decode(src.data, source)
-    if not change.hunks:  # a pure rename
-        hunk = _whole(fi, [])
-        return PreparedFile(replace(change, hunks=(hunk,)), source, target, text, [LocatedHunk(hunk, None)])  # fmt: skip
-    return PreparedFile(change, source, target, text, _locate_all(change, source, text))
+    located += _locate_all(change, source, text)
+    return PreparedFile(change, source, target, text, located)
+
+
+def _check_old_mode(path: str, src: Snapshot, hunk: Hunk) -> None:
+    """A mode change is refused, like a content conflict, unless the file has its old mode."""
+    assert hunk.mode_change is not None and src.mode is not None
+    old, new = hunk.mode_change
+    actual = git_mode(src.mode)
+    if actual == old:
+        return
+    already = "; it already has the new mode" if actual == new else ""
+    flag = "+x" if old == EXECUTABLE else "-x"
+    raise PatchRefused(
+        f"{path}: its mode is {format_mode(actual)}, but the patch expects old mode"
+        f" {format_mode(old)} (and changes it to {format_mode(new)}){already}",
+        fix=f"`chmod {flag} {shlex.quote(path)}` to match the patch, or ask for a patch made"
+        " against the file's current mode",
+    )
 
 
 def _locate_all(change: FileChange, path: str, text: TextFile) -> list[LocatedHunk]:
     lines = Lines(text.lines)
     cursor = offset = 0
     located = []
-    for hunk in change.hunks:
+    for hunk in change.content_hunks:
         hint = None
         expected = 0
         if hunk.old_start is not None:

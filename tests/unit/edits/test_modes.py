@@ -11,9 +11,12 @@ from pathlib import Path
 
 import pytest
 
-from rigtui.edits.errors import PatchSyntaxError
-from rigtui.edits.model import EXECUTABLE, REGULAR
+from rigtui.edits.engine import apply_proposal, history, redo, undo
+from rigtui.edits.errors import PatchConflict, PatchRefused, PatchSyntaxError
+from rigtui.edits.model import EXECUTABLE, REGULAR, with_git_mode
 from rigtui.edits.parse import parse_patch
+from rigtui.edits.prepare import prepare
+from rigtui.edits.render import file_title
 
 MODE_ONLY = "diff --git a/run.sh b/run.sh\nold mode 100644\nnew mode 100755\n"
 MODE_AND_CONTENT = (
@@ -133,3 +136,189 @@ def test_a_mode_change_to_the_same_mode_changes_nothing() -> None:
 def test_the_apply_patch_envelope_has_no_modes() -> None:
     cs = parse_patch("*** Begin Patch\n*** Update File: run.sh\n@@\n-a\n+b\n*** End Patch\n")
     assert cs.files[0].mode_hunk is None and cs.files[0].mode is None
+
+
+# --- applying, undo, redo ------------------------------------------------------------------
+
+
+def test_a_pure_mode_change_applies_undoes_and_redoes(tmp_path: Path, script: Path) -> None:
+    proposal = prepare(tmp_path, parse_patch(MODE_ONLY))
+    assert proposal.hunk_ids() == ["1.1"]
+    [write] = proposal.writes()
+    assert (write.before, write.before_mode, write.after_mode) == (SCRIPT, 0o644, 0o755)
+    result = apply_proposal(proposal)
+    assert result.paths == ["run.sh"]
+    assert _mode(script) == 0o755 and script.read_bytes() == SCRIPT
+    undo(tmp_path)
+    assert _mode(script) == 0o644 and script.read_bytes() == SCRIPT
+    redo(tmp_path)
+    assert _mode(script) == 0o755 and script.read_bytes() == SCRIPT
+    assert [e.state for e in history(tmp_path)] == ["applied"]
+
+
+def test_making_a_file_not_executable(tmp_path: Path, script: Path) -> None:
+    script.chmod(0o755)
+    patch = "diff --git a/run.sh b/run.sh\nold mode 100755\nnew mode 100644\n"
+    apply_proposal(prepare(tmp_path, parse_patch(patch)))
+    assert _mode(script) == 0o644
+    undo(tmp_path)
+    assert _mode(script) == 0o755
+
+
+@pytest.mark.parametrize(
+    ("accepted", "content", "mode"),
+    [
+        ({"1.1", "1.2"}, b"#!/bin/sh\necho b\n", 0o755),
+        ({"1.2"}, b"#!/bin/sh\necho b\n", 0o644),
+        ({"1.1"}, SCRIPT, 0o755),
+    ],
+    ids=["both", "content-only", "mode-only"],
+)
+def test_mode_and_content_hunks_are_accepted_separately(
+    tmp_path: Path, script: Path, accepted: set[str], content: bytes, mode: int
+) -> None:
+    proposal = prepare(tmp_path, parse_patch(MODE_AND_CONTENT))
+    result = apply_proposal(proposal, accepted)
+    assert result.rejected == sorted({"1.1", "1.2"} - accepted)
+    assert script.read_bytes() == content and _mode(script) == mode
+    undo(tmp_path)
+    assert script.read_bytes() == SCRIPT and _mode(script) == 0o644
+    redo(tmp_path)
+    assert script.read_bytes() == content and _mode(script) == mode
+
+
+def test_rejecting_the_mode_hunk_of_a_mode_only_change_applies_nothing(
+    tmp_path: Path, script: Path
+) -> None:
+    with pytest.raises(PatchRefused, match="no hunk was accepted"):
+        apply_proposal(prepare(tmp_path, parse_patch(MODE_ONLY)), set())
+    assert _mode(script) == 0o644
+
+
+def test_new_file_mode_100755_creates_an_executable(tmp_path: Path) -> None:
+    empty = "diff --git a/e.sh b/e.sh\nnew file mode 100755\nindex 0000000..e69de29\n"
+    plain = NEW_EXECUTABLE.replace("bin/tool", "notes.txt").replace("100755", "100644")
+    apply_proposal(prepare(tmp_path, parse_patch(NEW_EXECUTABLE + empty + plain)))
+    tool = tmp_path / "bin" / "tool"
+    assert tool.read_bytes() == b"#!/bin/sh\necho tool\n"
+    assert _mode(tool) == 0o777 & ~_umask() and _mode(tool) & 0o100
+    assert (tmp_path / "e.sh").read_bytes() == b"" and _mode(tmp_path / "e.sh") & 0o100
+    assert _mode(tmp_path / "notes.txt") == 0o666 & ~_umask()
+    undo(tmp_path)
+    assert not tool.exists() and not (tmp_path / "e.sh").exists()
+    redo(tmp_path)
+    assert _mode(tool) == 0o777 & ~_umask()
+
+
+def test_new_file_mode_replacing_an_existing_file_sets_the_stated_mode(tmp_path: Path) -> None:
+    (tmp_path / "bin").mkdir()
+    (tmp_path / "bin" / "tool").write_text("old\n")
+    (tmp_path / "bin" / "tool").chmod(0o640)
+    proposal = prepare(tmp_path, parse_patch(NEW_EXECUTABLE))
+    assert "new, replaces the existing file" in file_title(proposal.files[0]).plain
+    apply_proposal(proposal)
+    assert _mode(tmp_path / "bin" / "tool") == 0o750
+
+
+def test_deleting_a_file_with_a_mode_restores_that_mode_on_undo(tmp_path: Path) -> None:
+    (tmp_path / "x").write_text("x\n")
+    (tmp_path / "x").chmod(0o755)
+    patch = (
+        "diff --git a/x b/x\ndeleted file mode 100755\n--- a/x\n+++ /dev/null\n@@ -1 +0,0 @@\n-x\n"
+    )
+    apply_proposal(prepare(tmp_path, parse_patch(patch)))
+    assert not (tmp_path / "x").exists()
+    undo(tmp_path)
+    assert (tmp_path / "x").read_text() == "x\n" and _mode(tmp_path / "x") == 0o755
+
+
+@pytest.mark.parametrize(
+    ("before", "mode", "after"),
+    [
+        (0o644, EXECUTABLE, 0o755),
+        (0o664, EXECUTABLE, 0o775),
+        (0o600, EXECUTABLE, 0o700),  # a private file stays private
+        (0o640, EXECUTABLE, 0o750),
+        (0o200, EXECUTABLE, 0o300),  # executable by its owner at least
+        (0o775, REGULAR, 0o664),
+        (0o751, REGULAR, 0o640),
+    ],
+)
+def test_only_the_executable_bits_change(before: int, mode: int, after: int) -> None:
+    assert with_git_mode(before, mode) == after
+
+
+def test_private_permissions_survive_a_mode_change_on_disk(tmp_path: Path, script: Path) -> None:
+    script.chmod(0o600)
+    apply_proposal(prepare(tmp_path, parse_patch(MODE_ONLY)))
+    assert _mode(script) == 0o700
+    undo(tmp_path)
+    assert _mode(script) == 0o600
+
+
+def test_a_binary_file_can_change_mode(tmp_path: Path) -> None:
+    blob = tmp_path / "tool.bin"
+    blob.write_bytes(b"\x7fELF\x00\x01\xff\xfe")
+    blob.chmod(0o644)
+    apply_proposal(prepare(tmp_path, parse_patch(MODE_ONLY.replace("run.sh", "tool.bin"))))
+    assert blob.read_bytes() == b"\x7fELF\x00\x01\xff\xfe" and _mode(blob) == 0o755
+
+
+def test_a_rename_with_a_mode_change(tmp_path: Path, script: Path) -> None:
+    patch = (
+        "diff --git a/run.sh b/bin/run\nold mode 100644\nnew mode 100755\n"
+        "similarity index 100%\nrename from run.sh\nrename to bin/run\n"
+    )
+    proposal = prepare(tmp_path, parse_patch(patch))
+    assert proposal.hunk_ids() == ["1.1"], "the mode hunk carries the rename"
+    apply_proposal(proposal)
+    moved = tmp_path / "bin" / "run"
+    assert not script.exists() and moved.read_bytes() == SCRIPT and _mode(moved) == 0o755
+    undo(tmp_path)
+    assert not moved.exists() and script.read_bytes() == SCRIPT and _mode(script) == 0o644
+
+
+# --- refusals ------------------------------------------------------------------------------
+
+
+def test_a_file_without_the_expected_old_mode_is_refused(tmp_path: Path, script: Path) -> None:
+    script.chmod(0o755)
+    with pytest.raises(PatchRefused) as info:
+        prepare(tmp_path, parse_patch(MODE_AND_CONTENT))
+    message = info.value.message
+    assert message.startswith("run.sh: its mode is 100755")
+    assert "expects old mode 100644" in message and "already has the new mode" in message
+    assert info.value.fix and "chmod -x run.sh" in info.value.fix
+    assert script.read_bytes() == SCRIPT and _mode(script) == 0o755, "nothing changed"
+
+
+def test_a_mode_changed_between_review_and_apply_is_a_conflict(
+    tmp_path: Path, script: Path
+) -> None:
+    proposal = prepare(tmp_path, parse_patch(MODE_ONLY))
+    script.chmod(0o755)
+    with pytest.raises(PatchConflict) as info:
+        apply_proposal(proposal, allow_rebase=True)
+    assert info.value.paths == ["run.sh"] and info.value.rebased is None
+    assert _mode(script) == 0o755
+
+
+def test_a_chmod_after_the_proposal_is_not_silently_reverted(tmp_path: Path, script: Path) -> None:
+    patch = "--- a/run.sh\n+++ b/run.sh\n@@ -2 +2 @@\n-echo a\n+echo b\n"
+    proposal = prepare(tmp_path, parse_patch(patch))
+    script.chmod(0o700)
+    with pytest.raises(PatchConflict) as info:
+        apply_proposal(proposal)
+    assert info.value.rebased is not None, "the hunks still fit: a re-base is offered"
+    apply_proposal(proposal, allow_rebase=True)
+    assert script.read_bytes() == b"#!/bin/sh\necho b\n" and _mode(script) == 0o700
+
+
+def test_a_mode_hunk_cannot_be_edited(tmp_path: Path, script: Path) -> None:
+    proposal = prepare(tmp_path, parse_patch(MODE_AND_CONTENT))
+    with pytest.raises(PatchRefused, match=r"hunk 1\.1 changes the mode of run\.sh") as info:
+        proposal.with_edited_hunk("1.1", "-echo a\n+echo c\n")
+    assert "accept or reject" in (info.value.fix or "")
+    edited = proposal.with_edited_hunk("1.2", " #!/bin/sh\n-echo a\n+echo c\n")
+    apply_proposal(edited)
+    assert script.read_text() == "#!/bin/sh\necho c\n" and _mode(script) == 0o755

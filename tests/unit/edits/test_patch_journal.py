@@ -4,6 +4,7 @@ recovery after a real crash between renames, and a corrupt or newer journal left
 from __future__ import annotations
 
 import sqlite3
+import stat
 import subprocess
 import sys
 from pathlib import Path
@@ -213,3 +214,48 @@ def test_journal_uses_wal_and_records_hashes(tmp_path: Path) -> None:
         "SELECT path, before_hash IS NULL, after_hash IS NULL FROM file_changes"
     ).fetchall()
     assert sorted(rows) == [("a.txt", 0, 0), ("b.txt", 0, 0), ("c.txt", 0, 1), ("d/new.txt", 1, 0)]
+
+
+MODES_PATCH = (
+    "diff --git a/run.sh b/run.sh\nold mode 100644\nnew mode 100755\n"
+    "diff --git a/a.txt b/a.txt\n--- a/a.txt\n+++ b/a.txt\n@@ -1 +1 @@\n-a\n+A\n"
+    "diff --git a/lib.sh b/lib.sh\nold mode 100755\nnew mode 100644\n"
+)
+
+
+def _modes(root: Path) -> dict[str, int]:
+    return {name: stat.S_IMODE((root / name).stat().st_mode) for name in ("run.sh", "lib.sh")}
+
+
+def _mode_project(tmp_path: Path) -> tuple[Path, Path]:
+    root = tmp_path / "p"
+    root.mkdir()
+    for name, mode in (("run.sh", 0o644), ("lib.sh", 0o755), ("a.txt", 0o644)):
+        (root / name).write_text(name[0] + "\n")
+        (root / name).chmod(mode)
+    patch = tmp_path / "modes.patch"
+    patch.write_text(MODES_PATCH)
+    return root, patch
+
+
+def test_recover_puts_a_mode_back_after_a_crash_mid_apply(tmp_path: Path) -> None:
+    root, patch = _mode_project(tmp_path)
+    _crash(root, patch, 1, "apply")  # run.sh is executable now; the rest is untouched
+    assert _modes(root) == {"run.sh": 0o755, "lib.sh": 0o755}
+    recover(root)
+    assert _modes(root) == {"run.sh": 0o644, "lib.sh": 0o755}
+    assert (root / "a.txt").read_text() == "a\n" and (root / "run.sh").read_text() == "r\n"
+    assert history(root)[0].state == "rolled_back"
+
+
+def test_recover_after_a_crash_mid_undo_keeps_the_modes_applied(tmp_path: Path) -> None:
+    root, patch = _mode_project(tmp_path)
+    apply_proposal(prepare(root, parse_patch(MODES_PATCH)))
+    assert _modes(root) == {"run.sh": 0o755, "lib.sh": 0o644}
+    _crash(root, patch, 1, "undo")  # undo goes backwards: lib.sh got its old mode back
+    assert _modes(root) == {"run.sh": 0o755, "lib.sh": 0o755}
+    recover(root)
+    assert _modes(root) == {"run.sh": 0o755, "lib.sh": 0o644}
+    assert (root / "a.txt").read_text() == "A\n" and history(root)[0].state == "applied"
+    undo(root)
+    assert _modes(root) == {"run.sh": 0o644, "lib.sh": 0o755}
