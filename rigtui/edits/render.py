@@ -18,6 +18,7 @@ from rich.table import Table
 from rich.text import Text
 
 from rigtui.edits.diff import changed_spans
+from rigtui.edits.model import EXECUTABLE, format_mode
 from rigtui.edits.prepare import LocatedHunk, PreparedFile, Proposal
 
 Mode = Literal["unified", "split"]
@@ -81,6 +82,8 @@ def hunk_rows(
     and context lines show the file's own text (`file_lines`), which may differ from the
     patch's when the hunk was found by a tolerant match (whitespace, Unicode punctuation)."""
     hunk = lh.hunk
+    if hunk.mode_change is not None:
+        return _mode_rows(hunk.mode_change)
     old_index = lh.match.index if lh.match else 0
     old_lines = hunk.old_lines
     if lh.match is not None and file_lines is not None:
@@ -102,6 +105,21 @@ def hunk_rows(
         else:
             rows.append(Row("+", None, n, next(new_hl)))
             n += 1
+    _mark_pairs(rows)
+    return rows
+
+
+def _mode_text(mode: int) -> str:
+    return f"mode {format_mode(mode)}" + (" (executable)" if mode == EXECUTABLE else "")
+
+
+def _mode_rows(change: tuple[int, int]) -> list[Row]:
+    """A mode change drawn like a changed line: the old mode removed, the new one added."""
+    old, new = change
+    rows = [
+        Row("-", None, None, Text(_mode_text(old))),
+        Row("+", None, None, Text(_mode_text(new))),
+    ]
     _mark_pairs(rows)
     return rows
 
@@ -211,6 +229,16 @@ def file_hunk_rows(pf: PreparedFile) -> list[tuple[LocatedHunk, list[Row]]]:
     return out
 
 
+def file_mode_text(pf: PreparedFile) -> str:
+    """`mode 100644 → 100755` for a mode change, `mode 100755` for a new executable, else ""."""
+    change = pf.change
+    if change.mode_hunk is not None:
+        return f"mode {change.mode_hunk.mode_text}"
+    if change.kind == "add" and change.mode == EXECUTABLE:
+        return f"mode {format_mode(EXECUTABLE)}"
+    return ""
+
+
 def file_title(pf: PreparedFile) -> Text:
     kind = {"add": "new", "delete": "deleted", "update": "modified"}[pf.change.kind]
     if pf.overwrites:
@@ -218,6 +246,12 @@ def file_title(pf: PreparedFile) -> Text:
     if pf.change.move_to:
         kind = "renamed" if kind == "modified" else kind
     title = Text.assemble((f"{pf.change.label}", "bold"), f"  {kind}  ")
+    mode = file_mode_text(pf)
+    if mode:
+        title.append(mode, style="yellow")
+        if not pf.change.added and not pf.change.removed:
+            return title  # a mode change alone: no line counts to show
+        title.append("  ")
     title.append(f"+{pf.change.added}", style="green")
     title.append(" ")
     title.append(f"-{pf.change.removed}", style="red")
@@ -225,6 +259,8 @@ def file_title(pf: PreparedFile) -> Text:
 
 
 def describe_hunk(lh: LocatedHunk) -> str:
+    if lh.hunk.mode_change is not None:
+        return f"hunk {lh.hunk.id}: mode {lh.hunk.mode_text}"
     where = f"line {lh.match.index + 1}" if lh.match else "whole file"
     how = f", {lh.match.how}" if lh.match and lh.match.level else ""
     return f"hunk {lh.hunk.id} at {where}{how}"

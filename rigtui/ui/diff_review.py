@@ -31,7 +31,13 @@ from textual.widgets.option_list import Option
 from rigtui.edits.decision import Decision
 from rigtui.edits.errors import PatchRefused
 from rigtui.edits.prepare import LocatedHunk, PreparedFile, Proposal
-from rigtui.edits.render import describe_hunk, file_hunk_rows, render_split, render_unified
+from rigtui.edits.render import (
+    describe_hunk,
+    file_hunk_rows,
+    file_mode_text,
+    render_split,
+    render_unified,
+)
 from rigtui.errors import BadInput
 from rigtui.ui.modals import PromptScreen
 
@@ -133,6 +139,8 @@ class DiffReview(Vertical, can_focus=True):
             mark = "rejected"
         glyph, style = MARKS[mark]
         label = Text.assemble((f"{glyph} ", style), pf.change.label, " ")
+        if mode := file_mode_text(pf):
+            label.append(f"{mode} ", style="yellow")
         label.append(f"+{pf.change.added}", style="green")
         label.append(" ")
         label.append(f"-{pf.change.removed}", style="red")
@@ -281,7 +289,7 @@ class DiffReview(Vertical, can_focus=True):
     async def action_edit(self) -> None:
         lh = self.current_hunk
         if self.current_file.change.kind != "update" or lh.match is None:
-            self.notify("only hunks of modified files can be edited", severity="warning")
+            self.notify("only line hunks of modified files can be edited", severity="warning")
             return
         original = lh.hunk.to_text(lh.match.index)
         edited = self._run_editor(EDIT_HELP + original)

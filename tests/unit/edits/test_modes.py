@@ -11,12 +11,13 @@ from pathlib import Path
 
 import pytest
 
+from rigtui.cli import main
 from rigtui.edits.engine import apply_proposal, history, redo, undo
 from rigtui.edits.errors import PatchConflict, PatchRefused, PatchSyntaxError
 from rigtui.edits.model import EXECUTABLE, REGULAR, with_git_mode
 from rigtui.edits.parse import parse_patch
 from rigtui.edits.prepare import prepare
-from rigtui.edits.render import file_title
+from rigtui.edits.render import describe_hunk, file_title, render_proposal
 
 MODE_ONLY = "diff --git a/run.sh b/run.sh\nold mode 100644\nnew mode 100755\n"
 MODE_AND_CONTENT = (
@@ -322,3 +323,40 @@ def test_a_mode_hunk_cannot_be_edited(tmp_path: Path, script: Path) -> None:
     edited = proposal.with_edited_hunk("1.2", " #!/bin/sh\n-echo a\n+echo c\n")
     apply_proposal(edited)
     assert script.read_text() == "#!/bin/sh\necho c\n" and _mode(script) == 0o755
+
+
+# --- what the review and the CLI show ------------------------------------------------------
+
+
+def test_the_file_title_and_hunk_show_the_mode_change(tmp_path: Path, script: Path) -> None:
+    (tmp_path / "other.sh").write_text("x\n")
+    proposal = prepare(tmp_path, parse_patch(MODE_AND_CONTENT + MODE_ONLY.replace("run", "other")))
+    first, second = proposal.files
+    assert file_title(first).plain == "run.sh  modified  mode 100644 → 100755  +1 -1"
+    assert file_title(second).plain == "other.sh  modified  mode 100644 → 100755"
+    assert describe_hunk(first.located[0]) == "hunk 1.1: mode 100644 → 100755"
+    assert describe_hunk(first.located[1]) == "hunk 1.2 at line 1"
+
+
+def test_check_shows_modes_and_changes_nothing(
+    tmp_path: Path, script: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    patch_file = tmp_path / "change.patch"
+    patch_file.write_text(MODE_AND_CONTENT + NEW_EXECUTABLE)
+    assert main(["apply", str(patch_file), "--path", str(tmp_path), "--check"]) == 0
+    out = capsys.readouterr().out
+    assert "run.sh  modified  mode 100644 → 100755  +1 -1" in out
+    assert "- mode 100644" in out and "+ mode 100755 (executable)" in out
+    assert "bin/tool  new  mode 100755  +2 -0" in out
+    assert _mode(script) == 0o644 and not (tmp_path / "bin").exists()
+
+
+def test_render_draws_a_mode_hunk_in_both_layouts(tmp_path: Path, script: Path) -> None:
+    from rich.console import Console
+
+    proposal = prepare(tmp_path, parse_patch(MODE_ONLY))
+    for layout in ("unified", "split"):
+        console = Console(width=80, record=True)
+        console.print(render_proposal(proposal, layout))  # type: ignore[arg-type]
+        text = console.export_text()
+        assert "mode 100644" in text and "mode 100755 (executable)" in text
