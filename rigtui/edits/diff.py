@@ -5,19 +5,32 @@ from __future__ import annotations
 
 from difflib import SequenceMatcher
 
+from rigtui.edits.model import format_mode, git_mode
 from rigtui.edits.textfile import TextFile
 
 NO_NEWLINE = "\\ No newline at end of file"
 
 
-def unified_diff(path: str, before: bytes | None, after: bytes | None, context: int = 3) -> str:
-    """A git-style diff of one file; `None` is an absent file (so: add or delete)."""
+def unified_diff(
+    path: str,
+    before: bytes | None,
+    after: bytes | None,
+    context: int = 3,
+    *,
+    before_mode: int | None = None,
+    after_mode: int | None = None,
+) -> str:
+    """A git-style diff of one file; `None` is an absent file (so: add or delete). Given the
+    permission bits, the diff carries git's mode lines too (`new mode 100755`), and a change of
+    mode alone is a diff with no hunks, as git writes it."""
     old = TextFile.decode(before, path) if before is not None else TextFile([], [])
     new = TextFile.decode(after, path) if after is not None else TextFile([], [])
     # The final line's missing newline is part of its identity: "x" and "x\n" differ.
     a = [(s, i == len(old.lines) - 1 and not old.final_newline) for i, s in enumerate(old.lines)]
     b = [(s, i == len(new.lines) - 1 and not new.final_newline) for i, s in enumerate(new.lines)]
     header = [f"diff --git a/{path} b/{path}"]
+    modes = _mode_lines(before is None, after is None, before_mode, after_mode)
+    header += modes
     header.append("--- /dev/null" if before is None else f"--- a/{path}")
     header.append("+++ /dev/null" if after is None else f"+++ b/{path}")
     body: list[str] = []
@@ -32,8 +45,18 @@ def unified_diff(path: str, before: bytes | None, after: bytes | None, context: 
             body += _lines("-", a[a1:a2])
             body += _lines("+", b[b1:b2])
     if not body:
-        return ""
+        return "\n".join(header[: 1 + len(modes)]) + "\n" if modes else ""
     return "\n".join(header + body) + "\n"
+
+
+def _mode_lines(added: bool, deleted: bool, before: int | None, after: int | None) -> list[str]:
+    if added:
+        return [] if after is None else [f"new file mode {format_mode(git_mode(after))}"]
+    if deleted:
+        return [] if before is None else [f"deleted file mode {format_mode(git_mode(before))}"]
+    if before is None or after is None or git_mode(before) == git_mode(after):
+        return []
+    return [f"old mode {format_mode(git_mode(before))}", f"new mode {format_mode(git_mode(after))}"]
 
 
 def _range(start: int, end: int) -> str:

@@ -6,12 +6,15 @@ the expected old one; symbolic links and submodules refused. Real files, real `g
 from __future__ import annotations
 
 import os
+import shutil
 import stat
+import subprocess
 from pathlib import Path
 
 import pytest
 
 from rigtui.cli import main
+from rigtui.edits.diff import unified_diff
 from rigtui.edits.engine import apply_proposal, history, redo, undo
 from rigtui.edits.errors import PatchConflict, PatchRefused, PatchSyntaxError
 from rigtui.edits.model import EXECUTABLE, REGULAR, with_git_mode
@@ -360,3 +363,78 @@ def test_render_draws_a_mode_hunk_in_both_layouts(tmp_path: Path, script: Path) 
         console.print(render_proposal(proposal, layout))  # type: ignore[arg-type]
         text = console.export_text()
         assert "mode 100644" in text and "mode 100755 (executable)" in text
+
+
+# --- git's own diffs, and ours read by git -------------------------------------------------
+
+needs_git = pytest.mark.skipif(shutil.which("git") is None, reason="git is not installed")
+
+
+def _git(repo: Path, *args: str) -> str:
+    done = subprocess.run(
+        ["git", "-c", "user.name=t", "-c", "user.email=t@t", "-c", "core.fileMode=true", *args],
+        cwd=repo,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    )
+    return done.stdout
+
+
+@needs_git
+def test_rigtui_applies_what_git_diff_writes(tmp_path: Path) -> None:
+    repo = tmp_path / "repo"
+    repo.mkdir()
+    (repo / "run.sh").write_bytes(SCRIPT)
+    (repo / "run.sh").chmod(0o644)
+    (repo / "lib.sh").write_text("x\n")
+    (repo / "lib.sh").chmod(0o755)
+    _git(repo, "init", "-q")
+    _git(repo, "add", ".")
+    _git(repo, "commit", "-qm", "base")
+    (repo / "run.sh").chmod(0o755)
+    (repo / "run.sh").write_text("#!/bin/sh\necho b\n")
+    (repo / "lib.sh").chmod(0o644)
+    (repo / "new.sh").write_text("#!/bin/sh\n")
+    (repo / "new.sh").chmod(0o755)
+    _git(repo, "add", "-N", "new.sh")
+    patch = _git(repo, "diff")
+    _git(repo, "checkout", "--", "run.sh", "lib.sh")
+    (repo / "new.sh").unlink()
+    _git(repo, "reset", "-q")
+    assert _mode(repo / "run.sh") == 0o644 and _mode(repo / "lib.sh") == 0o755
+    apply_proposal(prepare(repo, parse_patch(patch)))
+    assert _mode(repo / "run.sh") == 0o755 and _mode(repo / "lib.sh") == 0o644
+    assert (repo / "run.sh").read_text() == "#!/bin/sh\necho b\n"
+    assert _mode(repo / "new.sh") & 0o100
+    _git(repo, "add", "-N", "new.sh")
+    assert _git(repo, "diff") == patch, "git sees exactly the change it wrote"
+
+
+@needs_git
+def test_git_applies_the_mode_lines_unified_diff_writes(tmp_path: Path) -> None:
+    repo = tmp_path / "repo"
+    repo.mkdir()
+    _git(repo, "init", "-q")
+    (repo / "run.sh").write_bytes(SCRIPT)
+    (repo / "run.sh").chmod(0o644)
+    patch = unified_diff("run.sh", SCRIPT, SCRIPT, before_mode=0o644, after_mode=0o755)
+    patch += unified_diff("new.sh", None, b"#!/bin/sh\n", after_mode=0o755)
+    assert patch.startswith(MODE_ONLY)
+    (tmp_path / "p.diff").write_text(patch)
+    _git(repo, "apply", str(tmp_path / "p.diff"))
+    assert _mode(repo / "run.sh") & 0o100 and _mode(repo / "new.sh") & 0o100
+    # and rigtui reads it back the same way, undoing git's work
+    back = unified_diff("run.sh", SCRIPT, SCRIPT, before_mode=0o755, after_mode=0o644)
+    apply_proposal(prepare(repo, parse_patch(back)))
+    assert _mode(repo / "run.sh") == 0o644 and (repo / "run.sh").read_bytes() == SCRIPT
+
+
+def test_unified_diff_without_modes_is_unchanged() -> None:
+    assert unified_diff("run.sh", SCRIPT, SCRIPT) == ""
+    assert unified_diff("run.sh", SCRIPT, SCRIPT, before_mode=0o644, after_mode=0o664) == ""
+    assert "mode" not in unified_diff("run.sh", SCRIPT, b"x\n")
+    assert unified_diff("gone.sh", SCRIPT, None, before_mode=0o755).startswith(
+        "diff --git a/gone.sh b/gone.sh\ndeleted file mode 100755\n--- a/gone.sh\n"
+    )
