@@ -6,6 +6,8 @@ non-UTF-8 text is decoded with replacement."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import tree_sitter as ts
 
 from rigtui.index.languages import CONTAINER_KINDS, SCOPE_ONLY_KINDS, grammar
@@ -16,6 +18,9 @@ DefRow = tuple[str, str, str, int, int, str | None, str]
 RefRow = tuple[str, str, int]
 # (start_line, end_line, text)
 ChunkRow = tuple[int, int, str]
+
+# How a caller parses (the live index reuses old trees); by default from scratch.
+Parse = Callable[[str, bytes], ts.Tree]
 
 CHUNK_TARGET_LINES = 60
 SIGNATURE_CHARS = 160
@@ -32,11 +37,15 @@ def _import_name(raw: str) -> str:
     return name.split(".", 1)[0] if "." in name else name
 
 
-def _raw_matches(language: str, source: bytes) -> tuple[dict, dict, bool]:
+def parse_fresh(language: str, source: bytes) -> ts.Tree:
+    return grammar(language).parser.parse(source)
+
+
+def _raw_matches(language: str, source: bytes, parse: Parse) -> tuple[dict, dict, bool]:
     """Matches keyed by the name node's byte range, so overlapping patterns dedupe: for a
     definition a pattern that knows the parent wins, then the one earlier in the query file."""
     g = grammar(language)
-    tree = g.parser.parse(source)
+    tree = parse(language, source)
     defs: dict[tuple[int, int], tuple] = {}
     refs: dict[tuple[int, int], tuple] = {}
     for pattern, caps in ts.QueryCursor(g.query).matches(tree.root_node):
@@ -96,9 +105,11 @@ def _references(source: bytes, raw: dict, def_keys: set) -> list[RefRow]:
     return out
 
 
-def extract(language: str, source: bytes, lines: list[str]) -> tuple[list, list, bool]:
+def extract(
+    language: str, source: bytes, lines: list[str], parse: Parse = parse_fresh
+) -> tuple[list, list, bool]:
     """Definitions, references and whether the syntax tree has errors."""
-    raw_defs, raw_refs, has_error = _raw_matches(language, source)
+    raw_defs, raw_refs, has_error = _raw_matches(language, source, parse)
     defs = _definitions(source, lines, raw_defs)
     refs = _references(source, raw_refs, set(raw_defs))
     return defs, refs, has_error

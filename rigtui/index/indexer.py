@@ -17,6 +17,7 @@ from pathlib import Path
 
 from rigtui.ignore import IgnoreRules
 from rigtui.index.events import IndexProgress, IndexReady
+from rigtui.index.reparse import TreeCache
 from rigtui.index.scan import GONE, OK, UNCHANGED, FileResult, process_batch, process_file
 from rigtui.index.store import FileState, IndexStore
 
@@ -46,6 +47,7 @@ class Indexer:
         self.store = store
         self.max_file_size = max_file_size
         self.rules = IgnoreRules(self.root)
+        self.trees = TreeCache()  # files saved one by one are re-parsed incrementally
 
     # --- full runs --------------------------------------------------------------------------
 
@@ -171,7 +173,7 @@ class Indexer:
                         touched.append(rel)
                     continue
                 known = old.hash if old is not None and old.status == OK else None
-                result = process_file(self.root, rel, self.max_file_size, known)
+                result = process_file(self.root, rel, self.max_file_size, known, self.trees)
                 if self._write(result, old) or result.status == GONE:
                     touched.append(rel)
         return touched

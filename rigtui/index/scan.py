@@ -7,10 +7,20 @@ from __future__ import annotations
 import hashlib
 import os
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 
-from rigtui.index.extract import ChunkRow, DefRow, RefRow, chunks, extract, plain_chunks
+from rigtui.index.extract import (
+    ChunkRow,
+    DefRow,
+    RefRow,
+    chunks,
+    extract,
+    parse_fresh,
+    plain_chunks,
+)
 from rigtui.index.languages import language_for
+from rigtui.index.reparse import TreeCache
 from rigtui.index.text import camel_words
 
 BINARY_SNIFF_BYTES = 8192
@@ -50,9 +60,16 @@ def _decode(data: bytes) -> tuple[str, bool]:
         return data.decode("utf-8", errors="replace"), True
 
 
-def process_file(root: Path, rel: str, max_size: int, known_hash: str | None = None) -> FileResult:
+def process_file(
+    root: Path,
+    rel: str,
+    max_size: int,
+    known_hash: str | None = None,
+    trees: TreeCache | None = None,
+) -> FileResult:
     """Everything the index stores about one file. With `known_hash`, a file whose content
-    hashes the same comes back UNCHANGED (only its new size and mtime matter)."""
+    hashes the same comes back UNCHANGED (only its new size and mtime matter). With `trees`,
+    the file is parsed incrementally from its last tree there, if any."""
     path = root / rel
     try:
         st = os.stat(path)
@@ -70,19 +87,22 @@ def process_file(root: Path, rel: str, max_size: int, known_hash: str | None = N
     if b"\x00" in data[:BINARY_SNIFF_BYTES]:
         result.status = BINARY
         return result
-    _fill(result, data)
+    _fill(result, data, trees)
     return result
 
 
-def _fill(result: FileResult, data: bytes) -> None:
+def _fill(result: FileResult, data: bytes, trees: TreeCache | None) -> None:
     text, result.non_utf8 = _decode(data)
     lines = text.splitlines()
     result.lines = len(lines)
     result.language = language_for(result.path)
     if result.language is not None:
         source = text.encode("utf-8") if result.non_utf8 else data
+        parse = parse_fresh if trees is None else partial(trees.parse, result.path)
         try:
-            result.defs, result.refs, result.syntax_error = extract(result.language, source, lines)
+            result.defs, result.refs, result.syntax_error = extract(
+                result.language, source, lines, parse
+            )
         except Exception:  # a grammar crash on one file must not end the run
             result.syntax_error = True
     result.chunks = chunks(lines, result.defs) if result.defs else plain_chunks(lines)
