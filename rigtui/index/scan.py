@@ -7,7 +7,7 @@ from __future__ import annotations
 import hashlib
 import os
 from dataclasses import dataclass, field
-from functools import partial
+from functools import lru_cache, partial
 from pathlib import Path
 
 from rigtui.index.extract import (
@@ -121,9 +121,13 @@ def _chunk_words(result: FileResult) -> list[str]:
         by_line.setdefault(d[3], []).append(d[0])
     words: list[str] = []
     for start, end, _text in result.chunks:
-        names = [n for line in range(start, end + 1) for n in by_line.get(line, ())]
-        words.append(camel_words(" ".join(names)) if names else "")
+        split = (_name_words(n) for line in range(start, end + 1) for n in by_line.get(line, ()))
+        words.append("\n".join(w for w in split if w))
     return words
+
+
+# The same names recur in a file and across files: split each once (a regex per name).
+_name_words = lru_cache(maxsize=1 << 16)(camel_words)
 
 
 def process_batch(
