@@ -19,8 +19,9 @@ from typing import Literal
 
 from rigtui.ignore import IgnoreRules
 
-# relative posix path -> the bytes the command left there, or None when it deleted the file
-Written = dict[str, bytes | None]
+# relative posix path -> (the bytes the command left there, their permission bits), or None
+# when it deleted the file
+Written = dict[str, "tuple[bytes, int] | None"]
 EntryKind = Literal["file", "dir", "whiteout", "other"]
 MAX_CAPTURE_BYTES = 64 * 1024 * 1024  # beyond this the capture is refused, not truncated
 
@@ -33,6 +34,7 @@ class LayerEntry:
     path: str
     kind: EntryKind
     data: bytes = b""
+    mode: int = 0o644  # permission bits
 
 
 @dataclass(frozen=True)
@@ -40,6 +42,21 @@ class CapturedFile:
     path: str
     before: bytes | None  # None: the file did not exist
     after: bytes | None  # None: the command deleted it
+    before_mode: int | None = None  # permission bits, when the file exists
+    after_mode: int | None = None
+
+    @property
+    def mode_only(self) -> bool:
+        return self.before is not None and self.before == self.after
+
+    def diff(self) -> str:
+        from rigtui.edits.diff import unified_diff
+
+        # A change of mode alone never decodes the bytes: a binary file can be chmodded too.
+        before, after = (b"", b"") if self.mode_only else (self.before, self.after)
+        return unified_diff(
+            self.path, before, after, before_mode=self.before_mode, after_mode=self.after_mode
+        )
 
     @property
     def kind(self) -> str:
@@ -76,11 +93,9 @@ class Capture:
         return saved
 
     def patch(self) -> str:
-        """The text changes as one git-style diff (what `rigtui apply` and the review take)."""
-        from rigtui.edits.diff import unified_diff
-
-        parts = [unified_diff(f.path, f.before, f.after) for f in self.files]
-        return "".join(p for p in parts if p)
+        """The text changes (and changes of mode) as one git-style diff: what `rigtui apply`
+        and the review take."""
+        return "".join(f.diff() for f in self.files)
 
     def summary(self) -> str:
         lines = [self.note] if self.note else []
@@ -124,12 +139,13 @@ def capture(root: Path, written: Written, rules: IgnoreRules | None = None) -> C
         if _is_git(path) or rules.is_ignored(path, is_dir=False):
             ignored.append(path)
             continue
-        before = _read_file(root / path)
-        after = written[path]
-        if before == after:
-            continue  # touched, chmodded or rewritten with the same bytes
-        change = CapturedFile(path, before, after)
-        (files if _is_text(before) and _is_text(after) else binary).append(change)
+        before, before_mode = _read_file(root / path), _mode(root / path)
+        after, after_mode = written[path] or (None, None)
+        if before == after and _executable(before_mode) == _executable(after_mode):
+            continue  # touched, or rewritten with the same bytes and the same x bit
+        change = CapturedFile(path, before, after, before_mode, after_mode)
+        text = change.mode_only or (_is_text(before) and _is_text(after))
+        (files if text else binary).append(change)
     return Capture(tuple(files), tuple(binary), tuple(ignored))
 
 
@@ -168,7 +184,7 @@ def written_from_layer(root: Path, entries: Iterable[LayerEntry], opaque: set[st
     for entry in entries:
         host = root / entry.path
         if entry.kind == "file":
-            written[entry.path] = entry.data
+            written[entry.path] = (entry.data, entry.mode)
             layer_files.add(entry.path)
             if _is_real_dir(host):  # a folder replaced by a file
                 for rel in _files_under(root, entry.path):
@@ -190,7 +206,7 @@ def written_from_layer(root: Path, entries: Iterable[LayerEntry], opaque: set[st
 
 def written_from_copy(root: Path, copy: Path) -> Written:
     """What differs between the project and the copy a command ran in: files compared by
-    size and mtime first (the copy kept both), then by bytes."""
+    size, mtime and mode first (the copy kept all three), then by bytes."""
     from rigtui.sandbox.changes import snapshot
 
     before = snapshot(root)
@@ -201,7 +217,7 @@ def written_from_copy(root: Path, copy: Path) -> Written:
         if before.get(rel) != meta:
             data = _read_file(copy / rel)
             if data is not None:
-                written[rel] = data
+                written[rel] = (data, meta[2])
                 total += len(data)
                 check_size(total)
     for rel in before.keys() - after.keys():
@@ -226,6 +242,18 @@ def _is_text(data: bytes | None) -> bool:
     except UnicodeDecodeError:
         return False
     return True
+
+
+def _mode(path: Path) -> int | None:
+    try:
+        st = os.lstat(path)
+    except OSError:
+        return None
+    return stat.S_IMODE(st.st_mode) if stat.S_ISREG(st.st_mode) else None
+
+
+def _executable(mode: int | None) -> bool:
+    return mode is not None and bool(mode & 0o100)
 
 
 def _is_real_dir(path: Path) -> bool:

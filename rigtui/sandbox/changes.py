@@ -1,10 +1,12 @@
-"""What a command did to the project: snapshot file mtimes and sizes (skipping what the ignore
-rules skip) before and after, and report the difference as an `ArtifactsDetected` event."""
+"""What a command did to the project: snapshot file mtimes, sizes and permission bits (skipping
+what the ignore rules skip) before and after, and report the difference as an
+`ArtifactsDetected` event."""
 
 from __future__ import annotations
 
 import asyncio
 import os
+import stat
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -13,7 +15,7 @@ from rigtui.sandbox.base import OutputCallback, RunRequest, RunResult, Sandbox
 from rigtui.sandbox.events import ArtifactsDetected
 from rigtui.sandbox.policy import command_text
 
-Snapshot = dict[str, tuple[int, int]]  # relative posix path -> (mtime_ns, size)
+Snapshot = dict[str, tuple[int, int, int]]  # relative posix path -> (mtime_ns, size, mode)
 
 
 def snapshot(root: Path, rules: IgnoreRules | None = None) -> Snapshot:
@@ -24,7 +26,7 @@ def snapshot(root: Path, rules: IgnoreRules | None = None) -> Snapshot:
             st = os.stat(rules.root / rel)
         except OSError:
             continue  # vanished between listing and stat
-        out[rel.as_posix()] = (st.st_mtime_ns, st.st_size)
+        out[rel.as_posix()] = (st.st_mtime_ns, st.st_size, stat.S_IMODE(st.st_mode))
     return out
 
 

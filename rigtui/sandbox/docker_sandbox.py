@@ -498,7 +498,7 @@ def _layer_entry(archive: tarfile.TarFile, member: tarfile.TarInfo) -> LayerEntr
         return None
     if member.isfile() or member.islnk():
         handle = archive.extractfile(member)
-        return LayerEntry(path, "file", handle.read() if handle else b"")
+        return LayerEntry(path, "file", handle.read() if handle else b"", member.mode & 0o7777)
     if member.isdir():
         return LayerEntry(path, "dir")
     if member.ischr() and member.devmajor == 0 and member.devminor == 0:

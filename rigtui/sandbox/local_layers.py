@@ -156,7 +156,7 @@ def read_upper(upper: Path) -> tuple[list[LayerEntry], set[str]]:
 def _file_entry(path: Path, rel: str) -> LayerEntry:
     st = os.lstat(path)
     if stat.S_ISREG(st.st_mode):
-        return LayerEntry(rel, "file", path.read_bytes())
+        return LayerEntry(rel, "file", path.read_bytes(), stat.S_IMODE(st.st_mode))
     if stat.S_ISCHR(st.st_mode) and st.st_rdev == 0:
         return LayerEntry(rel, "whiteout")
     return LayerEntry(rel, "other")

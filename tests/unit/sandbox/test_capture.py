@@ -16,6 +16,7 @@ from rigtui.errors import RigtuiError
 from rigtui.sandbox import RunRequest, local, local_layers
 from rigtui.sandbox.capture import (
     LayerEntry,
+    Written,
     capture,
     opaque_probes,
     written_from_copy,
@@ -40,13 +41,21 @@ def project(tmp_path: Path) -> Path:
     return root
 
 
+def as_written(contents: dict[str, bytes | None], mode: int = 0o644) -> Written:
+    return {path: None if data is None else (data, mode) for path, data in contents.items()}
+
+
+def contents_of(written: Written) -> dict[str, bytes | None]:
+    return {path: None if state is None else state[0] for path, state in written.items()}
+
+
 def apply_all(root: Path, patch: str) -> None:
     proposal = prepare.prepare(root, parse.parse_patch(patch))
     engine.apply_proposal(proposal, set(proposal.hunk_ids()))
 
 
 def test_capture_sorts_text_binary_and_ignored_and_drops_unchanged(project: Path):
-    written = {
+    written = as_written({
         "src/app.py": b"def main():\n    return 2\n",
         "src/util.py": b"X = 1\n",  # rewritten with the same bytes
         "new.md": b"# new\n",
@@ -56,7 +65,7 @@ def test_capture_sorts_text_binary_and_ignored_and_drops_unchanged(project: Path
         "build/out.o": b"\x7fELF",
         ".git/index": b"x",
         "gone-already.txt": None,  # deleted something that never existed
-    }
+    })  # fmt: skip
     got = capture(project, written)
     assert [(f.path, f.kind) for f in got.files] == [
         ("new.md", "created"),
@@ -75,7 +84,7 @@ def test_the_captured_patch_applies_to_exactly_what_the_command_left(project: Pa
         "docs/new.md": b"# new\n",
         "old/a.txt": None,
     }
-    apply_all(project, capture(project, after).patch())
+    apply_all(project, capture(project, as_written(after)).patch())
     for rel, data in after.items():
         path = project / rel
         assert (path.read_bytes() if data is not None else None) == data, rel
@@ -93,7 +102,7 @@ def test_a_layer_becomes_writes_whiteouts_and_opaque_folders_deletions(project: 
     ]
     # src/ holds util.py, which the layer does not: the probe tells whether it is still visible
     assert opaque_probes(project, entries) == {"src": "src/util.py"}
-    kept = written_from_layer(project, entries, opaque=set())
+    kept = contents_of(written_from_layer(project, entries, opaque=set()))
     assert kept == {
         "src/app.py": b"changed\n",
         "old/a.txt": None,
@@ -101,13 +110,13 @@ def test_a_layer_becomes_writes_whiteouts_and_opaque_folders_deletions(project: 
         "fresh/n.txt": b"n\n",
     }
     # rm -rf src && mkdir src && write app.py: src is opaque, util.py is gone too
-    remade = written_from_layer(project, entries, opaque={"src"})
+    remade = contents_of(written_from_layer(project, entries, opaque={"src"}))
     assert remade["src/util.py"] is None and remade["src/app.py"] == b"changed\n"
 
 
 def test_a_folder_replaced_by_a_file_deletes_what_it_held(project: Path):
     written = written_from_layer(project, [LayerEntry("old", "file", b"now a file\n")], set())
-    assert written == {"old": b"now a file\n", "old/a.txt": None}
+    assert contents_of(written) == {"old": b"now a file\n", "old/a.txt": None}
 
 
 def test_a_copy_is_compared_by_metadata_then_bytes(project: Path, tmp_path: Path):
@@ -118,11 +127,35 @@ def test_a_copy_is_compared_by_metadata_then_bytes(project: Path, tmp_path: Path
     (copy / "src" / "app.py").write_text("def main():\n    return 3\n")
     (copy / "old" / "a.txt").unlink()
     (copy / "made.txt").write_text("m\n")
-    assert written_from_copy(project, copy) == {
+    (copy / "src" / "util.py").chmod(0o755)  # same bytes, same mtime: only the mode differs
+    written = written_from_copy(project, copy)
+    assert contents_of(written) == {
         "src/app.py": b"def main():\n    return 3\n",
+        "src/util.py": b"X = 1\n",
         "old/a.txt": None,
         "made.txt": b"m\n",
     }
+    assert written["src/util.py"] == (b"X = 1\n", 0o755)
+
+
+def test_a_chmod_and_a_new_executable_are_captured_and_applied(project: Path):
+    (project / "tool.bin").write_bytes(b"\x7fELF\x00")
+    written = {
+        "src/util.py": (b"X = 1\n", 0o755),  # chmod +x, nothing else
+        "tool.bin": (b"\x7fELF\x00", 0o755),  # a binary made executable: a mode change only
+        "run.sh": (b"#!/bin/sh\necho hi\n", 0o755),
+        "src/app.py": (b"def main():\n    return 1\n", 0o664),  # g+w: not a git mode change
+    }
+    got = capture(project, written)
+    assert [(f.path, f.kind, f.mode_only) for f in got.files] == [
+        ("run.sh", "created", False),
+        ("src/util.py", "changed", True),
+        ("tool.bin", "changed", True),
+    ]
+    apply_all(project, got.patch())
+    for name in ("run.sh", "src/util.py", "tool.bin"):
+        assert os.stat(project / name).st_mode & 0o111, name
+    assert (project / "tool.bin").read_bytes() == b"\x7fELF\x00"
 
 
 OVERLAY_OK, OVERLAY_DETAIL = local_layers.overlay_status()
@@ -154,7 +187,7 @@ async def test_local_read_only_runs_on_a_private_layer_and_captures_its_writes(
     box = LocalSandbox(project, mount="ro")
     assert "read-only" in box.note
     command = (
-        "pwd; id -u; sed -i s/1/9/ src/app.py && rm -r old && rm crlf.txt"
+        "pwd; id -u; sed -i s/1/9/ src/app.py && rm -r old && chmod +x crlf.txt"
         " && rm -r src && mkdir src && echo remade > src/app.py"  # src: deleted, made again
         f" && mkdir -p build && echo o > build/x && echo new > {project}/abs.txt"
     )
@@ -166,11 +199,12 @@ async def test_local_read_only_runs_on_a_private_layer_and_captures_its_writes(
     assert got is not None
     assert [(f.path, f.kind) for f in got.files] == [
         ("abs.txt", "created"),  # an absolute path inside the project lands in the layer too
-        ("crlf.txt", "deleted"),
+        ("crlf.txt", "changed"),  # its mode only
         ("old/a.txt", "deleted"),
         ("src/app.py", "changed"),
         ("src/util.py", "deleted"),
     ]
+    assert got.files[1].mode_only and got.files[1].after_mode & 0o100
     assert list(scratch.iterdir()) == [], "the layer was left behind"
 
 

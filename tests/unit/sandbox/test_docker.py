@@ -184,7 +184,7 @@ async def test_read_only_project_captures_writes_and_never_changes(
         "id -u; sed -i s/1/2/ src/app.py && rm -r old"
         " && rm -r src && mkdir src && echo remade > src/app.py"  # src becomes opaque
         " && echo new > top.txt && printf '\\000\\001' > blob.bin"
-        " && mkdir -p __pycache__ && echo c > __pycache__/x.pyc"
+        " && mkdir -p __pycache__ && echo c > __pycache__/x.pyc && chmod +x keep.txt"
     )
     try:
         result = await box.run(RunRequest(command=command, cwd=filled))
@@ -196,6 +196,7 @@ async def test_read_only_project_captures_writes_and_never_changes(
     got = result.captured
     assert got is not None
     assert [(f.path, f.kind) for f in got.files] == [
+        ("keep.txt", "changed"),  # chmod +x: its mode only
         ("old/a.txt", "deleted"),
         ("src/app.py", "changed"),
         ("src/util.py", "deleted"),
