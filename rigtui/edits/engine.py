@@ -147,7 +147,12 @@ def _reverse(
     """Writes that take each file from `after` back to `before`, after checking nothing else
     changed it (unless forced), and the paths that did change."""
     current = {w.path: atomic.read_current(root, w.path) for w in writes}
-    changed = [w.path for w in writes if sha256(current[w.path]) != sha256(w.after)]
+    modes = {w.path: atomic.current_mode(root, w.path) for w in writes}
+    changed = [
+        w.path
+        for w in writes
+        if sha256(current[w.path]) != sha256(w.after) or _x_bit_moved(modes[w.path], w.after_mode)
+    ]
     if changed and not force:
         raise PatchConflict(
             f"cannot {verb}: changed since: {', '.join(changed)}",
@@ -155,11 +160,19 @@ def _reverse(
             fix=f"use --force to {verb} anyway (their newer content is kept in the journal,"
             " and `rigtui redo` brings it back)",
         )
+    # `before_mode` is the file's actual mode, so a forced undo keeps what it really overwrote.
     plan = [
-        FileWrite(w.path, current[w.path], w.before, w.after_mode, w.before_mode)
+        FileWrite(w.path, current[w.path], w.before, modes[w.path], w.before_mode)
         for w in reversed(writes)
     ]
     return plan, changed
+
+
+def _x_bit_moved(now: int | None, recorded: int | None) -> bool:
+    """Whether someone chmodded the file since (only the x bit counts, as in git)."""
+    if now is None or recorded is None:
+        return False
+    return bool(now & 0o100) != bool(recorded & 0o100)
 
 
 def _keep_overwritten(

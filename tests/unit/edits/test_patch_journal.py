@@ -96,6 +96,19 @@ def test_undo_refuses_when_a_file_changed_after_apply_unless_forced(tmp_path: Pa
     assert _files(root) == BEFORE
 
 
+def test_a_chmod_after_apply_is_a_change_undo_respects_and_keeps(tmp_path: Path) -> None:
+    root = _project(tmp_path)
+    apply_proposal(prepare(root, parse_patch(PATCH)))
+    (root / "a.txt").chmod(0o755)
+    with pytest.raises(PatchConflict) as info:
+        undo(root)
+    assert info.value.paths == ["a.txt"]
+    forced = undo(root, force=True)
+    assert _files(root) == BEFORE and not (root / "a.txt").stat().st_mode & 0o100
+    assert redo(root).id == forced.kept_id  # the chmod comes back with the content it had
+    assert (root / "a.txt").stat().st_mode & 0o100
+
+
 def test_a_new_apply_ends_the_redo_chain(tmp_path: Path) -> None:
     root = _project(tmp_path)
     apply_proposal(prepare(root, parse_patch(PATCH)))
