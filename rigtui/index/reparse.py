@@ -16,8 +16,10 @@ import tree_sitter as ts
 
 from rigtui.index.languages import grammar
 
+# A tree takes ~18 bytes per source byte, so the budget is in source bytes: 512 KiB keeps
+# ~9 MiB of trees at most. A file over half of it is parsed from scratch and not kept.
 MAX_TREES = 8
-MAX_SOURCE_BYTES = 256 * 1024  # larger files are parsed from scratch and not kept
+MAX_SOURCE_BYTES = 512 * 1024
 
 
 class _Entry(NamedTuple):
@@ -72,26 +74,38 @@ def describe_edit(old: bytes, new: bytes) -> dict[str, object]:
 class TreeCache:
     """Not thread-safe: the indexer uses it inside its write transaction, which is exclusive."""
 
-    def __init__(self, max_trees: int = MAX_TREES) -> None:
+    def __init__(self, max_trees: int = MAX_TREES, max_bytes: int = MAX_SOURCE_BYTES) -> None:
         self.max_trees = max_trees
+        self.max_bytes = max_bytes
         self._entries: OrderedDict[str, _Entry] = OrderedDict()
+        self._bytes = 0
         self.reused = 0  # incremental parses that were kept (tests read it)
 
     def parse(self, key: str, language: str, source: bytes) -> ts.Tree:
         parser = grammar(language).parser
         entry = self._entries.pop(key, None)
         tree = None
-        if entry is not None and entry.language == language:
-            entry.tree.edit(**describe_edit(entry.source, source))  # type: ignore[arg-type]
-            tree = parser.parse(source, entry.tree)
-            if tree.root_node.has_error:
-                tree = None
-            else:
-                self.reused += 1
+        if entry is not None:
+            self._bytes -= len(entry.source)
+            if entry.language == language:
+                tree = self._reparse(parser, entry, source)
         if tree is None:
             tree = parser.parse(source)
-        if len(source) <= MAX_SOURCE_BYTES:
-            self._entries[key] = _Entry(language, source, tree)
-            while len(self._entries) > self.max_trees:
-                self._entries.popitem(last=False)
+        self._keep(key, _Entry(language, source, tree))
         return tree
+
+    def _reparse(self, parser: ts.Parser, entry: _Entry, source: bytes) -> ts.Tree | None:
+        entry.tree.edit(**describe_edit(entry.source, source))  # type: ignore[arg-type]
+        tree = parser.parse(source, entry.tree)
+        if tree.root_node.has_error:
+            return None
+        self.reused += 1
+        return tree
+
+    def _keep(self, key: str, entry: _Entry) -> None:
+        if len(entry.source) > self.max_bytes // 2:
+            return
+        self._entries[key] = entry
+        self._bytes += len(entry.source)
+        while len(self._entries) > self.max_trees or self._bytes > self.max_bytes:
+            self._bytes -= len(self._entries.popitem(last=False)[1].source)

@@ -75,3 +75,15 @@ def test_the_cache_keeps_only_the_last_trees() -> None:
     cache.parse("a.py", "python", EDITS[0].encode())  # evicted: parsed from scratch
     cache.parse("c.py", "python", EDITS[0].encode())
     assert cache.reused == 1
+
+
+def test_the_cache_keeps_a_byte_budget_and_skips_large_files() -> None:
+    cache = TreeCache(max_bytes=3 * len(SOURCE.encode()))
+    cache.parse("big.py", "python", (SOURCE * 2).encode())  # over half the budget: not kept
+    cache.parse("big.py", "python", (SOURCE * 2 + "x = 1\n").encode())
+    assert cache.reused == 0
+    for key in ("a.py", "b.py", "c.py", "d.py"):  # the budget holds three
+        cache.parse(key, "python", SOURCE.encode())
+    for key in ("a.py", "d.py"):  # a.py was evicted first
+        cache.parse(key, "python", EDITS[0].encode())
+    assert cache.reused == 1
