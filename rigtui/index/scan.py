@@ -127,7 +127,7 @@ def _chunk_words(result: FileResult) -> list[str]:
 
 
 # The same names recur in a file and across files: split each once (a regex per name).
-_name_words = lru_cache(maxsize=1 << 16)(camel_words)
+_name_words = lru_cache(maxsize=4096)(camel_words)
 
 
 def process_batch(
