@@ -160,8 +160,12 @@ def measure(label: str, with_tests: bool, repeat: int) -> dict[str, object]:
 
 
 def single_file_updates(index, root: Path, files: list[str], repeat: int) -> dict[str, object]:  # type: ignore[no-untyped-def]
+    """The same ~500-line file saved `repeat` times (the live index's usual case, where it
+    re-parses from the file's last syntax tree), then as many other files of about that size
+    saved once each (parsed from scratch)."""
     sizes = {f: (root / f).read_bytes().count(b"\n") for f in files}
-    target = min(files, key=lambda f: abs(sizes[f] - 500))
+    by_size = sorted(files, key=lambda f: abs(sizes[f] - 500))
+    target = by_size[0]
     original = (root / target).read_text()
     samples = []
     for i in range(repeat):
@@ -169,12 +173,27 @@ def single_file_updates(index, root: Path, files: list[str], repeat: int) -> dic
         samples.append(timed(lambda: index.update_paths([target])))
     (root / target).write_text(original)
     index.update_paths([target])
+    others = by_size[1 : repeat + 1]
+    first = [save_once(index, root, rel) for rel in others]
     p50, p95 = percentiles(samples)
+    lines = sorted(sizes[f] for f in others)
     return {
         "update_file": f"{target} ({sizes[target]} lines)",
         "update_p50": p50,
         "update_p95": p95,
+        "first_save": percentiles(first),
+        "first_save_files": f"{len(others)} files of {lines[0]}-{lines[-1]} lines",
     }
+
+
+def save_once(index, root: Path, rel: str) -> float:  # type: ignore[no-untyped-def]
+    """Append a function to `rel` and time re-indexing it; then put the file back (untimed)."""
+    original = (root / rel).read_text()
+    (root / rel).write_text(original + "\ndef bench_edit():\n    return 0\n")
+    seconds = timed(lambda: index.update_paths([rel]))
+    (root / rel).write_text(original)
+    index.update_paths([rel])
+    return seconds
 
 
 def queries(index, repeat: int) -> dict[str, object]:  # type: ignore[no-untyped-def]
@@ -217,6 +236,11 @@ def report(r: dict[str, object]) -> None:
     print(
         f"single-file update   p50 {r['update_p50'] * ms:.2f} ms, p95 {r['update_p95'] * ms:.2f} ms"
         f"   [{r['update_file']}] (target p50 {TARGETS['update_p50']})"
+    )
+    f50, f95 = r["first_save"]
+    print(
+        f"  first save of one   p50 {f50 * ms:.2f} ms, p95 {f95 * ms:.2f} ms"
+        f"   [{r['first_save_files']}, each saved once: no syntax tree to start from]"
     )
     s50, s95 = r["symbol"]
     print(
