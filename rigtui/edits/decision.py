@@ -8,7 +8,7 @@ from pathlib import Path
 
 from rigtui.config import Settings, load_settings
 from rigtui.edits.events import PatchDecided, PatchProposed
-from rigtui.edits.prepare import Proposal
+from rigtui.edits.prepare import Proposal, file_mode_text
 
 REVIEW, AUTO_APPLY = "review", "auto-apply"
 
@@ -46,6 +46,7 @@ def proposed_event(proposal: Proposal, *, thread_id: str = "") -> PatchProposed:
             "move_to": pf.change.move_to,
             "added": pf.change.added,
             "removed": pf.change.removed,
+            "mode": file_mode_text(pf),  # "" unless the file's mode is set or changed
             "hunks": pf.hunk_ids,
         }
         for pf in proposal.files

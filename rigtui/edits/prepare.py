@@ -310,3 +310,13 @@ def _locate_all(change: FileChange, path: str, text: TextFile) -> list[LocatedHu
         cursor = match.index + len(hunk.old_lines)
         located.append(LocatedHunk(hunk, match))
     return located
+
+
+def file_mode_text(pf: PreparedFile) -> str:
+    """`mode 100644 → 100755` for a mode change, `mode 100755` for a new executable, else ""."""
+    change = pf.change
+    if change.mode_hunk is not None:
+        return f"mode {change.mode_hunk.mode_text}"
+    if change.kind == "add" and change.mode == EXECUTABLE:
+        return f"mode {format_mode(EXECUTABLE)}"
+    return ""

@@ -19,7 +19,7 @@ from rich.text import Text
 
 from rigtui.edits.diff import changed_spans
 from rigtui.edits.model import EXECUTABLE, format_mode
-from rigtui.edits.prepare import LocatedHunk, PreparedFile, Proposal
+from rigtui.edits.prepare import LocatedHunk, PreparedFile, Proposal, file_mode_text
 
 Mode = Literal["unified", "split"]
 ADDED_BG, REMOVED_BG = "on #12361f", "on #3d1518"
@@ -227,16 +227,6 @@ def file_hunk_rows(pf: PreparedFile) -> list[tuple[LocatedHunk, list[Row]]]:
         out.append((lh, hunk_rows(pf.target, lh, offset, pf.text.lines if pf.text else None)))
         offset += lh.hunk.added - lh.hunk.removed
     return out
-
-
-def file_mode_text(pf: PreparedFile) -> str:
-    """`mode 100644 → 100755` for a mode change, `mode 100755` for a new executable, else ""."""
-    change = pf.change
-    if change.mode_hunk is not None:
-        return f"mode {change.mode_hunk.mode_text}"
-    if change.kind == "add" and change.mode == EXECUTABLE:
-        return f"mode {format_mode(EXECUTABLE)}"
-    return ""
 
 
 def file_title(pf: PreparedFile) -> Text:

@@ -438,3 +438,12 @@ def test_unified_diff_without_modes_is_unchanged() -> None:
     assert unified_diff("gone.sh", SCRIPT, None, before_mode=0o755).startswith(
         "diff --git a/gone.sh b/gone.sh\ndeleted file mode 100755\n--- a/gone.sh\n"
     )
+
+
+def test_the_proposed_event_carries_each_files_mode(tmp_path: Path, script: Path) -> None:
+    from rigtui.edits.decision import proposed_event
+
+    both = MODE_ONLY + NEW_EXECUTABLE
+    files = {f["path"]: f for f in proposed_event(prepare(tmp_path, parse_patch(both))).files}
+    assert files["run.sh"]["mode"] == "mode 100644 → 100755"
+    assert files["bin/tool"]["mode"] == "mode 100755"
