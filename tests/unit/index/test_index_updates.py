@@ -1,16 +1,19 @@
 """Updating a changed file rewrites only the rows that changed, and what it leaves is exactly
-what a fresh index of the same files stores; a crash in the middle of an update loses nothing."""
+what a fresh index of the same files stores; a crash in the middle of an update loses nothing;
+many small updates keep full-text search fast."""
 
 from __future__ import annotations
 
+import sqlite3
 import subprocess
 import sys
 import textwrap
 from collections.abc import Callable
 from pathlib import Path
 
-from rigtui.index import CodeIndex
+from rigtui.index import CodeIndex, index_db_path
 from rigtui.index.rowdiff import diff_rows
+from rigtui.index.schema import MIGRATIONS
 
 from .conftest import ProjectMaker, write_files
 
@@ -166,3 +169,42 @@ def test_a_crash_in_the_middle_of_an_update_leaves_the_old_rows(
     assert index.update().changed == 1  # and the next run finishes the update
     assert index.find_symbol("alpha") == [] and index.find_symbol("zeta")
     assert stored(index, "m.py") == stored(fresh_copy(tmp_path, root, open_index), "m.py")
+
+
+def fts_segments(index: CodeIndex) -> int:
+    """FTS5 keeps segment pages in `chunks_fts_data` under rowids that start with the segment id."""
+    return int(
+        index.store.scalar("SELECT count(DISTINCT id >> 37) FROM chunks_fts_data WHERE id > 10")
+    )
+
+
+def test_small_updates_do_not_pile_up_full_text_segments(
+    make_project: ProjectMaker, open_index: OpenIndex
+) -> None:
+    body = "".join(f"def f{i}(x):\n    return g{i}(x)\n\n\n" for i in range(100))
+    root = make_project({f"m{i}.py": body for i in range(10)})
+    index = open_index(root)
+    index.update()
+    seen = []
+    for i in range(40):  # each save writes one small segment
+        (root / "m0.py").write_text(body + f"def edit_{i}(): pass\n")
+        index.update_paths(["m0.py"])
+        seen.append(fts_segments(index))
+    assert max(seen) <= 8  # FTS5's default lets 16 gather before merging them
+    assert [h.path for h in index.search("edit")] == ["m0.py"]
+
+
+def test_an_index_from_schema_1_is_migrated(make_project: ProjectMaker) -> None:
+    root = make_project({"a.py": "def alpha(): pass\n"})
+    db = index_db_path(root)
+    conn = sqlite3.connect(db)
+    conn.executescript(f"{MIGRATIONS[0]}\nPRAGMA user_version=1;")
+    conn.execute("INSERT INTO meta VALUES ('kept', 'yes')")
+    conn.commit()
+    conn.close()
+    with CodeIndex.open(root) as index:
+        assert index.store.scalar("PRAGMA user_version") == 2
+        assert index.store.scalar("SELECT value FROM meta WHERE key='kept'") == "yes"
+        crisis = "SELECT v FROM chunks_fts_config WHERE k='crisismerge'"
+        assert index.store.scalar(crisis) == 8
+        assert index.update().changed == 1 and index.find_symbol("alpha")
