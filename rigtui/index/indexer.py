@@ -2,8 +2,10 @@
 
 A run walks the project with the shared ignore rules, keeps every file whose size and mtime
 match the database, and re-reads the rest: a file whose content hash is unchanged only gets
-its new mtime, the others are parsed (in a process pool when there are many) and rewritten.
-Files gone from disk are removed. All writes of a run share one transaction."""
+its new mtime, the others are parsed (in a process pool when there are many) and only their
+rows that changed are rewritten (see rowdiff). Files gone from disk are removed. All writes of
+a run share one transaction. Single paths (the live index) are re-parsed from their last
+syntax tree when the indexer still holds it (see reparse)."""
 
 from __future__ import annotations
 
