@@ -126,8 +126,9 @@ def _chunk_words(result: FileResult) -> list[str]:
     return words
 
 
-# The same names recur in a file and across files: split each once (a regex per name).
-_name_words = lru_cache(maxsize=4096)(camel_words)
+# The same names recur in a file and across files: split each once (a regex per name). A
+# small memo: a file rarely has 1024 distinct names, and each pool worker holds its own.
+_name_words = lru_cache(maxsize=1024)(camel_words)
 
 
 def process_batch(
