@@ -9,7 +9,7 @@ from rigtui.index.cli_support import (
     line_text,
     nothing_found,
     open_index,
-    print_json,
+    print_json_lines,
 )
 
 NAME = "refs"
@@ -29,7 +29,7 @@ def run(args: argparse.Namespace) -> int:
     if not found:
         return nothing_found(f"no references to {args.name!r}", args.json)
     if args.json:
-        print_json([r.to_dict() for r in found])
+        print_json_lines(r.to_dict() for r in found)
         return 0
     cache: dict[str, list[str]] = {}
     for r in found:

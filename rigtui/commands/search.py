@@ -5,7 +5,12 @@ from __future__ import annotations
 import argparse
 
 from rigtui.errors import BadInput
-from rigtui.index.cli_support import add_common_arguments, nothing_found, open_index, print_json
+from rigtui.index.cli_support import (
+    add_common_arguments,
+    nothing_found,
+    open_index,
+    print_json_lines,
+)
 from rigtui.index.text import query_terms
 
 NAME = "search"
@@ -27,7 +32,7 @@ def run(args: argparse.Namespace) -> int:
     if not hits:
         return nothing_found(f"nothing matches {text!r}", args.json)
     if args.json:
-        print_json([h.to_dict() for h in hits])
+        print_json_lines(h.to_dict() for h in hits)
         return 0
     for h in hits:
         print(f"{h.path}:{h.line}: {h.snippet}")

@@ -4,7 +4,12 @@ from __future__ import annotations
 
 import argparse
 
-from rigtui.index.cli_support import add_common_arguments, nothing_found, open_index, print_json
+from rigtui.index.cli_support import (
+    add_common_arguments,
+    nothing_found,
+    open_index,
+    print_json_lines,
+)
 
 NAME = "symbols"
 HELP = "find definitions by name (`parse`, `Parser.parse`)"
@@ -22,7 +27,7 @@ def run(args: argparse.Namespace) -> int:
     if not found:
         return nothing_found(f"no symbol named {args.name!r}", args.json)
     if args.json:
-        print_json([s.to_dict() for s in found])
+        print_json_lines(s.to_dict() for s in found)
         return 0
     for s in found:
         print(f"{s.path}:{s.line}  {s.kind:<9} {s.qualname}  {s.signature}")

@@ -8,6 +8,7 @@ import argparse
 import json
 import sys
 import time
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any, TextIO
 
@@ -93,14 +94,19 @@ def summary_text(ready: IndexReady) -> str:
 
 
 def print_json(data: Any) -> None:
-    print(json.dumps(data, indent=2, ensure_ascii=False))
+    """One JSON value on one line: a summary object, or (via `print_json_lines`) each item of
+    a list, as every rigtui command with --json prints lists (JSON Lines)."""
+    print(json.dumps(data, ensure_ascii=False))
+
+
+def print_json_lines(items: Iterable[Any]) -> None:
+    for item in items:
+        print_json(item)
 
 
 def nothing_found(message: str, as_json: bool) -> int:
-    """Exit code 1, with an empty JSON list or a line on stderr."""
-    if as_json:
-        print_json([])
-    else:
+    """Exit code 1, with no JSON lines or a line on stderr."""
+    if not as_json:
         print(message, file=sys.stderr)
     return 1
 
