@@ -87,6 +87,8 @@ async def run(tokens: int, keys: int) -> None:
             still_streaming = not finished.done()
             await finished
             stream_seconds = time.perf_counter() - stream_start
+            await pilot.pause()  # the finished reply laid out and painted
+            finish_seconds = time.perf_counter() - stream_start - stream_seconds
     print(f"reply: {len(text):,} characters (~{tokens:,} tokens) in deltas of 8 characters")
     print(f"typing, nothing streaming:  {summary(reference)}")
     print(
@@ -96,6 +98,7 @@ async def run(tokens: int, keys: int) -> None:
     ratio = statistics.median(during) / statistics.median(reference)
     print(f"ratio (median):             {ratio:.2f}x")
     print(f"whole reply rendered in     {stream_seconds:.2f} s")
+    print(f"then finished and painted   {finish_seconds * 1000:.0f} ms")
 
 
 def main() -> None:

@@ -1,10 +1,20 @@
 """How each stored thread event looks in the thread pane: plain functions from events to
-Rich text, so they are testable without a terminal and cheap to render."""
+Rich text, so they are testable without a terminal and cheap to render; and how an assistant
+reply's Markdown is cut into pieces whose renders, put together, are Rich's Markdown of the
+whole (so a reply can stream piece by piece and still look as it does from history)."""
 
 from __future__ import annotations
 
 import json
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
 
+from markdown_it import MarkdownIt
+from markdown_it.token import Token
+from rich.console import Console, ConsoleOptions, RenderResult
+from rich.markdown import Markdown
+from rich.segment import Segment
 from rich.text import Text
 
 from rigtui import events as ev
@@ -18,6 +28,24 @@ SILENT = frozenset(
         "CheckOutput",
     }
 )  # fmt: skip
+
+# Rich's Markdown parses with these rules: blocks are cut where it would see them.
+MARKDOWN = MarkdownIt().enable("strikethrough").enable("table")
+# Tokens Rich's Markdown renders as text or style, not as an element of its own.
+INLINE_TYPES = frozenset(
+    {"text", "hardbreak", "softbreak", "link_open", "link_close", "html_inline"}
+)
+INLINE_TAGS = frozenset(Markdown.inlines)
+CODE = ("fence", "code_block")  # tagged "code" too, but blocks
+# Rich elements that keep their children to render them inside themselves.
+KEEPS_CHILDREN = frozenset(
+    {"blockquote_open", "bullet_list_open", "ordered_list_open", "list_item_open",
+     "table_open", "thead_open", "tbody_open", "tr_open"}
+)  # fmt: skip
+NEWLINES = re.compile(r"\r\n?")
+
+# A finished reply is one Rich Markdown render per this many characters (most replies: one).
+GROUP_CHARS = 2000
 
 ARG_KEYS = ("path", "paths", "pattern", "query", "name", "command", "glob", "symbol")
 
@@ -121,3 +149,131 @@ def event_text(event: ev.Event) -> Text | None:
             made = data.get("created", []) + data.get("changed", [])
             return Text(f"▣ files from the command: {', '.join(made)}", style="cyan")
     return Text(f"· {name}", style="dim")
+
+
+@dataclass(frozen=True)
+class Block:
+    """One top-level Markdown block (a paragraph, list, fence, table…) with the blank lines
+    after it, and how Rich spaces it from the block before: `rule`, no blank line after it
+    (a horizontal rule); `own_spacing`, its render decides the blank line before it (a list,
+    table or quote: a block nested in it closes first and sets Rich's blank-line flag)."""
+
+    text: str
+    rule: bool = False
+    own_spacing: bool = False
+
+
+def markdown_blocks(text: str) -> list[Block]:
+    """A Markdown text cut before each top-level block. Rich renders a block alone as it does
+    inside the whole, spaced as `spaced` says, so a reply can be shown in pieces and a streamed
+    one re-renders only its last block. The blocks join back into the text (with its line ends
+    made "\n", as the parser sees them)."""
+    text = NEWLINES.sub("\n", text)
+    env: dict[str, object] = {}
+    tokens = MARKDOWN.parse(text, env)
+    tops = [i for i, t in enumerate(tokens) if t.level == 0 and t.map is not None]
+    if not tops or env.get("references"):  # a [link][ref] needs its definition alongside
+        return [Block(text)] if text else []
+    lines = text.split("\n")
+    lines = [line + "\n" for line in lines[:-1]] + [lines[-1]]
+    cuts = [0] + [tokens[i].map[0] for i in tops[1:]] + [len(lines)]  # type: ignore[index]
+    ends = tops[1:] + [len(tokens)]
+    return [
+        Block(
+            "".join(lines[cuts[n] : cuts[n + 1]]),
+            rule=tokens[top].type == "hr",
+            own_spacing=_sets_own_spacing(tokens[top : ends[n]]),
+        )
+        for n, top in enumerate(tops)
+    ]
+
+
+def _sets_own_spacing(block: list[Token]) -> bool:
+    """Whether Rich's render of a top-level block sets its blank-line flag before it reads it:
+    the first element to close or stand alone in it is kept by a parent that renders its
+    children itself (a list item, quote, table). Else the flag left by the block before says
+    whether a blank line comes first."""
+    open_types: list[str] = []
+    for token in _flattened(block):
+        if token.type in INLINE_TYPES or (token.tag in INLINE_TAGS and token.type not in CODE):
+            continue  # text and styles: no element
+        if token.nesting == 1:
+            open_types.append(token.type)
+            continue
+        if token.nesting == -1:
+            open_types.pop()
+        return bool(open_types) and open_types[-1] in KEEPS_CHILDREN
+    return False
+
+
+def _flattened(tokens: list[Token]) -> Iterator[Token]:
+    """Tokens as Rich walks them: inline tokens replaced by their children."""
+    for token in tokens:
+        if token.children and token.tag != "img" and token.type != "fence":
+            yield from _flattened(token.children)
+        else:
+            yield token
+
+
+class RenderedMarkdown:
+    """Rich's Markdown of a piece of a reply, rendered once per width: Textual renders a
+    widget's content twice per change (for its height, then its lines), and a finished reply
+    takes over what its live pieces already rendered."""
+
+    def __init__(self, piece: Block) -> None:
+        self.piece = piece
+        self._width = -1
+        self._segments: list[Segment] = []
+
+    def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
+        if options.max_width != self._width:
+            self._segments = list(console.render(Markdown(self.piece.text), options))
+            self._width = options.max_width
+        yield from self._segments
+
+
+class RenderedReply:
+    """A reply's pieces one after another, spaced as Rich's Markdown spaces its blocks: the
+    same lines as Markdown of the whole text."""
+
+    def __init__(self, pieces: list[RenderedMarkdown]) -> None:
+        self.pieces = pieces
+
+    def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
+        blocks = [rendered.piece for rendered in self.pieces]
+        for index, rendered in enumerate(self.pieces):
+            if spaced(blocks, index):
+                yield Segment.line()
+            yield rendered
+
+
+def reply_pieces(blocks: list[Block], *, live: bool, group_chars: int = GROUP_CHARS) -> list[Block]:
+    """How a reply is cut into rendered pieces: its blocks joined into groups of at least
+    `group_chars` characters, so most replies are one piece. While a reply streams, its last
+    group stays one piece per block: a delta re-renders only the last block, and a group is
+    joined once complete (one render of about `group_chars`, never one of the whole reply)."""
+    groups: list[list[Block]] = [[]]
+    size = 0
+    for block in blocks:
+        if size >= group_chars:
+            groups.append([])
+            size = 0
+        groups[-1].append(block)
+        size += len(block.text)
+    pieces = [_joined(group) for group in groups[:-1]]
+    if live:
+        return pieces + groups[-1]
+    return pieces + ([_joined(groups[-1])] if groups[-1] else [])
+
+
+def _joined(group: list[Block]) -> Block:
+    if len(group) == 1:
+        return group[0]
+    text = "".join(block.text for block in group)
+    return Block(text, rule=group[-1].rule, own_spacing=group[0].own_spacing)
+
+
+def spaced(blocks: list[Block], index: int) -> bool:
+    """Whether a blank line goes before a piece: Rich leaves one between blocks, but none
+    after a rule, and a list, table or quote renders its own."""
+    return index > 0 and not blocks[index - 1].rule and not blocks[index].own_spacing

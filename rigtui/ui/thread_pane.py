@@ -7,23 +7,33 @@ for a few recent threads, and a view mounts only the latest events (older ones o
 
 from __future__ import annotations
 
+import asyncio
 from collections import OrderedDict
+from collections.abc import Iterable
 from dataclasses import dataclass
 
-from rich.markdown import Markdown as RichMarkdown
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Vertical, VerticalScroll
+from textual.containers import Vertical, VerticalGroup, VerticalScroll
 from textual.message import Message
 from textual.widget import Widget
-from textual.widgets import ContentSwitcher, Input, Markdown, OptionList, Static
-from textual.widgets.markdown import MarkdownStream
+from textual.widgets import ContentSwitcher, Input, OptionList, Static
 from textual.widgets.option_list import Option
 
 from rigtui import events as ev
 from rigtui.store import Thread
-from rigtui.ui.event_render import event_text, tool_line
+from rigtui.ui.event_render import (
+    NEWLINES,
+    Block,
+    RenderedMarkdown,
+    RenderedReply,
+    event_text,
+    markdown_blocks,
+    reply_pieces,
+    spaced,
+    tool_line,
+)
 from rigtui.ui.plan_view import PlanView
 
 WINDOW = 24  # events mounted when a thread is opened; older ones load on request
@@ -61,10 +71,98 @@ class ThreadList(OptionList):
                 self.highlighted = index
 
 
-@dataclass
-class _Streaming:
-    widget: Markdown
-    stream: MarkdownStream
+class Reply(Widget):
+    """A finished assistant reply, the one way one is shown: built from the stored text by
+    history, and by LiveReply.finished() when a reply ends. One widget rendering Rich's
+    Markdown in pieces (see reply_pieces; most replies: one piece), so its lines are those of
+    Rich's Markdown of the whole text. One widget per reply keeps opening a thread as fast as
+    before; Textual's Markdown widget (a widget per block) made it 3x slower."""
+
+    DEFAULT_CSS = "Reply { height: auto; }"
+
+    def __init__(
+        self, text: str, *, rendered: Iterable[RenderedMarkdown] = (), **kwargs: object
+    ) -> None:
+        """`rendered`: pieces a live reply already rendered, taken over where they match."""
+        super().__init__(**kwargs)  # type: ignore[arg-type]
+        blocks = markdown_blocks(text)
+        self.source = "".join(block.text for block in blocks)
+        done = {piece.piece: piece for piece in rendered}
+        pieces = reply_pieces(blocks, live=False)
+        self._rendered = RenderedReply([done.get(p) or RenderedMarkdown(p) for p in pieces])
+
+    @property
+    def pieces(self) -> list[Block]:
+        return [rendered.piece for rendered in self._rendered.pieces]
+
+    def render(self) -> RenderedReply:
+        return self._rendered
+
+
+class ReplyBlock(Widget):
+    """A piece of a live reply. Its render is lazy (many deltas between two frames cost one)
+    and kept per width, for the Reply that takes it over."""
+
+    DEFAULT_CSS = "ReplyBlock { height: auto; }"
+
+    def __init__(self, piece: Block, *, spaced: bool) -> None:
+        super().__init__(classes="-spaced" if spaced else "")
+        self.rendered = RenderedMarkdown(piece)
+
+    def render(self) -> RenderedMarkdown:
+        return self.rendered
+
+    def show(self, piece: Block, *, spaced: bool) -> None:
+        if piece != self.rendered.piece:
+            self.rendered = RenderedMarkdown(piece)
+            self.refresh(layout=True)
+        self.set_class(spaced, "-spaced")
+
+
+class LiveReply(VerticalGroup):
+    """A reply as it streams: a child per piece (see reply_pieces), so a delta re-renders
+    only the last block; its lines are Rich's Markdown of the text so far, as the Reply it
+    becomes will show them (the swap is not seen). finished() builds that Reply, taking over
+    the pieces rendered here."""
+
+    DEFAULT_CSS = "LiveReply > ReplyBlock.-spaced { margin-top: 1; }"
+
+    def __init__(self, **kwargs: object) -> None:
+        super().__init__(**kwargs)  # type: ignore[arg-type]
+        self._blocks: list[Block] = []
+        self._shown: list[ReplyBlock] = []  # the children, kept here: no DOM query per delta
+
+    @property
+    def source(self) -> str:
+        return "".join(block.text for block in self._blocks)
+
+    async def append(self, text: str) -> None:
+        """Add streamed text: the blocks before the last one are complete; only the last one
+        is cut again with the new text."""
+        last = self._blocks.pop().text if self._blocks else ""
+        self._blocks += markdown_blocks(last + text)
+        await self._show(reply_pieces(self._blocks, live=True))
+        await asyncio.sleep(0)  # deltas come by the thousand: let a key in between two
+
+    def finished(self, text: str, **kwargs: object) -> Reply:
+        """The Reply showing `text`, the stored reply. Text streamed after it (a retry's
+        note: that reply is not stored) stays on screen."""
+        stored = NEWLINES.sub("\n", text)
+        final = self.source if self.source.startswith(stored) else stored
+        return Reply(final, rendered=[child.rendered for child in self._shown], **kwargs)
+
+    async def _show(self, pieces: list[Block]) -> None:
+        """Make the children show the pieces, re-rendering only the ones that changed."""
+        shown = self._shown
+        for index, child in enumerate(shown[: len(pieces)]):
+            child.show(pieces[index], spaced=spaced(pieces, index))
+        if extra := shown[len(pieces) :]:
+            del shown[len(pieces) :]
+            await self.remove_children(extra)
+        if added := [ReplyBlock(pieces[index], spaced=spaced(pieces, index))
+                     for index in range(len(shown), len(pieces))]:  # fmt: skip
+            shown += added
+            await self.mount_all(added)
 
 
 @dataclass
@@ -88,8 +186,8 @@ class EarlierEvents(Static):
 
 
 class ThreadView(VerticalScroll):
-    """The events of one thread, rendered as they arrive. Assistant replies stream into a
-    Markdown widget through Textual's MarkdownStream (appends, never re-renders the whole);
+    """The events of one thread, rendered as they arrive. An assistant reply streams into a
+    LiveReply and ends as the Reply history shows (the same lines, so the swap is not seen);
     a tool call is one line that fills in as its arguments stream and its result arrives."""
 
     DEFAULT_CSS = """
@@ -111,7 +209,7 @@ class ThreadView(VerticalScroll):
     def __init__(self, thread_id: str, **kwargs: object) -> None:
         super().__init__(**kwargs)  # type: ignore[arg-type]
         self.thread_id = thread_id
-        self._streams: dict[str, _Streaming] = {}
+        self._streams: dict[str, LiveReply] = {}  # replies streaming, by message id
         self._tools: dict[str, _ToolCall] = {}  # by call id, or message id + index while streaming
         self._unmounted: list[ev.Event] = []
         self._empty: Static | None = None  # the "this thread is empty" note, while shown
@@ -119,7 +217,7 @@ class ThreadView(VerticalScroll):
     # --- history ---------------------------------------------------------------------------
 
     async def show_history(self, events: list[ev.Event]) -> None:
-        await self.stop_streams()
+        self._streams.clear()
         await self.remove_children()
         self._tools.clear()
         visible = [e for e in events if _is_visible(e)]
@@ -170,9 +268,7 @@ class ThreadView(VerticalScroll):
             case ev.UserMessage(text=text):
                 return Static(text, classes="user", markup=False)
             case ev.AssistantMessage(text=text):
-                # History renders through Rich's Markdown in one Static: a tenth of the
-                # cost of Textual's block widgets, which only live streaming needs.
-                return Static(RichMarkdown(text), classes="assistant")
+                return Reply(text, classes="assistant")
             case ev.Error(message=message, fix=fix):
                 text = f"✗ {message}" + (f"\n  {fix}" if fix else "")
                 return Static(text, classes="error", markup=False)
@@ -200,14 +296,16 @@ class ThreadView(VerticalScroll):
             self._empty = None
         follow = self.max_scroll_y - self.scroll_y < 3
         if isinstance(event, ev.MessageStarted):
-            widget = Markdown(classes="assistant")
-            await self.mount(widget)
-            self._streams[event.message_id] = _Streaming(widget, Markdown.get_stream(widget))
+            self._streams[event.message_id] = LiveReply(classes="assistant")
+            await self.mount(self._streams[event.message_id])
         elif isinstance(event, ev.MessageDelta):
             if event.message_id in self._streams:
-                await self._streams[event.message_id].stream.write(event.text)
+                await self._streams[event.message_id].append(event.text)
         elif isinstance(event, ev.AssistantMessage) and event.message_id in self._streams:
-            await self._streams.pop(event.message_id).stream.stop()
+            live = self._streams.pop(event.message_id)
+            with self.app.batch_update():  # same lines: the swap is not seen
+                await self.mount(live.finished(event.text, classes="assistant"), after=live)
+                await live.remove()
         elif event.type == "ToolCallDelta":
             await self._tool_delta(event)
         elif event.type == "ToolCallStarted" and self._adopt_streamed_call(event):
@@ -241,11 +339,6 @@ class ThreadView(VerticalScroll):
                 self._tools[data["call_id"]] = call
                 return True
         return False
-
-    async def stop_streams(self) -> None:
-        for streaming in self._streams.values():
-            await streaming.stream.stop()
-        self._streams.clear()
 
 
 def _is_visible(event: ev.Event) -> bool:
@@ -306,7 +399,6 @@ class ThreadPane(Vertical):
             self._views[thread_id] = view
             while len(self._views) > CACHED_VIEWS:
                 _, oldest = self._views.popitem(last=False)
-                await oldest.stop_streams()
                 await oldest.remove()
         self._views.move_to_end(thread_id)
         switcher.current = view.id
@@ -315,7 +407,6 @@ class ThreadPane(Vertical):
     async def forget_thread(self, thread_id: str) -> None:
         view = self._views.pop(thread_id, None)
         if view is not None:
-            await view.stop_streams()
             await view.remove()
 
     def set_placeholder(self, text: str) -> None:
