@@ -867,7 +867,11 @@ class RigtuiApp(App[int]):
         )
         if len(text) > self.size.width - 2:  # narrow terminals: the same facts, shorter
             text = f"{thread} │ {model} │ {self.index_state} │ {sandbox.split(' ')[0]} │ {patches}"
-        self.query_one(StatusBar).update(text)
+        try:
+            status_bar = self.query_one(StatusBar)
+        except NoMatches:  # an event that lands while the app is shutting down
+            return
+        status_bar.update(text)
         self.query_one(ThreadPane).set_placeholder(
             "Message the model…"
             if status.configured

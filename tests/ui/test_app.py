@@ -16,6 +16,7 @@ from rigtui.ui.modals import ConfirmScreen, KeyMapScreen, PromptScreen
 from rigtui.ui.outline import Outline
 from rigtui.ui.search_screen import SearchScreen
 from rigtui.ui.thread_pane import ThreadList, ThreadView
+from tests.support.pilot import settle_until
 
 
 def titles(app: RigtuiApp) -> list[str]:
@@ -250,8 +251,7 @@ async def _review_patch_file(app: RigtuiApp, pilot, name: str) -> None:
     app.action_review_patch_file()
     await pilot.pause()
     await pilot.press(*name, "enter")
-    await pilot.pause()
-    await pilot.pause()
+    await settle_until(pilot, lambda: bool(app.query(DiffReview)))
 
 
 async def _applied(app: RigtuiApp) -> None:
@@ -295,9 +295,7 @@ async def test_a_file_changed_during_review_is_rebased_only_when_the_user_agrees
         parser.write_text("# a comment added meanwhile\n" + parser.read_text())
         app.query_one(DiffReview).focus()
         await pilot.press("y", "enter")
-        for _ in range(3):
-            await pilot.pause()
-        assert isinstance(app.screen, ConfirmScreen)
+        await settle_until(pilot, lambda: isinstance(app.screen, ConfirmScreen))
         assert "still match" in app.screen.question
         await pilot.press("y")
         await _applied(app)
