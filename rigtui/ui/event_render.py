@@ -112,8 +112,8 @@ def event_text(event: ev.Event) -> Text | None:
             outcome = data.get("outcome", "")
             style = {"done": "green", "failed": "red"}.get(outcome, "yellow")
             text = Text(f"■ task {outcome}", style=f"bold {style}")
-            if data.get("summary"):
-                text.append(f": {data['summary']}")
+            if summary := _one_line(data.get("summary") or ""):
+                text.append(f": {summary}")  # the reply itself is right above, in full
             if files := data.get("changed_files"):
                 text.append(f"\n  changed: {', '.join(files)}", style="dim")
             if change_sets := data.get("change_sets"):
@@ -125,6 +125,7 @@ def event_text(event: ev.Event) -> Text | None:
             return text
         case "PatchProposed":
             files = ", ".join(f"{f['path']} +{f.get('added', 0)} -{f.get('removed', 0)}"
+                              + (f" ({f['mode']})" if f.get("mode") else "")
                               for f in data.get("files", []))  # fmt: skip
             return Text(f"◆ change set proposed: {files}", style="bold magenta")
         case "PatchDecided":
@@ -277,3 +278,9 @@ def spaced(blocks: list[Block], index: int) -> bool:
     """Whether a blank line goes before a piece: Rich leaves one between blocks, but none
     after a rule, and a list, table or quote renders its own."""
     return index > 0 and not blocks[index - 1].rule and not blocks[index].own_spacing
+
+
+def _one_line(text: str, width: int = 100) -> str:
+    """The first line with words in it, shortened to `width` characters."""
+    line = next((ln.strip().lstrip("#").strip() for ln in text.splitlines() if ln.strip()), "")
+    return line if len(line) <= width else line[: width - 1] + "…"
