@@ -96,6 +96,10 @@ def run(args: argparse.Namespace) -> int:
     if not args.quiet:
         _note(f"sandbox {sandbox.name}" + (f" ({sandbox.note})" if sandbox.note else ""))
     capture_to = Path(args.capture).resolve() if args.capture else None
+    if capture_to is not None and not capture_to.parent.is_dir():  # before, not after, the run
+        raise BadInput(
+            f"--capture {args.capture}: no folder {capture_to.parent}", fix="create it first"
+        )
     return asyncio.run(_run(sandbox, request, root, quiet=args.quiet, capture_to=capture_to))
 
 

@@ -214,6 +214,8 @@ def _swap(root: Path, cs_id: str | None, force: bool, state: str, verb: str) -> 
             atomic.replace_all(root, plan, entry.id)
         except BaseException:
             journal.set_state(entry.id, state)
+            if kept_id:  # nothing was overwritten after all: nothing to bring back
+                journal.set_state(kept_id, "rolled_back")
             raise
         journal.set_state(entry.id, done)
         if kept_id:  # the newest undone: a plain `rigtui redo` brings the newer content back

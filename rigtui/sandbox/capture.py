@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import os
 import stat
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
@@ -127,6 +127,18 @@ def check_size(total: int) -> None:
         raise CaptureTooLarge
 
 
+def collect(root: Path, read: Callable[[], Written]) -> Capture:
+    """Read what a command left in its layer and compare it with the project (blocking: run it
+    in a thread). A failure to read becomes the capture's note: the run itself stands."""
+    try:
+        written = read()
+    except CaptureTooLarge:
+        return TOO_LARGE
+    except Exception as exc:  # an unreadable file the command left, the engine failing us
+        return Capture(note=f"could not read what the command wrote: {exc}")
+    return capture(root, written)
+
+
 def capture(root: Path, written: Written, rules: IgnoreRules | None = None) -> Capture:
     """Compare what the command left with the project's files: unchanged rewrites vanish,
     ignored paths are dropped, the rest is sorted into text changes and binary files."""
@@ -139,7 +151,9 @@ def capture(root: Path, written: Written, rules: IgnoreRules | None = None) -> C
         if _is_git(path) or rules.is_ignored(path, is_dir=False):
             ignored.append(path)
             continue
-        before, before_mode = _read_file(root / path), _mode(root / path)
+        inside = _inside(root, path)
+        before = _read_file(root / path) if inside else None
+        before_mode = _mode(root / path) if inside else None
         after, after_mode = written[path] or (None, None)
         if before == after and _executable(before_mode) == _executable(after_mode):
             continue  # touched, or rewritten with the same bytes and the same x bit
@@ -150,6 +164,11 @@ def capture(root: Path, written: Written, rules: IgnoreRules | None = None) -> C
 
 
 # --- overlay upper layers (the Docker sandbox) ----------------------------------------------
+
+
+def overlay_path_ok(root: Path) -> bool:
+    """Overlay mount options separate fields with ',' and layers with ':'."""
+    return not any(c in str(root) for c in ",:")
 
 
 def opaque_probes(root: Path, entries: Iterable[LayerEntry]) -> dict[str, str]:
@@ -204,23 +223,39 @@ def written_from_layer(root: Path, entries: Iterable[LayerEntry], opaque: set[st
 # --- a copy of the project (the local sandbox) -----------------------------------------------
 
 
-def written_from_copy(root: Path, copy: Path) -> Written:
-    """What differs between the project and the copy a command ran in: files compared by
-    size, mtime and mode first (the copy kept all three), then by bytes."""
-    from rigtui.sandbox.changes import snapshot
+def copy_snapshot(copy: Path) -> dict[str, tuple[int, int, int]]:
+    """Every regular file of a copy (but `.git`), as (mtime_ns, size, mode): the project's
+    ignore rules are applied later, by `capture`, so a command that edits `.gitignore` in the
+    copy cannot hide or reveal files."""
+    out: dict[str, tuple[int, int, int]] = {}
+    for dirpath, dirnames, filenames in os.walk(copy):
+        rel_dir = Path(dirpath).relative_to(copy).as_posix()
+        prefix = "" if rel_dir == "." else f"{rel_dir}/"
+        dirnames[:] = [d for d in dirnames if not (prefix == "" and d == ".git")]
+        for name in filenames:
+            try:
+                st = os.lstat(os.path.join(dirpath, name))
+            except OSError:
+                continue
+            if stat.S_ISREG(st.st_mode):
+                out[prefix + name] = (st.st_mtime_ns, st.st_size, stat.S_IMODE(st.st_mode))
+    return out
 
-    before = snapshot(root)
-    after = snapshot(copy)
+
+def written_from_copy(copy: Path, baseline: dict[str, tuple[int, int, int]]) -> Written:
+    """What the command changed in its copy, against the copy as it was before the command
+    (not the live project, which the user may edit meanwhile): files compared by size, mtime
+    and mode first, then read."""
+    after = copy_snapshot(copy)
     written: Written = {}
     total = 0
     for rel, meta in after.items():
-        if before.get(rel) != meta:
-            data = _read_file(copy / rel)
-            if data is not None:
-                written[rel] = (data, meta[2])
-                total += len(data)
-                check_size(total)
-    for rel in before.keys() - after.keys():
+        if baseline.get(rel) != meta:
+            data = (copy / rel).read_bytes()
+            written[rel] = (data, meta[2])
+            total += len(data)
+            check_size(total)
+    for rel in baseline.keys() - after.keys():
         written[rel] = None
     return written
 
@@ -242,6 +277,13 @@ def _is_text(data: bytes | None) -> bool:
     except UnicodeDecodeError:
         return False
     return True
+
+
+def _inside(root: Path, rel: str) -> bool:
+    """Whether `rel` resolves inside the project (a symlinked folder on the way could lead out:
+    nothing is read through it)."""
+    real = Path(os.path.realpath(root / rel))
+    return real.is_relative_to(root)
 
 
 def _mode(path: Path) -> int | None:

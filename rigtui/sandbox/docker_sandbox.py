@@ -33,14 +33,13 @@ from rigtui.sandbox import engine
 from rigtui.sandbox.base import OutputCallback, RunRequest, RunResult
 from rigtui.sandbox.capture import (
     TIMED_OUT,
-    TOO_LARGE,
     Capture,
-    CaptureTooLarge,
     LayerEntry,
     Written,
-    capture,
     check_size,
+    collect,
     opaque_probes,
+    overlay_path_ok,
     written_from_layer,
 )
 from rigtui.sandbox.output import OutputCollector, not_found, resolve_cwd, shell_argv
@@ -229,16 +228,10 @@ class DockerSandbox:
             captured=captured,
         )
 
-    async def _captured(self, collect: Callable[[], Written], timed_out: bool) -> Capture:
+    async def _captured(self, read: Callable[[], Written], timed_out: bool) -> Capture:
         if timed_out:
             return TIMED_OUT
-        try:
-            written = await in_thread(collect)
-        except CaptureTooLarge:
-            return TOO_LARGE
-        except Exception as exc:  # the engine failed us: say so, the run itself stands
-            return Capture(note=f"could not read what the command wrote: {exc}")
-        return await asyncio.to_thread(capture, self.root, written)
+        return await in_thread(lambda: collect(self.root, read))
 
     async def _start(self, argv: list[str], workdir: str, env: dict[str, str]) -> _Job:
         try:
@@ -328,7 +321,7 @@ class DockerSandbox:
     # --- mount = "ro": an overlay over the project, its upper layer captured ------------------
 
     def _overlay(self, argv: list[str], workdir: str, env: dict[str, str]) -> _Job:
-        if any(c in str(self.root) for c in ",:"):
+        if not overlay_path_ok(self.root):
             raise RigtuiError(
                 f"{self.root}: a read-only project is mounted through an overlay, whose options"
                 " cannot hold a path with ',' or ':'",

@@ -141,7 +141,7 @@ class LocalSandbox:
                     f" commands locally: {detail or 'isolation was turned off'}",
                     fix='install bubblewrap, use the Docker sandbox, or set mount = "rw"',
                 )
-            self.note = "project read-only: each command runs on a copy, changes captured"
+            self.note = "project read-only: each command writes to a private layer, captured"
 
     def argv_for(self, request: RunRequest, cwd: Path, layer: Layer | None = None) -> list[str]:
         argv = shell_argv(request.command)
@@ -156,20 +156,16 @@ class LocalSandbox:
     async def run(self, request: RunRequest, on_output: OutputCallback | None = None) -> RunResult:
         if self.mount != "ro":
             return await self._run(request, on_output)
-        from rigtui.sandbox.capture import TIMED_OUT, TOO_LARGE, CaptureTooLarge, capture
+        from rigtui.sandbox.capture import TIMED_OUT, collect
         from rigtui.sandbox.local_layers import new_layer
 
-        layer = new_layer(self.root)
+        layer = await asyncio.to_thread(new_layer, self.root)  # the first one probes overlays
         try:
             await asyncio.to_thread(layer.prepare)
             result = await self._run(request, on_output, layer)
             if result.timed_out:
                 return replace(result, captured=TIMED_OUT)
-            try:
-                written = await asyncio.to_thread(layer.written)
-            except CaptureTooLarge:
-                return replace(result, captured=TOO_LARGE)
-            captured = await asyncio.to_thread(capture, self.root, written)
+            captured = await asyncio.to_thread(collect, self.root, layer.written)
             return replace(result, captured=captured)
         finally:
             await asyncio.shield(asyncio.to_thread(layer.remove))

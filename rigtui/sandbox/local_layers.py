@@ -22,6 +22,8 @@ from rigtui.sandbox.capture import (
     LayerEntry,
     Written,
     check_size,
+    copy_snapshot,
+    overlay_path_ok,
     written_from_copy,
     written_from_layer,
 )
@@ -32,21 +34,22 @@ MOUNT_THEN_EXEC = 'mount -t overlay overlay -o "$1" "$2" && shift 2 && exec "$@"
 
 @functools.lru_cache(maxsize=1)
 def overlay_status() -> tuple[bool, str]:
-    """(usable, reason): whether this machine lets us mount an overlay unprivileged; probed
-    once per process."""
+    """(usable, reason): whether this machine lets us mount an overlay unprivileged and start
+    bubblewrap inside it, as a read-only run does; probed once per process."""
+    from rigtui.sandbox.local import bwrap_status
+
     if shutil.which("unshare") is None:
         return False, "unshare (util-linux) is not installed"
+    usable, bwrap = bwrap_status()
+    if not usable:
+        return False, bwrap
     with tempfile.TemporaryDirectory(prefix="rigtui-probe-") as tmp:
         layer = OverlayLayer(Path(tmp), Path(tmp) / "lower")
         (Path(tmp) / "lower").mkdir()
         layer.prepare()
+        probe = [*layer.outer(), bwrap, *layer.bwrap_flags(), "--ro-bind", "/", "/", "true"]
         try:
-            done = subprocess.run(
-                [*layer.outer(), "test", "-d", str(layer.source)],
-                capture_output=True,
-                timeout=10,
-                check=False,
-            )
+            done = subprocess.run(probe, capture_output=True, timeout=10, check=False)
         except (OSError, subprocess.TimeoutExpired) as exc:
             return False, f"unshare cannot start: {exc}"
         finally:
@@ -91,9 +94,10 @@ class CopyLayer:
         self.scratch = scratch
         self.root = root
         self.source = scratch / "project"
+        self.baseline: dict[str, tuple[int, int, int]] = {}
 
     def prepare(self) -> None:
-        """The whole project, metadata kept (the comparison looks at sizes and mtimes first)."""
+        """The whole project, metadata kept, and a snapshot of the copy to compare with."""
         done = subprocess.run(
             ["cp", "-a", "--reflink=auto", f"{self.root}/.", str(self.source)],
             capture_output=True,
@@ -105,6 +109,7 @@ class CopyLayer:
                 f" {done.stderr.decode(errors='replace').strip()}",
                 fix='free some space in the temporary folder, or set [sandbox] mount = "rw"',
             )
+        self.baseline = copy_snapshot(self.source)
 
     def outer(self) -> list[str]:
         return []
@@ -113,7 +118,7 @@ class CopyLayer:
         return []
 
     def written(self) -> Written:
-        return written_from_copy(self.root, self.source)
+        return written_from_copy(self.source, self.baseline)
 
     def remove(self) -> None:
         remove_tree(self.scratch)
@@ -123,7 +128,7 @@ def new_layer(root: Path) -> OverlayLayer | CopyLayer:
     """A fresh layer for one command (not prepared yet)."""
     scratch = Path(tempfile.mkdtemp(prefix="rigtui-ro-"))
     usable, _ = overlay_status()
-    if usable and not any(c in str(root) for c in ",:"):  # overlay options cannot hold these
+    if usable and overlay_path_ok(root):
         return OverlayLayer(scratch, root)
     return CopyLayer(scratch, root)
 

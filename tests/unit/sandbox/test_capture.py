@@ -18,8 +18,8 @@ from rigtui.sandbox.capture import (
     LayerEntry,
     Written,
     capture,
+    collect,
     opaque_probes,
-    written_from_copy,
     written_from_layer,
 )
 from rigtui.sandbox.local import LocalSandbox, bwrap_status
@@ -119,16 +119,18 @@ def test_a_folder_replaced_by_a_file_deletes_what_it_held(project: Path):
     assert contents_of(written) == {"old": b"now a file\n", "old/a.txt": None}
 
 
-def test_a_copy_is_compared_by_metadata_then_bytes(project: Path, tmp_path: Path):
-    import shutil
-
-    copy = tmp_path / "copy"
-    shutil.copytree(project, copy)  # copy2: mtimes kept, as `cp -a` keeps them
-    (copy / "src" / "app.py").write_text("def main():\n    return 3\n")
-    (copy / "old" / "a.txt").unlink()
-    (copy / "made.txt").write_text("m\n")
-    (copy / "src" / "util.py").chmod(0o755)  # same bytes, same mtime: only the mode differs
-    written = written_from_copy(project, copy)
+def test_a_copy_is_compared_by_metadata_then_bytes(project: Path):
+    layer = local_layers.CopyLayer(Path(tempfile.mkdtemp()), project)
+    layer.prepare()
+    copy = layer.source
+    try:
+        (copy / "src" / "app.py").write_text("def main():\n    return 3\n")
+        (copy / "old" / "a.txt").unlink()
+        (copy / "made.txt").write_text("m\n")
+        (copy / "src" / "util.py").chmod(0o755)  # same bytes, same mtime: only the mode differs
+        written = layer.written()
+    finally:
+        layer.remove()
     assert contents_of(written) == {
         "src/app.py": b"def main():\n    return 3\n",
         "src/util.py": b"X = 1\n",
@@ -136,6 +138,39 @@ def test_a_copy_is_compared_by_metadata_then_bytes(project: Path, tmp_path: Path
         "made.txt": b"m\n",
     }
     assert written["src/util.py"] == (b"X = 1\n", 0o755)
+
+
+def test_a_copy_reports_only_what_the_command_did(project: Path):
+    """Not the user's edits to the project meanwhile, and not files an edited .gitignore in
+    the copy would hide."""
+    layer = local_layers.CopyLayer(Path(tempfile.mkdtemp()), project)
+    layer.prepare()
+    try:
+        (project / "src" / "util.py").write_text("X = 2  # the user, during the run\n")
+        (project / "late.txt").write_text("made by the user meanwhile\n")
+        (layer.source / ".gitignore").write_text("build/\nold/\n")
+        got = capture(project, layer.written())
+    finally:
+        layer.remove()
+    assert [(f.path, f.kind) for f in got.files] == [(".gitignore", "changed")]
+
+
+def test_a_layer_that_cannot_be_read_is_a_note_not_a_crash(project: Path):
+    def unreadable() -> Written:
+        raise PermissionError(13, "Permission denied", "secret.txt")
+
+    got = collect(project, unreadable)
+    assert not got and "could not read what the command wrote" in got.note
+    assert "secret.txt" in got.note
+
+
+def test_a_symlinked_folder_is_never_read_through(project: Path, tmp_path: Path):
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (outside / "b.txt").write_text("private\n")
+    (project / "link").symlink_to(outside)
+    got = capture(project, {"link/b.txt": (b"mine\n", 0o644)})
+    assert [(f.path, f.before) for f in got.files] == [("link/b.txt", None)]
 
 
 def test_a_chmod_and_a_new_executable_are_captured_and_applied(project: Path):
@@ -209,12 +244,18 @@ async def test_local_read_only_runs_on_a_private_layer_and_captures_its_writes(
 
 
 @needs_bwrap
-async def test_local_read_only_timeout_discards_and_says_so(project: Path, layer_kind: str):
+async def test_local_read_only_timeout_discards_and_says_so(
+    project: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, layer_kind: str
+):
+    scratch = tmp_path / "scratch"
+    scratch.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(scratch))
     box = LocalSandbox(project, mount="ro")
     result = await box.run(RunRequest(command="echo x > a; sleep 20", cwd=project, timeout=0.5))
     assert result.timed_out and result.captured is not None
     assert not result.captured and "timed out" in result.captured.note
     assert not (project / "a").exists()
+    assert list(scratch.iterdir()) == [], "the layer was left behind"
 
 
 def test_local_read_only_without_bwrap_is_a_clear_error(
@@ -242,3 +283,10 @@ def test_rigtui_run_read_only_saves_a_patch_that_applies(project: Path, tmp_path
     assert (project / "src" / "util.py").read_text() == "X = 1\n"
     assert main(["apply", "--path", str(project), "--yes", str(saved)]) == 0
     assert (project / "src" / "util.py").read_text() == "X = 1\nextra\n"
+
+
+def test_rigtui_run_checks_the_capture_folder_before_running(project: Path, tmp_path: Path, capsys):
+    missing = tmp_path / "no-such-folder" / "x.patch"
+    code = main(["run", "--path", str(project), "--sandbox", "local", "--mount", "ro",
+                 "--capture", str(missing), "--", "true"])  # fmt: skip
+    assert code == 2 and "no folder" in capsys.readouterr().err
