@@ -45,6 +45,8 @@ from rigtui.sandbox.capture import (
 from rigtui.sandbox.output import OutputCollector, not_found, resolve_cwd, shell_argv
 
 WORKSPACE = PurePosixPath("/workspace")
+SIGKILLED = 137  # 128 + SIGKILL: how a command the memory limit killed exits
+OOM_COUNTERS = "cat /sys/fs/cgroup/memory.events /sys/fs/cgroup/memory/memory.oom_control"
 LAYER = PurePosixPath("/rigtui/layer")  # mount = "ro": the overlay's upper layer, read-only
 # mount = "ro": one shell loop prints which of its arguments no longer exist
 PROBE_SCRIPT = 'for p; do [ -e "$p" ] || [ -h "$p" ] || printf "%s\\n" "$p"; done'
@@ -134,6 +136,7 @@ class DockerSandbox:
         self.removed_leftovers: list[str] = []
         self._container: Any = None
         self._container_lock = asyncio.Lock()
+        self._oom_kills_seen: dict[str, int] = {}  # container id -> the cgroup's oom_kill count
 
     @classmethod
     def connect(
@@ -307,7 +310,8 @@ class DockerSandbox:
             while True:
                 info = self.client.api.exec_inspect(exec_id)
                 if not info.get("Running") or time.monotonic() > deadline:
-                    return info.get("ExitCode"), False
+                    code = info.get("ExitCode")
+                    return code, code == SIGKILLED and self._new_oom_kill(container)
                 time.sleep(0.01)
 
         def kill() -> None:
@@ -394,6 +398,20 @@ class DockerSandbox:
                     fix="the image needs `chown` (coreutils or busybox)",
                 )
         return container
+
+    def _new_oom_kill(self, container: Any) -> bool:
+        """Whether the memory limit killed a process since we last looked: the container's
+        state only records that for its main process, not for an `exec`, so read the
+        cgroup's oom_kill counter (cgroup v2 memory.events, or v1 memory.oom_control)."""
+        _, output = self._exec_quiet(container, ["sh", "-c", OOM_COUNTERS], self.user)
+        kills = 0
+        for line in output.splitlines():
+            name, _, value = line.partition(" ")
+            if name == "oom_kill" and value.strip().isdigit():
+                kills = int(value)
+        seen = self._oom_kills_seen.get(container.id, 0)
+        self._oom_kills_seen[container.id] = kills
+        return kills > seen
 
     def _exec_quiet(self, container: Any, argv: list[str], user: str) -> tuple[int, str]:
         api = self.client.api

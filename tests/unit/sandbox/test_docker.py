@@ -122,10 +122,22 @@ async def test_forks_stop_at_the_pids_limit_and_a_fork_bomb_is_killed(cold, proj
     assert ours() == []
 
 
-async def test_a_memory_hog_is_stopped_by_the_limit(cold, project: Path):
+@pytest.mark.parametrize(("reuse", "mount"), [(False, "rw"), (True, "rw"), (False, "ro")])
+async def test_a_memory_hog_is_stopped_by_the_limit_and_reported(
+    project: Path, settings: Settings, reuse: bool, mount: str
+):
+    settings.sandbox.mount = mount  # type: ignore[assignment]
+    box = get_sandbox(settings, project, "docker", reuse=reuse)
     hog = "dd if=/dev/zero of=/dev/null bs=512M count=1"
-    result = await cold.run(RunRequest(command=hog, cwd=project, timeout=30))
-    assert result.exit_code == 137 and result.killed, result
+    try:
+        killed = await box.run(RunRequest(command=hog, cwd=project, timeout=30))
+        # A SIGKILL that is not the memory limit's is not reported as one.
+        suicide = "sh -c 'kill -9 $$'"  # not the container's PID 1, which SIGKILL cannot reach
+        itself = await box.run(RunRequest(command=suicide, cwd=project, timeout=30))
+    finally:
+        await box.close()
+    assert killed.exit_code == 137 and killed.killed, killed
+    assert itself.exit_code == 137 and not itself.killed, itself
 
 
 async def test_timeout_kills_the_container(cold, project: Path):
