@@ -156,10 +156,7 @@ def _report_capture(captured: Capture, root: Path, capture_to: Path | None, *, q
 
 
 def _default_capture_file(root: Path) -> Path:
-    import time
+    from rigtui.sandbox.capture import new_capture_path
 
-    from rigtui.paths import project_data_dir
-
-    folder = project_data_dir(root) / "captures"
-    folder.mkdir(parents=True, exist_ok=True)
-    return folder / f"run-{time.strftime('%Y%m%d-%H%M%S')}-{time.monotonic_ns() % 10**6:06d}.patch"
+    path = new_capture_path(root, "run")
+    return path.with_name(path.name + ".patch")

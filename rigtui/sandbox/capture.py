@@ -163,6 +163,31 @@ def capture(root: Path, written: Written, rules: IgnoreRules | None = None) -> C
     return Capture(tuple(files), tuple(binary), tuple(ignored))
 
 
+# --- where captured files are kept -------------------------------------------------------------
+
+KEEP_CAPTURES = 50  # the newest entries (patches, folders of binary files) kept per project
+
+
+def new_capture_path(root: Path, name: str) -> Path:
+    """A fresh path under the project's captures folder in rigtui's data dir (never inside the
+    project), after removing all but the newest KEEP_CAPTURES entries there."""
+    import shutil
+    import time
+    import uuid
+
+    from rigtui.paths import project_data_dir
+
+    folder = project_data_dir(root) / "captures"
+    folder.mkdir(parents=True, exist_ok=True)
+    entries = sorted(folder.iterdir(), key=lambda p: p.stat().st_mtime, reverse=True)
+    for old in entries[KEEP_CAPTURES - 1 :]:
+        if old.is_dir():
+            shutil.rmtree(old, ignore_errors=True)
+        else:
+            old.unlink(missing_ok=True)
+    return folder / f"{time.strftime('%Y%m%d-%H%M%S')}-{name}-{uuid.uuid4().hex[:6]}"
+
+
 # --- overlay upper layers (the Docker sandbox) ----------------------------------------------
 
 

@@ -10,7 +10,6 @@ from __future__ import annotations
 import asyncio
 from pathlib import Path
 from typing import Any
-from uuid import uuid4
 
 from rigtui.agent.tools.base import Tool, ToolContext, ToolError, ToolOutput, confine, obj, relative
 
@@ -117,9 +116,9 @@ async def _propose_captured(ctx: ToolContext, captured: Any) -> tuple[str, str]:
 
 
 def _save_binaries(ctx: ToolContext, captured: Any) -> Path:
-    from rigtui.paths import project_data_dir
+    from rigtui.sandbox.capture import new_capture_path
 
-    folder = project_data_dir(ctx.root) / "captures" / f"{ctx.task_id or 'task'}-{uuid4().hex[:8]}"
+    folder = new_capture_path(ctx.root, ctx.task_id or "task")
     captured.save_binaries(folder)
     return folder
 

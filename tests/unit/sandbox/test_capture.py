@@ -290,3 +290,17 @@ def test_rigtui_run_checks_the_capture_folder_before_running(project: Path, tmp_
     code = main(["run", "--path", str(project), "--sandbox", "local", "--mount", "ro",
                  "--capture", str(missing), "--", "true"])  # fmt: skip
     assert code == 2 and "no folder" in capsys.readouterr().err
+
+
+def test_only_the_newest_captures_are_kept(project: Path):
+    from rigtui.sandbox.capture import KEEP_CAPTURES, new_capture_path
+
+    made = []
+    for i in range(KEEP_CAPTURES + 5):
+        path = new_capture_path(project, "run")
+        path.write_text(str(i))
+        os.utime(path, (i, i))  # oldest first
+        made.append(path)
+    assert len(list(made[0].parent.iterdir())) == KEEP_CAPTURES
+    assert made[-1].exists() and not made[0].exists()
+    assert made[0].parent.is_relative_to(project) is False  # never inside the project
