@@ -151,7 +151,7 @@ def _reverse(
     changed = [
         w.path
         for w in writes
-        if sha256(current[w.path]) != sha256(w.after) or _x_bit_moved(modes[w.path], w.after_mode)
+        if sha256(current[w.path]) != sha256(w.after) or _mode_moved(modes[w.path], w.after_mode)
     ]
     if changed and not force:
         raise PatchConflict(
@@ -168,11 +168,10 @@ def _reverse(
     return plan, changed
 
 
-def _x_bit_moved(now: int | None, recorded: int | None) -> bool:
-    """Whether someone chmodded the file since (only the x bit counts, as in git)."""
-    if now is None or recorded is None:
-        return False
-    return bool(now & 0o100) != bool(recorded & 0o100)
+def _mode_moved(now: int | None, recorded: int | None) -> bool:
+    """Whether someone chmodded the file since: any permission bit counts, as when a change
+    set is applied (changed_since_proposal), so an undo never silently reverts a chmod."""
+    return now is not None and recorded is not None and now != recorded
 
 
 def _keep_overwritten(

@@ -99,6 +99,12 @@ def test_undo_refuses_when_a_file_changed_after_apply_unless_forced(tmp_path: Pa
 def test_a_chmod_after_apply_is_a_change_undo_respects_and_keeps(tmp_path: Path) -> None:
     root = _project(tmp_path)
     apply_proposal(prepare(root, parse_patch(PATCH)))
+    mode = (root / "b.txt").stat().st_mode & 0o777
+    (root / "b.txt").chmod(mode | 0o020)  # g+w: any permission bit counts, not only x
+    with pytest.raises(PatchConflict) as info:
+        undo(root)
+    assert info.value.paths == ["b.txt"]
+    (root / "b.txt").chmod(mode)
     (root / "a.txt").chmod(0o755)
     with pytest.raises(PatchConflict) as info:
         undo(root)
