@@ -137,6 +137,7 @@ class DockerSandbox:
         self._container: Any = None
         self._container_lock = asyncio.Lock()
         self._oom_kills_seen: dict[str, int] = {}  # container id -> the cgroup's oom_kill count
+        self._discarding: set[asyncio.Future[None]] = set()  # jobs cancelled while starting
 
     @classmethod
     def connect(
@@ -239,11 +240,11 @@ class DockerSandbox:
     async def _start(self, argv: list[str], workdir: str, env: dict[str, str]) -> _Job:
         try:
             if self.conf.mount == "ro":
-                return await in_thread(lambda: self._overlay(argv, workdir, env))
+                return await self._started(lambda: self._overlay(argv, workdir, env))
             if self.reuse:
                 container = await self._reusable_container()
-                return await in_thread(lambda: self._exec(container, argv, workdir, env))
-            return await in_thread(lambda: self._cold(argv, workdir, env))
+                return await self._started(lambda: self._exec(container, argv, workdir, env))
+            return await self._started(lambda: self._cold(argv, workdir, env))
         except RigtuiError:
             raise
         except Exception as exc:
@@ -253,6 +254,19 @@ class DockerSandbox:
             ):
                 raise _ProgramMissing from exc
             raise _run_error(exc, self.image) from exc
+
+    async def _started(self, start: Callable[[], _Job]) -> _Job:
+        """Start a job in its thread. Cancelled meanwhile, the thread still finishes creating
+        the container (and volumes): they are then killed and removed (`close` waits for it),
+        not left until rigtui exits."""
+        future = asyncio.ensure_future(in_thread(start))
+        try:
+            return await asyncio.shield(future)
+        except asyncio.CancelledError:
+            discard = asyncio.ensure_future(_discard_when_started(future))
+            self._discarding.add(discard)
+            discard.add_done_callback(self._discarding.discard)
+            raise
 
     def _cold(self, argv: list[str], workdir: str, env: dict[str, str]) -> _Job:
         container = self.client.containers.create(
@@ -447,12 +461,22 @@ class DockerSandbox:
                 return [e for m in archive if (e := _layer_entry(archive, m)) is not None]
 
     async def close(self) -> None:
+        if self._discarding:  # their containers are still being made: remove them first
+            await asyncio.gather(*self._discarding, return_exceptions=True)
         container, self._container = self._container, None
         if container is not None:
             await in_thread(lambda: _remove(container))
         for client in (self.client, self.stream_client):
             with contextlib.suppress(Exception):
                 client.close()
+
+
+async def _discard_when_started(future: asyncio.Future[_Job]) -> None:
+    try:
+        job = await future
+    except Exception:  # it failed to start: nothing was left running
+        return
+    await in_thread(lambda: (job.kill(), job.cleanup()))
 
 
 async def _consume(chunks: Iterator[Chunk], collector: OutputCollector) -> None:

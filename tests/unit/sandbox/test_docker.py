@@ -146,6 +146,21 @@ async def test_timeout_kills_the_container(cold, project: Path):
     assert ours() == []
 
 
+@pytest.mark.parametrize("mount", ["rw", "ro"])
+async def test_a_cancel_while_the_container_is_being_made_leaves_nothing(
+    project: Path, settings: Settings, mount: str
+):
+    settings.sandbox.mount = mount  # type: ignore[assignment]
+    box = get_sandbox(settings, project, "docker", reuse=False)
+    task = asyncio.create_task(box.run(RunRequest(command="sleep 30", cwd=project)))
+    await asyncio.sleep(0)  # let it start creating, then cancel before any output
+    task.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await task
+    await box.close()  # waits for the creating thread, then for what it made to be removed
+    assert ours() == [] and our_volumes() == []
+
+
 async def test_cancel_kills_and_removes_the_container(cold, project: Path):
     started = asyncio.Event()
     task = asyncio.create_task(
