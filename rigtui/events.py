@@ -145,6 +145,15 @@ class Notice(Event):
 
 @event_type
 @dataclass(frozen=True, kw_only=True)
+class MessageNotSent(Event):
+    """A message the user queued behind a running task that was never sent (cancelled, or the
+    session closed first). Kept, so a front end can offer the words again."""
+
+    text: str
+
+
+@event_type
+@dataclass(frozen=True, kw_only=True)
 class Error(Event):
     """One clear message naming the problem, and the fix."""
 

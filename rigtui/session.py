@@ -30,6 +30,7 @@ from rigtui.errors import RigtuiError
 from rigtui.events import (
     Error,
     Event,
+    MessageNotSent,
     Notice,
     PlanUpdated,
     TaskEnded,
@@ -114,6 +115,8 @@ class Session:
         self._events: Fanout[Event] = Fanout()
         self._owns_store = False
         self._tasks: dict[str, list[asyncio.Task[None]]] = {}
+        # messages whose task has not started their turn yet: (thread id, text) by task
+        self._unsent: dict[asyncio.Task[None], tuple[str, str]] = {}
         self._clients: dict[str, ModelClient] = {}
         self._totals: dict[str, UsageTotals] = {}
         self._closing = False
@@ -151,6 +154,7 @@ class Session:
             task.cancel()
         if running:
             await asyncio.wait(running)
+        await self._report_unsent()
         for client in self._clients.values():
             with contextlib.suppress(Exception):
                 await client.close()
@@ -270,6 +274,7 @@ class Session:
                 await self.emit(ThreadRenamed(thread_id=tid, title=title))
             case DeleteThread(thread_id=tid):
                 for task in self._tasks.pop(tid, []):
+                    self._unsent.pop(task, None)  # its thread is going: nowhere to keep it
                     task.cancel()
                     await asyncio.wait([task])
                 await self.store.delete_thread(tid)
@@ -306,6 +311,7 @@ class Session:
         tasks = [t for t in self._tasks.get(thread_id, []) if not t.done()]
         before = tasks[-1] if tasks else None
         task = asyncio.create_task(self._queued(thread_id, text, before), name=f"task {thread_id}")
+        self._unsent[task] = (thread_id, text)
         self._tasks[thread_id] = [*tasks, task]
         task.add_done_callback(lambda t: self._forget(thread_id, t))
 
@@ -317,6 +323,7 @@ class Session:
                 del self._tasks[thread_id]
 
     async def _queued(self, thread_id: str, text: str, before: asyncio.Task[None] | None) -> None:
+        me = asyncio.current_task()
         if before is not None:
             await self.emit(
                 Notice(thread_id=thread_id, text="queued: sent when the running task ends"),
@@ -325,11 +332,18 @@ class Session:
             try:
                 await asyncio.wait([before])
             except asyncio.CancelledError:
-                await self.emit(
-                    Notice(thread_id=thread_id, text=f"not sent (cancelled while queued): {text}")
-                )
+                if self._unsent.pop(me, None) is not None:  # type: ignore[arg-type]
+                    await self.emit(MessageNotSent(thread_id=thread_id, text=text))
                 return
+        self._unsent.pop(me, None)  # type: ignore[arg-type]
         await self._run_task(thread_id, text)
+
+    async def _report_unsent(self) -> None:
+        """Messages whose task was cancelled before it even started (the session closed at
+        once): kept as MessageNotSent like the others."""
+        unsent, self._unsent = list(self._unsent.values()), {}
+        for thread_id, text in unsent:
+            await self.emit(MessageNotSent(thread_id=thread_id, text=text))
 
     async def _run_task(self, thread_id: str, text: str) -> None:
         task_id = ""

@@ -15,7 +15,7 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.css.query import NoMatches
 from textual.screen import Screen
-from textual.widgets import ContentSwitcher, DirectoryTree, Footer, Header, Static
+from textual.widgets import ContentSwitcher, DirectoryTree, Footer, Header, Input, Static
 
 from rigtui import events as ev
 from rigtui.config import Settings
@@ -418,11 +418,21 @@ class RigtuiApp(App[int]):
         self.current_thread = thread
         history = await session.history(thread_id)
         await self.query_one(ThreadPane).open_thread(thread_id, history)
+        self._offer_unsent(history)
         usage = [e for e in history if e.type == "UsageUpdated"]
         self.usage = usage[-1].to_dict() if usage else {}
         self.profile = thread.model_profile or self.launch_profile
         await self.refresh_threads()
         self.update_status()
+
+    def _offer_unsent(self, history: list[ev.Event]) -> None:
+        """A message queued and never sent (the workbench closed first) goes back into an
+        empty message box, so the words are not lost."""
+        unsent = _last_unsent(history)
+        box = self.query_one("#message", Input)
+        if unsent and not box.value:
+            box.value = unsent
+            self.notify("Your unsent message is back in the message box.")
 
     @on(ThreadPane.ThreadChosen)
     async def _thread_chosen(self, message: ThreadPane.ThreadChosen) -> None:
@@ -938,6 +948,16 @@ class RigtuiApp(App[int]):
                     f"key {key}",
                     lambda action=action: widget.run_action(action),  # type: ignore[misc]
                 )
+
+
+def _last_unsent(history: list[ev.Event]) -> str:
+    """The words of the last MessageNotSent that nothing was sent after (else "")."""
+    for event in reversed(history):
+        if isinstance(event, ev.UserMessage):
+            return ""
+        if isinstance(event, ev.MessageNotSent):
+            return event.text
+    return ""
 
 
 def _first_line(text: str, width: int = 60) -> str:

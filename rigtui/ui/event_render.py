@@ -104,6 +104,8 @@ def event_text(event: ev.Event) -> Text | None:
     match name:
         case "Notice":
             return Text(data["text"], style="dim")
+        case "MessageNotSent":
+            return Text(f"not sent (cancelled while queued): {data['text']}", style="dim")
         case "ThreadRenamed":
             return Text(f"· renamed to {data['title']!r}", style="dim")
         case "ThreadForked":

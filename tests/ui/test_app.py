@@ -331,3 +331,24 @@ async def test_a_change_set_a_crash_interrupted_is_rolled_back_when_the_workbenc
         await pilot.pause()
     after = (demo_project / "README.md").read_bytes(), (demo_project / "docs/guide.md").read_bytes()
     assert after == before
+
+
+async def test_an_unsent_queued_message_comes_back_into_the_message_box(make_app) -> None:
+    from textual.widgets import Input
+
+    from rigtui import events as ev
+
+    app = make_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        session = app.session_required()
+        kept = await session.new_thread("kept")
+        await session.emit(ev.MessageNotSent(thread_id=kept.id, text="also fix the docs"))
+        resent = await session.new_thread("resent")
+        await session.emit(ev.MessageNotSent(thread_id=resent.id, text="old words"))
+        await session.emit(ev.UserMessage(thread_id=resent.id, message_id="m", text="new words"))
+        box = app.query_one("#message", Input)
+        await app.switch_thread(resent.id)
+        assert box.value == ""  # something was sent after it: not offered again
+        await app.switch_thread(kept.id)
+        assert box.value == "also fix the docs"

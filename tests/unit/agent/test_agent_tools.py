@@ -302,3 +302,20 @@ async def test_auto_policy_still_asks_for_paths_outside_the_project(project: Pat
         await session.send(DecideCommand(thread.id, seen[-1].request_id, False))  # type: ignore[attr-defined]
         await collect_until(events, task_ended(thread.id))
         await session.close()
+
+
+async def test_a_queued_message_the_session_closes_on_is_kept_as_not_sent(project: Path) -> None:
+    with FakeOpenAI([Say(calls=[Call("run_command", {"command": "echo wait"})])]) as server:
+        settings = make_settings(server.base_url)
+        settings.sandbox.kind = "local"
+        session = await open_session(project, settings)
+        thread = await session.new_thread("t")
+        events = session.subscribe()
+        await session.send(SendMessage(thread.id, "one"))
+        await collect_until(events, lambda e: isinstance(e, CommandApprovalRequested))
+        await session.send(SendMessage(thread.id, "two, queued behind one"))
+        await session.close()  # while "one" waits for approval and "two" waits for "one"
+        reopened = await open_session(project, settings)
+        history = await reopened.history(thread.id)
+        assert [e.text for e in of_type(history, ev.MessageNotSent)] == ["two, queued behind one"]
+        await reopened.close()
