@@ -136,7 +136,7 @@ async def _run(
 
 def _report_capture(captured: Capture, root: Path, capture_to: Path | None, *, quiet: bool) -> None:
     """Save the captured text changes as a patch (never applied here) and say where."""
-    if not quiet and captured.summary():
+    if not quiet:
         for line in captured.summary().splitlines():
             _note(line)
     target = capture_to or _default_capture_file(root)

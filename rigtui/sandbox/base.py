@@ -45,6 +45,7 @@ class RunResult:
 
 class Sandbox(Protocol):
     name: str  # shown in the UI, always: which sandbox is in use
+    read_only: bool  # mount = "ro": the project never changes; writes come back as `captured`
 
     async def run(self, request: RunRequest, on_output: OutputCallback | None = None) -> RunResult:
         """Run to completion, streaming output through `on_output`. Cancelling the awaiting

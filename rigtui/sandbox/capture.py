@@ -151,9 +151,7 @@ def capture(root: Path, written: Written, rules: IgnoreRules | None = None) -> C
         if _is_git(path) or rules.is_ignored(path, is_dir=False):
             ignored.append(path)
             continue
-        inside = _inside(root, path)
-        before = _read_file(root / path) if inside else None
-        before_mode = _mode(root / path) if inside else None
+        before, before_mode = _host_file(root, path)
         after, after_mode = written[path] or (None, None)
         if before == after and _executable(before_mode) == _executable(after_mode):
             continue  # touched, or rewritten with the same bytes and the same x bit
@@ -304,19 +302,21 @@ def _is_text(data: bytes | None) -> bool:
     return True
 
 
-def _inside(root: Path, rel: str) -> bool:
-    """Whether `rel` resolves inside the project (a symlinked folder on the way could lead out:
-    nothing is read through it)."""
-    real = Path(os.path.realpath(root / rel))
-    return real.is_relative_to(root)
+def _host_file(root: Path, rel: str) -> tuple[bytes | None, int | None]:
+    """The project's file now, as (bytes, permission bits); (None, None) when it is absent or
+    not a regular file, and when a symlinked folder on the way leads out of the project
+    (`confine`: nothing is ever read through it)."""
+    from rigtui.edits.errors import PatchRefused
+    from rigtui.edits.safety import confine
 
-
-def _mode(path: Path) -> int | None:
     try:
-        st = os.lstat(path)
-    except OSError:
-        return None
-    return stat.S_IMODE(st.st_mode) if stat.S_ISREG(st.st_mode) else None
+        confine(root, rel)
+        st = os.lstat(root / rel)
+        if not stat.S_ISREG(st.st_mode):
+            return None, None
+        return (root / rel).read_bytes(), stat.S_IMODE(st.st_mode)
+    except (PatchRefused, OSError):
+        return None, None
 
 
 def _executable(mode: int | None) -> bool:
@@ -335,17 +335,6 @@ def _is_real_file(path: Path) -> bool:
         return stat.S_ISREG(os.lstat(path).st_mode)
     except OSError:
         return False
-
-
-def _read_file(path: Path) -> bytes | None:
-    """A regular file's bytes; None when absent or not a regular file (symlinks are not
-    followed: a link out of the project must never be read through)."""
-    if not _is_real_file(path):
-        return None
-    try:
-        return path.read_bytes()
-    except OSError:
-        return None
 
 
 def _files_under(root: Path, folder: str) -> Iterator[str]:

@@ -58,7 +58,9 @@ async def run_tracked(
     task_id: str = "",
 ) -> tuple[RunResult, ArtifactsDetected | None]:
     """Run `request` and report the project files it created, changed or deleted (None when
-    it touched nothing)."""
+    it touched nothing, and always for a read-only sandbox: its writes are in `captured`)."""
+    if sandbox.read_only:  # the project cannot change: no need to walk it twice
+        return await sandbox.run(request, on_output), None
     rules = IgnoreRules(root)
     before = await asyncio.to_thread(snapshot, root, rules)
     result = await sandbox.run(request, on_output)

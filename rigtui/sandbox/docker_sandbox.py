@@ -125,13 +125,14 @@ class DockerSandbox:
         self.thread_id = thread_id
         # A read-only project gives every command a fresh copy-on-write view: state kept
         # between commands would hide what each one wrote.
-        self.reuse = (conf.reuse_container if reuse is None else reuse) and conf.mount == "rw"
+        self.read_only = conf.mount == "ro"
+        self.reuse = (conf.reuse_container if reuse is None else reuse) and not self.read_only
         self.user = engine.owner_user(self.root)
         self.name = f"docker:{image}"
         self.note = f"engine {engine.engine_address()}" + (
             ", network on" if conf.network else ", no network"
         )
-        if conf.mount == "ro":
+        if self.read_only:
             self.note += ", project read-only (changes captured for review)"
         self.removed_leftovers: list[str] = []
         self._container: Any = None
@@ -172,7 +173,8 @@ class DockerSandbox:
     def _host_config(self) -> dict[str, Any]:
         conf = self.conf
         return {
-            "volumes": {str(self.root): {"bind": str(WORKSPACE), "mode": conf.mount}},
+            # read-only projects replace this with an overlay (`_overlay_container`)
+            "volumes": {str(self.root): {"bind": str(WORKSPACE), "mode": "rw"}},
             "network_mode": None if conf.network else "none",
             "mem_limit": conf.memory,
             "memswap_limit": conf.memory,  # no swap: the memory limit is the limit
@@ -239,7 +241,7 @@ class DockerSandbox:
 
     async def _start(self, argv: list[str], workdir: str, env: dict[str, str]) -> _Job:
         try:
-            if self.conf.mount == "ro":
+            if self.read_only:
                 return await self._started(lambda: self._overlay(argv, workdir, env))
             if self.reuse:
                 container = await self._reusable_container()

@@ -114,6 +114,7 @@ class LocalSandbox:
         self.root = Path(root).resolve()
         self.network = network
         self.mount = mount
+        self.read_only = mount == "ro"
         self.note = ""
         usable, detail = bwrap_status() if isolate is not False else (False, "")
         if isolate and not usable:
@@ -132,7 +133,7 @@ class LocalSandbox:
         else:
             self.name = "local"
             self.note = detail or "no isolation: commands run as you, with network"
-        if mount == "ro":
+        if self.read_only:
             if not self.bwrap:
                 from rigtui.errors import RigtuiError
 
@@ -154,7 +155,7 @@ class LocalSandbox:
         return [*layer.outer(), self.bwrap, *layer.bwrap_flags(), *flags, "--", *argv]
 
     async def run(self, request: RunRequest, on_output: OutputCallback | None = None) -> RunResult:
-        if self.mount != "ro":
+        if not self.read_only:
             return await self._run(request, on_output)
         from rigtui.sandbox.capture import TIMED_OUT, collect
         from rigtui.sandbox.local_layers import new_layer

@@ -95,6 +95,10 @@ def tool_line(
     return line
 
 
+# a task's outcome or a check's state; anything else (cancelled, timed out) is yellow
+OUTCOME_STYLES = {"done": "green", "passed": "green", "failed": "red"}
+
+
 def event_text(event: ev.Event) -> Text | None:
     """One line or a few for an event that is not a message; None for silent events."""
     name = event.type
@@ -112,7 +116,7 @@ def event_text(event: ev.Event) -> Text | None:
             return Text(f"· forked from {data.get('parent_id', '')}", style="dim")
         case "TaskEnded":
             outcome = data.get("outcome", "")
-            style = {"done": "green", "failed": "red"}.get(outcome, "yellow")
+            style = OUTCOME_STYLES.get(outcome, "yellow")
             text = Text(f"■ task {outcome}", style=f"bold {style}")
             if summary := _one_line(data.get("summary") or ""):
                 text.append(f": {summary}")  # the reply itself is right above, in full
@@ -146,7 +150,7 @@ def event_text(event: ev.Event) -> Text | None:
             return Text(f"? asks to run: {data['command']}", style="yellow")
         case "CheckFinished":
             state = data.get("state", "")
-            style = {"passed": "green", "failed": "red"}.get(state, "yellow")
+            style = OUTCOME_STYLES.get(state, "yellow")
             return Text(f"● check {data.get('check', '')} {state}", style=style)
         case "ArtifactsDetected":
             made = data.get("created", []) + data.get("changed", [])

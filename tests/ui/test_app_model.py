@@ -4,7 +4,10 @@ SDK, the real session and store; keys pressed through Pilot."""
 from __future__ import annotations
 
 import threading
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -50,6 +53,18 @@ def thread_text(app: RigtuiApp) -> str:
     return "\n".join(parts)
 
 
+@asynccontextmanager
+async def workbench(
+    model_app, script: list[Say]
+) -> AsyncIterator[tuple[FakeOpenAI, RigtuiApp, Any]]:
+    """The workbench at 120x40 against a scripted server, painted once: (server, app, pilot)."""
+    with FakeOpenAI(script) as server:
+        app = model_app(server)
+        async with app.run_test(size=(120, 40)) as pilot:
+            await pilot.pause()
+            yield server, app, pilot
+
+
 async def ask(app: RigtuiApp, pilot, text: str, until: type[ev.Event]) -> ev.Event:
     """Type a message, send it, and wait until an event of `until` has been rendered."""
     rendered = app.event_handled(until)
@@ -72,26 +87,23 @@ async def test_a_reply_streams_and_a_patch_is_reviewed_then_applied(
         Say("Sorting the output.", calls=[Call("apply_patch", {"patch": PATCH})]),
         Say("Done: **sorted**."),
     ]
-    with FakeOpenAI(script) as server:
-        app = model_app(server)
-        async with app.run_test(size=(120, 40)) as pilot:
-            await pilot.pause()
-            await ask(app, pilot, "sort the cli output", PatchProposed)
-            review = app.query_one(DiffReview)
-            assert app.query_one("#right").border_title.startswith("Review change set")
-            applied = app.event_handled(PatchApplied)
-            ended = app.event_handled(ev.TaskEnded)
-            review.focus()
-            await pilot.press("y", "enter")  # accept all, submit
-            await applied
-            await ended
-            await pilot.pause()
-            cli = (demo_project / "src/demo/cli.py").read_text()
-            assert "sorted(parse_config" in cli
-            text = thread_text(app)
-            assert "sort the cli output" in text and "Sorting the output." in text
-            assert "apply_patch" in text and "Done: **sorted**." in text
-            assert "model: fake" in str(app.query_one("#status").render())
+    async with workbench(model_app, script) as (server, app, pilot):
+        await ask(app, pilot, "sort the cli output", PatchProposed)
+        review = app.query_one(DiffReview)
+        assert app.query_one("#right").border_title.startswith("Review change set")
+        applied = app.event_handled(PatchApplied)
+        ended = app.event_handled(ev.TaskEnded)
+        review.focus()
+        await pilot.press("y", "enter")  # accept all, submit
+        await applied
+        await ended
+        await pilot.pause()
+        cli = (demo_project / "src/demo/cli.py").read_text()
+        assert "sorted(parse_config" in cli
+        text = thread_text(app)
+        assert "sort the cli output" in text and "Sorting the output." in text
+        assert "apply_patch" in text and "Done: **sorted**." in text
+        assert "model: fake" in str(app.query_one("#status").render())
 
 
 async def test_a_command_waits_for_approval_in_a_modal(model_app, demo_project: Path) -> None:
@@ -99,19 +111,16 @@ async def test_a_command_waits_for_approval_in_a_modal(model_app, demo_project: 
         Say("", calls=[Call("run_command", {"command": "echo approved-output"})]),
         Say("It printed."),
     ]
-    with FakeOpenAI(script) as server:
-        app = model_app(server)
-        async with app.run_test(size=(120, 40)) as pilot:
-            await pilot.pause()
-            asked = app.event_handled(CommandApprovalRequested)
-            await pilot.press(*"run it", "enter")
-            await asked
-            await pilot.pause()
-            assert isinstance(app.screen, CommandApprovalScreen)
-            finished = app.event_handled(ToolCallFinished)
-            await pilot.press("y")
-            result = await finished
-            assert result.ok and "approved-output" in result.output  # type: ignore[attr-defined]
+    async with workbench(model_app, script) as (server, app, pilot):
+        asked = app.event_handled(CommandApprovalRequested)
+        await pilot.press(*"run it", "enter")
+        await asked
+        await pilot.pause()
+        assert isinstance(app.screen, CommandApprovalScreen)
+        finished = app.event_handled(ToolCallFinished)
+        await pilot.press("y")
+        result = await finished
+        assert result.ok and "approved-output" in result.output  # type: ignore[attr-defined]
 
 
 async def test_escape_stops_a_streaming_reply_and_the_thread_goes_on(
@@ -119,23 +128,20 @@ async def test_escape_stops_a_streaming_reply_and_the_thread_goes_on(
 ) -> None:
     hold = threading.Event()
     script = [Say("a long answer " * 50, hold=hold), Say("second answer")]
-    with FakeOpenAI(script) as server:
-        app = model_app(server)
-        async with app.run_test(size=(120, 40)) as pilot:
-            await pilot.pause()
-            delta = app.event_handled(ev.MessageDelta)
-            await pilot.press(*"talk a lot", "enter")
-            await delta
-            ended = app.event_handled(ev.TaskEnded)
-            await pilot.press("escape")
-            outcome = await ended
-            hold.set()
-            assert outcome.outcome == "cancelled"  # type: ignore[attr-defined]
-            ended = app.event_handled(ev.TaskEnded)
-            await pilot.press(*"again", "enter")
-            assert (await ended).outcome == "done"  # type: ignore[attr-defined]
-            await pilot.pause()
-            assert "second answer" in thread_text(app)
+    async with workbench(model_app, script) as (server, app, pilot):
+        delta = app.event_handled(ev.MessageDelta)
+        await pilot.press(*"talk a lot", "enter")
+        await delta
+        ended = app.event_handled(ev.TaskEnded)
+        await pilot.press("escape")
+        outcome = await ended
+        hold.set()
+        assert outcome.outcome == "cancelled"  # type: ignore[attr-defined]
+        ended = app.event_handled(ev.TaskEnded)
+        await pilot.press(*"again", "enter")
+        assert (await ended).outcome == "done"  # type: ignore[attr-defined]
+        await pilot.pause()
+        assert "second answer" in thread_text(app)
 
 
 async def test_an_applied_change_set_reruns_checks_in_its_thread_and_auto_fix_reports_back(
@@ -184,39 +190,37 @@ async def test_files_a_command_makes_are_artifacts_openable_in_the_code_view(
         Say("", calls=[Call("run_command", {"command": "echo '# report' > report.md"})]),
         Say("Wrote the report."),
     ]
-    with FakeOpenAI(script) as server:
-        app = model_app(server)
-        async with app.run_test(size=(120, 40)) as pilot:
-            await pilot.pause()
-            ended = app.event_handled(ev.TaskEnded)
-            await pilot.press(*"write a report", "enter")
-            await ended
-            await pilot.pause()
-            assert "files from the command: report.md" in thread_text(app)
-            assert "[files created: report.md]" in server.requests[-1]["messages"][-1]["content"]
-            await app.action_open_artifact()
-            await pilot.pause()
-            await pilot.press("enter")
-            await pilot.pause()
-            assert app.query_one(CodeView).path == demo_project / "report.md"
+    async with workbench(model_app, script) as (server, app, pilot):
+        ended = app.event_handled(ev.TaskEnded)
+        await pilot.press(*"write a report", "enter")
+        await ended
+        await pilot.pause()
+        assert "files from the command: report.md" in thread_text(app)
+        assert "[files created: report.md]" in server.requests[-1]["messages"][-1]["content"]
+        await app.action_open_artifact()
+        await pilot.pause()
+        await pilot.press("enter")
+        await pilot.pause()
+        assert app.query_one(CodeView).path == demo_project / "report.md"
 
 
 async def test_cancelling_while_a_change_set_waits_closes_its_review(
     model_app, demo_project: Path
 ) -> None:
-    with FakeOpenAI([Say("", calls=[Call("apply_patch", {"patch": PATCH})])]) as server:
-        app = model_app(server)
-        async with app.run_test(size=(120, 40)) as pilot:
-            await pilot.pause()
-            await ask(app, pilot, "sort it", PatchProposed)
-            assert app.query_one("#right").border_title.startswith("Review change set")
-            ended = app.event_handled(ev.TaskEnded)
-            await pilot.press("ctrl+c")
-            assert (await ended).outcome == "cancelled"  # type: ignore[attr-defined]
-            await pilot.pause()
-            assert not app.query("#diff-review")
-            assert app.query_one("#right").border_title == "Diff"
-            assert "sorted(" not in (demo_project / "src/demo/cli.py").read_text()
+    async with workbench(model_app, [Say("", calls=[Call("apply_patch", {"patch": PATCH})])]) as (
+        server,
+        app,
+        pilot,
+    ):
+        await ask(app, pilot, "sort it", PatchProposed)
+        assert app.query_one("#right").border_title.startswith("Review change set")
+        ended = app.event_handled(ev.TaskEnded)
+        await pilot.press("ctrl+c")
+        assert (await ended).outcome == "cancelled"  # type: ignore[attr-defined]
+        await pilot.pause()
+        assert not app.query("#diff-review")
+        assert app.query_one("#right").border_title == "Diff"
+        assert "sorted(" not in (demo_project / "src/demo/cli.py").read_text()
 
 
 async def test_the_status_bar_shows_the_current_threads_own_usage(
@@ -281,23 +285,22 @@ async def test_a_file_changed_during_review_is_offered_rebased_for_a_second_revi
     model_app, demo_project: Path
 ) -> None:
     cli = demo_project / "src/demo/cli.py"
-    with FakeOpenAI([Say("", calls=[Call("apply_patch", {"patch": PATCH})]), Say("ok")]) as server:
-        app = model_app(server)
-        async with app.run_test(size=(120, 40)) as pilot:
-            await pilot.pause()
-            await ask(app, pilot, "sort it", PatchProposed)
-            cli.write_text("# edited meanwhile\n" + cli.read_text())
-            refused = app.event_handled(PatchRefused)
-            offered = app.event_handled(PatchProposed)
-            await accept_all(app, pilot)
-            assert (await refused).can_rebase  # type: ignore[attr-defined]
-            await offered  # the re-based change set, for a second look
-            await pilot.pause()
-            applied = app.event_handled(PatchApplied)
-            await accept_all(app, pilot)
-            await applied
-            text = cli.read_text()
-            assert text.startswith("# edited meanwhile\n") and "sorted(parse_config" in text
+    async with workbench(
+        model_app, [Say("", calls=[Call("apply_patch", {"patch": PATCH})]), Say("ok")]
+    ) as (server, app, pilot):
+        await ask(app, pilot, "sort it", PatchProposed)
+        cli.write_text("# edited meanwhile\n" + cli.read_text())
+        refused = app.event_handled(PatchRefused)
+        offered = app.event_handled(PatchProposed)
+        await accept_all(app, pilot)
+        assert (await refused).can_rebase  # type: ignore[attr-defined]
+        await offered  # the re-based change set, for a second look
+        await pilot.pause()
+        applied = app.event_handled(PatchApplied)
+        await accept_all(app, pilot)
+        await applied
+        text = cli.read_text()
+        assert text.startswith("# edited meanwhile\n") and "sorted(parse_config" in text
 
 
 @pytest.mark.skipif(not bwrap_status()[0], reason=f"bubblewrap unusable: {bwrap_status()[1]}")
@@ -311,39 +314,33 @@ async def test_a_read_only_projects_command_output_is_reviewed_before_it_lands(
         Say("", calls=[Call("run_command", {"command": "echo '# report' > report.md"})]),
         Say("Wrote the report."),
     ]
-    with FakeOpenAI(script) as server:
-        app = model_app(server)
-        async with app.run_test(size=(120, 40)) as pilot:
-            await pilot.pause()
-            await ask(app, pilot, "write a report", PatchProposed)
-            assert not (demo_project / "report.md").exists()
-            assert app.query_one("#right").border_title.startswith("Review change set")
-            applied = app.event_handled(PatchApplied)
-            ended = app.event_handled(ev.TaskEnded)
-            await accept_all(app, pilot)
-            await applied
-            await ended
-            assert (demo_project / "report.md").read_text() == "# report\n"
-            told = server.requests[-1]["messages"][-1]["content"]
-            assert "read-only" in told and "applied hunks: 1.1" in told
+    async with workbench(model_app, script) as (server, app, pilot):
+        await ask(app, pilot, "write a report", PatchProposed)
+        assert not (demo_project / "report.md").exists()
+        assert app.query_one("#right").border_title.startswith("Review change set")
+        applied = app.event_handled(PatchApplied)
+        ended = app.event_handled(ev.TaskEnded)
+        await accept_all(app, pilot)
+        await applied
+        await ended
+        assert (demo_project / "report.md").read_text() == "# report\n"
+        told = server.requests[-1]["messages"][-1]["content"]
+        assert "read-only" in told and "applied hunks: 1.1" in told
 
 
 async def test_the_open_reviews_keys_are_in_the_palette_and_work_from_it(
     model_app, demo_project: Path
 ) -> None:
     script = [Say("", calls=[Call("apply_patch", {"patch": PATCH})]), Say("Done.")]
-    with FakeOpenAI(script) as server:
-        app = model_app(server)
-        async with app.run_test(size=(120, 40)) as pilot:
+    async with workbench(model_app, script) as (server, app, pilot):
+        before = {c.title for c in app.get_system_commands(app.screen)}
+        assert not any(t.startswith("Review:") for t in before)
+        await ask(app, pilot, "sort it", PatchProposed)
+        commands = {c.title: c for c in app.get_system_commands(app.screen)}
+        assert commands["Review: Next file"].help == "key ]"
+        applied = app.event_handled(PatchApplied)
+        for title in ("Review: Accept all", "Review: Submit"):
+            await commands[title].callback()
             await pilot.pause()
-            before = {c.title for c in app.get_system_commands(app.screen)}
-            assert not any(t.startswith("Review:") for t in before)
-            await ask(app, pilot, "sort it", PatchProposed)
-            commands = {c.title: c for c in app.get_system_commands(app.screen)}
-            assert commands["Review: Next file"].help == "key ]"
-            applied = app.event_handled(PatchApplied)
-            for title in ("Review: Accept all", "Review: Submit"):
-                await commands[title].callback()
-                await pilot.pause()
-            await applied
-            assert "sorted(parse_config" in (demo_project / "src/demo/cli.py").read_text()
+        await applied
+        assert "sorted(parse_config" in (demo_project / "src/demo/cli.py").read_text()

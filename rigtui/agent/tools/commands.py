@@ -44,13 +44,12 @@ async def run_command(ctx: ToolContext, args: dict[str, Any]) -> ToolOutput:
         reason = f"{reason} ({verdict.reason})" if reason else verdict.reason
         services = ctx.services
         sandbox = await services.sandbox(ctx.thread_id) if services is not None else _local(ctx)
-        read_only = ctx.settings.sandbox.mount == "ro"
         decision = await ctx.ask_command(
             command,
             relative(ctx.root, cwd),
             reason,
             sandbox=sandbox.name
-            + (" (project read-only: writes come back for review)" if read_only else ""),
+            + (" (project read-only: writes come back for review)" if sandbox.read_only else ""),
             outside_paths=list(verdict.outside_paths),
         )
         if not decision.approved:
@@ -96,8 +95,8 @@ async def _propose_captured(ctx: ToolContext, captured: Any) -> tuple[str, str]:
     """The project is read-only in this sandbox: offer what the command wrote for review.
     Returns (text for the model, summary)."""
     lines = ["[the project is read-only in this sandbox; the command's writes were captured]"]
-    if captured.summary():
-        lines.append(captured.summary())
+    if summary := captured.summary():
+        lines.append(summary)
     if captured.binary_files:
         folder = await asyncio.to_thread(_save_binaries, ctx, captured)
         lines.append(f"binary files saved outside the project, in {folder}")

@@ -196,6 +196,15 @@ def test_a_chmod_and_a_new_executable_are_captured_and_applied(project: Path):
 OVERLAY_OK, OVERLAY_DETAIL = local_layers.overlay_status()
 
 
+@pytest.fixture
+def scratch(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """The temporary folder read-only runs make their layers in, to check none is left."""
+    folder = tmp_path / "scratch"
+    folder.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(folder))
+    return folder
+
+
 @pytest.fixture(
     params=[
         pytest.param(
@@ -213,11 +222,8 @@ def layer_kind(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) 
 
 @needs_bwrap
 async def test_local_read_only_runs_on_a_private_layer_and_captures_its_writes(
-    project: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, layer_kind: str
+    project: Path, scratch: Path, layer_kind: str
 ):
-    scratch = tmp_path / "scratch"
-    scratch.mkdir()
-    monkeypatch.setattr(tempfile, "tempdir", str(scratch))
     before = {p: p.read_bytes() for p in project.rglob("*") if p.is_file()}
     box = LocalSandbox(project, mount="ro")
     assert "read-only" in box.note
@@ -245,11 +251,8 @@ async def test_local_read_only_runs_on_a_private_layer_and_captures_its_writes(
 
 @needs_bwrap
 async def test_local_read_only_timeout_discards_and_says_so(
-    project: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, layer_kind: str
+    project: Path, scratch: Path, layer_kind: str
 ):
-    scratch = tmp_path / "scratch"
-    scratch.mkdir()
-    monkeypatch.setattr(tempfile, "tempdir", str(scratch))
     box = LocalSandbox(project, mount="ro")
     result = await box.run(RunRequest(command="echo x > a; sleep 20", cwd=project, timeout=0.5))
     assert result.timed_out and result.captured is not None
