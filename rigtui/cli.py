@@ -54,6 +54,11 @@ def build_parser(commands: dict[str, ModuleType]) -> argparse.ArgumentParser:
     return parser
 
 
+def note(text: str) -> None:
+    """One line for the user on stderr, beside a command's output (never mixed into it)."""
+    print(f"rigtui: {text}", file=sys.stderr, flush=True)
+
+
 def project_root(path: str | Path) -> Path:
     """Resolve a PATH argument to a readable project folder, or raise BadInput (exit 2)."""
     p = Path(path).expanduser()

@@ -38,7 +38,7 @@ def read_patch(name: str) -> str:
 
 
 def run(args: argparse.Namespace) -> int:
-    from rigtui.cli import project_root
+    from rigtui.cli import note, project_root
     from rigtui.edits.decision import AUTO_APPLY, patch_policy
     from rigtui.edits.engine import apply_proposal, recover
     from rigtui.edits.parse import parse_patch
@@ -69,7 +69,7 @@ def run(args: argparse.Namespace) -> int:
             return 1
         proposal, decision = outcome
         accepted = set(decision.accepted)
-    result = apply_proposal(proposal, accepted)
+    result = apply_proposal(proposal, accepted, on_wait=note)
     print(f"applied change set {result.change_set_id}: {', '.join(result.paths)}")
     if result.rejected:
         print(f"rejected hunks: {', '.join(result.rejected)}")

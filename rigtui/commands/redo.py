@@ -15,11 +15,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from rigtui.cli import project_root
-    from rigtui.commands.undo import print_kept
+    from rigtui.cli import note, project_root
+    from rigtui.commands.undo import print_done
     from rigtui.edits.engine import redo
 
-    entry = redo(project_root(args.path), args.change_set_id, force=args.force)
-    print(f"redid change set {entry.id}: {', '.join(entry.paths)}")
-    print_kept(entry)
+    entry = redo(project_root(args.path), args.change_set_id, force=args.force, on_wait=note)
+    print_done("redid", entry)
     return 0

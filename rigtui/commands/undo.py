@@ -22,16 +22,21 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from rigtui.cli import project_root
+    from rigtui.cli import note, project_root
     from rigtui.edits.engine import redo, undo
 
     root = project_root(args.path)
     action = redo if args.redo else undo
-    entry = action(root, args.change_set_id, force=args.force)
-    verb = "redid" if args.redo else "undid"
-    print(f"{verb} change set {entry.id}: {', '.join(entry.paths)}")
-    print_kept(entry)
+    entry = action(root, args.change_set_id, force=args.force, on_wait=note)
+    print_done("redid" if args.redo else "undid", entry)
     return 0
+
+
+def print_done(verb: str, entry: JournalEntry) -> None:
+    from rigtui.display import safe_name
+
+    print(f"{verb} change set {entry.id}: {', '.join(safe_name(p) for p in entry.paths)}")
+    print_kept(entry)
 
 
 def print_kept(entry: JournalEntry) -> None:

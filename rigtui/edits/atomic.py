@@ -1,125 +1,166 @@
 """Replace several files as one step: stage every new content in a temp file beside its target
 (same folder, so the rename is atomic), fsync, then rename one by one. If a rename fails, every
 file already replaced is put back. A crash between renames is repaired by `engine.recover`.
+
+Every operation goes through `fsops.ProjectFS`: no link is ever followed, folders a change
+set needs are made, and folders left empty are removed, so the tree ends as `git apply`
+leaves it (and an undo as it was before).
 """
 
 from __future__ import annotations
 
-import contextlib
-import os
-import stat
-from collections.abc import Callable
+from collections.abc import Callable, Collection, Iterable
 from pathlib import Path
 
+from rigtui.display import safe_name
 from rigtui.edits.errors import PatchRefused
+from rigtui.edits.fsops import TEMP_SUFFIX, Entry, ProjectFS, parents, split
 from rigtui.edits.prepare import FileWrite
 from rigtui.edits.safety import confine
 
-TEMP_SUFFIX = ".rigtui.tmp"
+__all__ = ["TEMP_SUFFIX", "missing_folders", "read_current", "replace_all", "restore"]
 
 # Called after each file is replaced. Tests set it to kill the process there (a real crash).
 after_replace: Callable[[str], None] = lambda path: None  # noqa: E731
 
 
-def temp_path(target: Path, tag: str) -> Path:
-    return target.parent / f".{target.name}.{tag}{TEMP_SUFFIX}"
+def read_current(root: Path, rels: Iterable[str]) -> dict[str, Entry]:
+    """Each path's bytes and mode now, read without following any link."""
+    out: dict[str, Entry] = {}
+    with ProjectFS(root) as fs:
+        for rel in rels:
+            confine(root, rel, follow_last=False)
+            out[rel] = fs.read(rel)
+    return out
 
 
-def read_current(root: Path, rel: str) -> bytes | None:
-    real, _ = confine(root, rel)
+def missing_folders(root: Path, writes: list[FileWrite]) -> list[str]:
+    """The folders applying `writes` would create, parents first (journaled before they are
+    made, so recovery and undo can remove them again)."""
+    wanted = {p for w in writes if w.after is not None for p in parents(w.path)}
+    with ProjectFS(root) as fs:
+        missing = [d for d in wanted if not _exists(fs, d)]
+    return sorted(missing, key=lambda d: (d.count("/"), d))
+
+
+def _exists(fs: ProjectFS, rel_dir: str) -> bool:
     try:
-        return real.read_bytes()
-    except FileNotFoundError:
-        return None
+        return fs.folder(rel_dir) is not None
+    except PatchRefused:
+        return True  # a file or link in the way: staging will refuse it, with the reason
 
 
-def current_mode(root: Path, rel: str) -> int | None:
-    """The file's permission bits now (None: absent)."""
-    real, _ = confine(root, rel)
-    try:
-        return stat.S_IMODE(real.stat().st_mode)
-    except FileNotFoundError:
-        return None
-
-
-def _fsync_dir(folder: Path) -> None:
-    with contextlib.suppress(OSError):  # not every filesystem lets a folder be fsynced
-        fd = os.open(folder, os.O_RDONLY)
-        try:
-            os.fsync(fd)
-        finally:
-            os.close(fd)
-
-
-def _stage(target: Path, data: bytes, mode: int | None, tag: str) -> Path:
-    target.parent.mkdir(parents=True, exist_ok=True)
-    temp = temp_path(target, tag)
-    fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-            fh.flush()
-            if mode is not None:  # before the fsync, so the mode is as durable as the bytes
-                os.fchmod(fh.fileno(), mode)
-            os.fsync(fh.fileno())
-    except BaseException:
-        temp.unlink(missing_ok=True)
-        raise
-    return temp
-
-
-def _put(target: Path, temp: Path | None) -> None:
-    if temp is None:
-        target.unlink(missing_ok=True)
-    else:
-        os.replace(temp, target)
-    _fsync_dir(target.parent)
-
-
-def replace_all(root: Path, writes: list[FileWrite], tag: str) -> None:
-    """Make every `write.after` true on disk, or none of them (raises `PatchRefused`)."""
-    targets = [confine(root, w.path)[0] for w in writes]
-    temps: list[Path | None] = []
-    try:
-        for w, target in zip(writes, targets, strict=True):
-            temps.append(None if w.after is None else _stage(target, w.after, w.after_mode, tag))
-    except OSError as exc:
-        remove_temps(temps)
-        raise PatchRefused(
-            f"{exc.filename or 'a file'}: cannot be written ({exc.strerror}); nothing was changed"
-        ) from exc
-    done: list[int] = []
-    try:
-        for i, (w, target) in enumerate(zip(writes, targets, strict=True)):
-            _put(target, temps[i])
-            done.append(i)
-            after_replace(w.path)
-    except OSError as exc:
-        restore(root, [writes[i] for i in reversed(done)], tag)
-        remove_temps(temps)
-        raise PatchRefused(
-            f"{writes[len(done)].path}: cannot be replaced ({exc.strerror});"
-            " every file already replaced was restored, nothing was changed"
-        ) from exc
-
-
-def restore(root: Path, writes: list[FileWrite], tag: str) -> None:
-    """Put each write's `before` back (used to roll back and to recover)."""
+def replace_all(
+    root: Path,
+    writes: list[FileWrite],
+    tag: str,
+    *,
+    prune_emptied: bool = True,
+    prune_created: Collection[str] = (),
+) -> None:
+    """Make every `write.after` true on disk, or none of them (raises `PatchRefused`).
+    `prune_emptied`: folders a removal leaves empty go too (as `git apply` does);
+    `prune_created`: these folders go when they end up empty (an undo's own folders)."""
     for w in writes:
-        target = confine(root, w.path)[0]
-        temp = None if w.before is None else _stage(target, w.before, w.before_mode, tag)
-        _put(target, temp)
+        confine(root, w.path, follow_last=False)
+    with ProjectFS(root) as fs:
+        temps = _stage_all(fs, writes, tag)
+        done: list[FileWrite] = []
+        try:
+            for w, temp in zip(writes, temps, strict=True):
+                _put(fs, w.path, temp)
+                done.append(w)
+                after_replace(w.path)
+        except (OSError, PatchRefused) as exc:
+            _roll_back(fs, root, done, writes, temps, tag)
+            if isinstance(exc, PatchRefused):
+                raise
+            raise PatchRefused(
+                f"{safe_name(writes[len(done)].path)}: cannot be replaced ({exc.strerror});"
+                " every file already replaced was restored, nothing was changed"
+            ) from exc
+        _prune(fs, writes, prune_emptied, prune_created)
+        fs.sync()
 
 
-def remove_temps(temps: list[Path | None]) -> None:
-    for temp in temps:
+def _stage_all(fs: ProjectFS, writes: list[FileWrite], tag: str) -> list[str | None]:
+    temps: list[str | None] = []
+    try:
+        for w in writes:
+            temps.append(None if w.after is None else fs.stage(w.path, w.after, w.after_mode, tag))
+    except (OSError, PatchRefused) as exc:
+        _discard(fs, writes, temps)
+        fs.prune_created()
+        if isinstance(exc, PatchRefused):
+            raise
+        where = safe_name(exc.filename) if isinstance(exc.filename, str) else "a file"
+        raise PatchRefused(
+            f"{where}: cannot be written ({exc.strerror}); nothing was changed"
+        ) from exc
+    return temps
+
+
+def _put(fs: ProjectFS, rel: str, temp: str | None) -> None:
+    if temp is None:
+        fs.remove(rel)
+    else:
+        fs.put(rel, temp)
+
+
+def _roll_back(
+    fs: ProjectFS,
+    root: Path,
+    done: list[FileWrite],
+    writes: list[FileWrite],
+    temps: list[str | None],
+    tag: str,
+) -> None:
+    _discard(fs, writes, temps)
+    created = list(fs.created)
+    fs.close()
+    restore(root, list(reversed(done)), tag, prune_created=created)
+
+
+def _discard(fs: ProjectFS, writes: list[FileWrite], temps: list[str | None]) -> None:
+    for w, temp in zip(writes, temps, strict=False):
         if temp is not None:
-            temp.unlink(missing_ok=True)
+            fs.discard(w.path, temp)
 
 
-def remove_stale_temps(root: Path, rel: str) -> None:
-    """Temp files a crash left beside `rel` (`.NAME.<tag>.rigtui.tmp`)."""
-    target = confine(root, rel)[0]
-    if target.parent.is_dir():
-        for stale in target.parent.glob(f".{target.name}.*{TEMP_SUFFIX}"):
-            stale.unlink(missing_ok=True)
+def _prune(fs: ProjectFS, writes: list[FileWrite], emptied: bool, created: Collection[str]) -> None:
+    if emptied:
+        for w in writes:
+            if w.after is None:
+                fs.prune(split(w.path)[0])
+    only = set(created)
+    for rel_dir in sorted(only, key=lambda d: -d.count("/")):
+        fs.prune(rel_dir, only=only)
+
+
+def restore(
+    root: Path,
+    writes: list[FileWrite],
+    tag: str,
+    *,
+    prune_emptied: bool = False,
+    prune_created: Collection[str] = (),
+) -> None:
+    """Put each write's `before` back (used to roll back and to recover); folders are pruned
+    as `replace_all` does."""
+    flipped = [FileWrite(w.path, w.after, w.before, w.after_mode, w.before_mode) for w in writes]
+    with ProjectFS(root) as fs:
+        for w in writes:
+            temp = None if w.before is None else fs.stage(w.path, w.before, w.before_mode, tag)
+            _put(fs, w.path, temp)
+        _prune(fs, flipped, prune_emptied, prune_created)
+        fs.sync()
+
+
+def remove_stale_temps(root: Path, rels: list[str]) -> None:
+    """Staging files a crash left beside these paths."""
+    with ProjectFS(root) as fs:
+        for rel in rels:
+            try:
+                fs.remove_stale_temps(rel)
+            except PatchRefused:
+                continue  # its folder is no longer one: nothing of ours can be in it

@@ -7,21 +7,28 @@
     recover(root)         # call once at start: finishes what a crash interrupted
 
 Everything is synchronous and quick (small files, one SQLite database); async callers run it
-with `asyncio.to_thread`.
+with `asyncio.to_thread`. Writers hold the project's writer lock (rigtui.edits.lock), so two
+rigtui processes never interleave, and recovery never mistakes another's work for a crash.
+`on_wait` is told once when another process holds the lock.
 """
 
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
+from rigtui.display import safe_name
 from rigtui.edits import atomic
 from rigtui.edits.errors import PatchConflict, PatchRefused
+from rigtui.edits.fsops import Entry
 from rigtui.edits.journal import Journal, JournalEntry, journal_path
+from rigtui.edits.lock import writer_lock
 from rigtui.edits.model import new_change_set_id
 from rigtui.edits.prepare import FileWrite, Proposal, prepare
-from rigtui.edits.textfile import sha256
+
+WaitCallback = Callable[[str], None] | None
 
 
 @dataclass(frozen=True)
@@ -36,11 +43,11 @@ class ApplyResult:
 
 def changed_since_proposal(proposal: Proposal) -> list[str]:
     """Paths whose content or mode on disk is no longer what the proposal was made from."""
+    now = atomic.read_current(proposal.root, proposal.snapshot)
     return [
         path
         for path, snap in proposal.snapshot.items()
-        if sha256(atomic.read_current(proposal.root, path)) != sha256(snap.data)
-        or atomic.current_mode(proposal.root, path) != snap.mode
+        if now[path].data != snap.data or now[path].mode != snap.mode
     ]
 
 
@@ -59,12 +66,24 @@ def apply_proposal(
     summary: str = "",
     thread_id: str = "",
     allow_rebase: bool = False,
+    on_wait: WaitCallback = None,
 ) -> ApplyResult:
     """Apply the accepted hunks (all when None) atomically and journal them. Refuses, changing
     nothing, when a file changed since the proposal (`PatchConflict`, with `.rebased` set when
     the hunks still match: pass `allow_rebase=True` or apply `.rebased` to go ahead)."""
+    with writer_lock(proposal.root, on_wait=on_wait):
+        _recover(proposal.root)
+        return _apply(proposal, accepted, summary, thread_id, allow_rebase)
+
+
+def _apply(
+    proposal: Proposal,
+    accepted: set[str] | None,
+    summary: str,
+    thread_id: str,
+    allow_rebase: bool,
+) -> ApplyResult:
     root = proposal.root
-    recover(root)
     changed = changed_since_proposal(proposal)
     rebased = False
     if changed:
@@ -89,7 +108,7 @@ def apply_proposal(
 
 
 def _conflict(changed: list[str], fresh: Proposal | None) -> PatchConflict:
-    listed = ", ".join(changed)
+    listed = ", ".join(safe_name(p) for p in changed)
     if fresh is not None:
         return PatchConflict(
             f"changed since the patch was proposed: {listed}; its hunks still match the new"
@@ -106,17 +125,18 @@ def _conflict(changed: list[str], fresh: Proposal | None) -> PatchConflict:
 
 
 def summarise(writes: list[FileWrite]) -> str:
-    names = [w.path for w in writes]
+    names = [safe_name(w.path) for w in writes]
     head = ", ".join(names[:3])
     return head + (f" and {len(names) - 3} more" if len(names) > 3 else "")
 
 
 def _run(root: Path, cs_id: str, writes: list[FileWrite], summary: str, thread_id: str,
          patch: str, accepted: list[str]) -> None:  # fmt: skip
+    created = atomic.missing_folders(root, writes)
     with Journal.for_root(root) as journal:
         try:
             journal.begin(cs_id, writes, summary=summary, thread_id=thread_id, patch=patch,
-                          accepted=accepted)  # fmt: skip
+                          accepted=accepted, created_dirs=created)  # fmt: skip
         except sqlite3.IntegrityError:
             raise PatchRefused(f"change set {cs_id} was already applied") from None
         try:
@@ -146,16 +166,17 @@ def _reverse(
 ) -> tuple[list[FileWrite], list[str]]:
     """Writes that take each file from `after` back to `before`, after checking nothing else
     changed it (unless forced), and the paths that did change."""
-    current = {w.path: atomic.read_current(root, w.path) for w in writes}
-    modes = {w.path: atomic.current_mode(root, w.path) for w in writes}
+    now = atomic.read_current(root, [w.path for w in writes])
+    current = {path: entry.data for path, entry in now.items()}
+    modes = {path: entry.mode for path, entry in now.items()}
     changed = [
         w.path
         for w in writes
-        if sha256(current[w.path]) != sha256(w.after) or _mode_moved(modes[w.path], w.after_mode)
+        if current[w.path] != w.after or _mode_moved(modes[w.path], w.after_mode)
     ]
     if changed and not force:
         raise PatchConflict(
-            f"cannot {verb}: changed since: {', '.join(changed)}",
+            f"cannot {verb}: changed since: {', '.join(safe_name(p) for p in changed)}",
             paths=changed,
             fix=f"use --force to {verb} anyway (their newer content is kept in the journal,"
             " and `rigtui redo` brings it back)",
@@ -187,45 +208,83 @@ def _keep_overwritten(
     return kept_id
 
 
-def undo(root: Path, change_set_id: str | None = None, *, force: bool = False) -> JournalEntry:
+def undo(
+    root: Path,
+    change_set_id: str | None = None,
+    *,
+    force: bool = False,
+    on_wait: WaitCallback = None,
+) -> JournalEntry:
     """Restore the files of the last applied change set (or the one named) byte for byte."""
-    return _swap(Path(root).resolve(), change_set_id, force, "applied", "undo")
+    return _swap(Path(root).resolve(), change_set_id, force, "applied", "undo", on_wait)
 
 
-def redo(root: Path, change_set_id: str | None = None, *, force: bool = False) -> JournalEntry:
+def redo(
+    root: Path,
+    change_set_id: str | None = None,
+    *,
+    force: bool = False,
+    on_wait: WaitCallback = None,
+) -> JournalEntry:
     """Re-apply the change set undone last (or the one named)."""
-    return _swap(Path(root).resolve(), change_set_id, force, "undone", "redo")
+    return _swap(Path(root).resolve(), change_set_id, force, "undone", "redo", on_wait)
 
 
-def _swap(root: Path, cs_id: str | None, force: bool, state: str, verb: str) -> JournalEntry:
-    recover(root)
-    with Journal.for_root(root) as journal:
-        entry = _pick(journal, cs_id, state, verb)
-        writes = journal.writes(entry.id)
-        if verb == "redo":  # going forward: from before to after
-            writes = [FileWrite(w.path, w.after, w.before, w.after_mode, w.before_mode)
-                      for w in writes]  # fmt: skip
-        plan, changed = _reverse(root, writes, force, verb)
-        kept_id = _keep_overwritten(journal, plan, changed, entry.id, verb) if changed else ""
-        busy, done = ("undoing", "undone") if verb == "undo" else ("redoing", "applied")
-        journal.set_state(entry.id, busy)
-        try:
+def _swap(
+    root: Path, cs_id: str | None, force: bool, state: str, verb: str, on_wait: WaitCallback
+) -> JournalEntry:
+    with writer_lock(root, on_wait=on_wait):
+        _recover(root)
+        with Journal.for_root(root) as journal:
+            return _swap_locked(journal, root, cs_id, force, state, verb)
+
+
+def _swap_locked(
+    journal: Journal, root: Path, cs_id: str | None, force: bool, state: str, verb: str
+) -> JournalEntry:
+    entry = _pick(journal, cs_id, state, verb)
+    writes = journal.writes(entry.id)
+    if verb == "redo":  # going forward: from before to after
+        writes = _flip(writes)
+    plan, changed = _reverse(root, writes, force, verb)
+    kept_id = _keep_overwritten(journal, plan, changed, entry.id, verb) if changed else ""
+    busy, done = ("undoing", "undone") if verb == "undo" else ("redoing", "applied")
+    journal.set_state(entry.id, busy)
+    try:
+        if verb == "undo":  # the folders the apply made go with the files it added
+            atomic.replace_all(root, plan, entry.id, prune_emptied=False,
+                               prune_created=entry.created_dirs)  # fmt: skip
+        else:
             atomic.replace_all(root, plan, entry.id)
-        except BaseException:
-            journal.set_state(entry.id, state)
-            if kept_id:  # nothing was overwritten after all: nothing to bring back
-                journal.set_state(kept_id, "rolled_back")
-            raise
-        journal.set_state(entry.id, done)
-        if kept_id:  # the newest undone: a plain `rigtui redo` brings the newer content back
-            journal.set_state(kept_id, "undone")
-        return replace(journal.entry(entry.id) or entry, kept_id=kept_id)
+    except BaseException:
+        journal.set_state(entry.id, state)
+        if kept_id:  # nothing was overwritten after all: nothing to bring back
+            journal.set_state(kept_id, "rolled_back")
+        raise
+    journal.set_state(entry.id, done)
+    if kept_id:  # the newest undone: a plain `rigtui redo` brings the newer content back
+        journal.set_state(kept_id, "undone")
+    return replace(journal.entry(entry.id) or entry, kept_id=kept_id)
+
+
+def _flip(writes: list[FileWrite]) -> list[FileWrite]:
+    return [FileWrite(w.path, w.after, w.before, w.after_mode, w.before_mode) for w in writes]
 
 
 def recover(root: Path) -> list[str]:
     """Finish what a crash interrupted: each change set caught mid-way is put back to where it
-    started. Returns their ids. A file whose content is neither side is left alone."""
+    started. Returns their ids. A file whose content is neither side is left alone. Runs only
+    when no other rigtui is writing to the project (its change set is in flight, not
+    crashed): then it returns [] at once."""
     root = Path(root).resolve()
+    if not journal_path(root).exists():
+        return []
+    with writer_lock(root, wait=0) as held:
+        return _recover(root) if held else []
+
+
+def _recover(root: Path) -> list[str]:
+    """`recover`, with the writer lock held."""
     if not journal_path(root).exists():
         return []
     recovered = []
@@ -233,26 +292,27 @@ def recover(root: Path) -> list[str]:
         for entry in journal.busy():
             writes = journal.writes(entry.id)
             if entry.state == "undoing":  # back to after
-                writes = [FileWrite(w.path, w.after, w.before, w.after_mode, w.before_mode)
-                          for w in writes]  # fmt: skip
-            back = [w for w in writes if _needs_restore(root, w)]
-            atomic.restore(root, back, entry.id)
-            for w in writes:
-                atomic.remove_stale_temps(root, w.path)
+                writes = _flip(writes)
+            now = atomic.read_current(root, [w.path for w in writes])
+            back = [w for w in writes if _needs_restore(w, now[w.path])]
+            if entry.state == "undoing":  # forward again, as the apply left it
+                atomic.restore(root, back, entry.id, prune_emptied=True)
+            else:
+                atomic.restore(root, back, entry.id, prune_created=entry.created_dirs)
+            atomic.remove_stale_temps(root, [w.path for w in writes])
             final = {"applying": "rolled_back", "undoing": "applied", "redoing": "undone"}
             journal.set_state(entry.id, final[entry.state])
             recovered.append(entry.id)
     return recovered
 
 
-def _needs_restore(root: Path, w: FileWrite) -> bool:
-    current = sha256(atomic.read_current(root, w.path))
-    if current != sha256(w.after):
+def _needs_restore(w: FileWrite, now: Entry) -> bool:
+    if now.data != w.after:
         return False
-    if current != sha256(w.before):
+    if now.data != w.before:
         return True
     # Same bytes on both sides (a mode change alone): the mode tells which side is on disk.
-    return w.before_mode != w.after_mode == atomic.current_mode(root, w.path)
+    return w.before_mode != w.after_mode == now.mode
 
 
 def history(root: Path) -> list[JournalEntry]:

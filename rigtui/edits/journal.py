@@ -9,11 +9,13 @@ corrupt one, or one from a newer rigtui, is reported and never overwritten.
 
 from __future__ import annotations
 
+import json
+import os
 import sqlite3
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from rigtui.edits.prepare import FileWrite
@@ -21,7 +23,7 @@ from rigtui.edits.textfile import sha256
 from rigtui.errors import StoreError
 from rigtui.paths import project_data_dir
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 SCHEMA = """
 CREATE TABLE change_sets (
     id TEXT PRIMARY KEY,
@@ -33,7 +35,8 @@ CREATE TABLE change_sets (
     accepted TEXT NOT NULL DEFAULT '',
     applied_at REAL,
     undone_at REAL,
-    redoable INTEGER NOT NULL DEFAULT 0
+    redoable INTEGER NOT NULL DEFAULT 0,
+    created_dirs TEXT NOT NULL DEFAULT ''
 );
 CREATE TABLE file_changes (
     change_set_id TEXT NOT NULL REFERENCES change_sets(id),
@@ -48,6 +51,10 @@ CREATE TABLE file_changes (
     PRIMARY KEY (change_set_id, position)
 );
 """
+# Each migration takes the schema from version N to N + 1.
+MIGRATIONS = {
+    1: "ALTER TABLE change_sets ADD COLUMN created_dirs TEXT NOT NULL DEFAULT ''",
+}
 BUSY = ("applying", "undoing", "redoing")
 
 
@@ -68,6 +75,7 @@ class JournalEntry:
     paths: list[str]
     # a forced undo/redo: the change set that keeps the newer content it overwrote
     kept_id: str = ""
+    created_dirs: list[str] = field(default_factory=list)  # folders applying it made
 
     def to_dict(self) -> dict[str, object]:
         return {
@@ -84,20 +92,28 @@ class JournalEntry:
 class Journal:
     def __init__(self, path: Path) -> None:
         self.path = path
-        self._db = self._open(path)
+        with self._errors():
+            self._db = self._open(path)
 
     @classmethod
     def for_root(cls, root: Path) -> Journal:
         return cls(journal_path(root))
 
+    @contextmanager
+    def _errors(self) -> Iterator[None]:
+        """Every SQLite failure as one clear error naming the file: a full disk, a journal
+        missing a table, an unreadable file. The journal itself is never rewritten."""
+        try:
+            yield
+        except sqlite3.Error as exc:
+            raise journal_error(self.path, exc) from None
+
     @staticmethod
     def _open(path: Path) -> sqlite3.Connection:
-        fix = f"move {path} aside (it keeps your undo history) and run rigtui again"
+        db = sqlite3.connect(path, isolation_level=None)
         try:
-            db = sqlite3.connect(path, isolation_level=None)
             version = db.execute("PRAGMA user_version").fetchone()[0]
             if version > SCHEMA_VERSION:
-                db.close()
                 raise StoreError(
                     f"{path}: undo journal is from a newer rigtui (version {version})",
                     fix="upgrade rigtui",
@@ -107,16 +123,22 @@ class Journal:
             if version == 0:
                 tables = db.execute("SELECT count(*) FROM sqlite_master").fetchone()[0]
                 if tables:
-                    db.close()
-                    raise StoreError(f"{path}: not a rigtui undo journal", fix=fix)
+                    raise StoreError(f"{path}: not a rigtui undo journal", fix=_fix(path))
                 with _transaction(db):
                     for statement in SCHEMA.split(";"):
                         if statement.strip():
                             db.execute(statement)
                     db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+            elif version < SCHEMA_VERSION:
+                with _transaction(db):
+                    for step in range(version, SCHEMA_VERSION):
+                        db.execute(MIGRATIONS[step])
+                    db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+            _check_tables(db, path)
             return db
-        except sqlite3.DatabaseError as exc:
-            raise StoreError(f"{path}: undo journal is unreadable ({exc})", fix=fix) from None
+        except BaseException:
+            db.close()
+            raise
 
     def close(self) -> None:
         self._db.close()
@@ -139,18 +161,21 @@ class Journal:
         patch: str = "",
         accepted: list[str] | None = None,
         undone: bool = False,
+        created_dirs: list[str] | None = None,
     ) -> None:
         """Record a change set about to be applied (state `applying`), before any file moves.
-        `undone`: record it as already undone instead (redo applies it), in the same step."""
-        with _transaction(self._db):
+        `undone`: record it as already undone instead (redo applies it), in the same step.
+        `created_dirs`: the folders applying it makes (undo removes them again)."""
+        with self._errors(), _transaction(self._db):
             if not undone:  # a new change set ends the redo chain, as in any editor
                 self._db.execute("UPDATE change_sets SET redoable = 0 WHERE state = 'undone'")
             seq = self._db.execute("SELECT coalesce(max(seq), 0) + 1 FROM change_sets").fetchone()
             self._db.execute(
                 "INSERT INTO change_sets (id, seq, state, summary, thread_id, patch, accepted,"
-                " undone_at, redoable) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                " undone_at, redoable, created_dirs) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (change_set_id, seq[0], "undone" if undone else "applying", summary, thread_id,
-                 patch, ",".join(accepted or []), time.time() if undone else None, int(undone)),
+                 patch, ",".join(accepted or []), time.time() if undone else None, int(undone),
+                 "\n".join(created_dirs or [])),
             )  # fmt: skip
             self._db.executemany(
                 "INSERT INTO file_changes VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
@@ -163,7 +188,7 @@ class Journal:
 
     def set_state(self, change_set_id: str, state: str) -> None:
         now = time.time()
-        with _transaction(self._db):
+        with self._errors(), _transaction(self._db):
             self._db.execute(
                 "UPDATE change_sets SET state = ?,"
                 " applied_at = CASE WHEN ? = 'applied' THEN ? ELSE applied_at END,"
@@ -176,11 +201,12 @@ class Journal:
     # --- reading ---------------------------------------------------------------------------
 
     def writes(self, change_set_id: str) -> list[FileWrite]:
-        rows = self._db.execute(
-            "SELECT path, before, after, before_mode, after_mode FROM file_changes"
-            " WHERE change_set_id = ? ORDER BY position",
-            (change_set_id,),
-        ).fetchall()
+        with self._errors():
+            rows = self._db.execute(
+                "SELECT path, before, after, before_mode, after_mode FROM file_changes"
+                " WHERE change_set_id = ? ORDER BY position",
+                (change_set_id,),
+            ).fetchall()
         return [FileWrite(r[0], r[1], r[2], r[3], r[4]) for r in rows]
 
     def entry(self, change_set_id: str) -> JournalEntry | None:
@@ -208,18 +234,62 @@ class Journal:
         return rows[0] if rows else None
 
     def _entries(self, where: str, params: tuple[object, ...]) -> list[JournalEntry]:
-        rows = self._db.execute(
-            "SELECT id, seq, state, summary, thread_id, applied_at, undone_at, redoable,"
-            " (SELECT group_concat(path, char(10)) FROM"
-            "   (SELECT path FROM file_changes f WHERE f.change_set_id = c.id ORDER BY position))"
-            f" FROM change_sets c {where}",
-            params,
-        ).fetchall()
+        with self._errors():
+            rows = self._db.execute(
+                "SELECT id, seq, state, summary, thread_id, applied_at, undone_at, redoable,"
+                " (SELECT json_group_array(path) FROM (SELECT path FROM file_changes f"
+                "   WHERE f.change_set_id = c.id ORDER BY position)), created_dirs"
+                f" FROM change_sets c {where}",
+                params,
+            ).fetchall()
         return [
-            JournalEntry(r[0], r[1], r[2], r[3], r[4], r[5], r[6], bool(r[7]),
-                         r[8].split("\n") if r[8] else [])
+            JournalEntry(r[0], r[1], r[2], r[3], r[4], r[5], r[6], bool(r[7]), json.loads(r[8]),
+                         created_dirs=r[9].split("\n") if r[9] else [])
             for r in rows
         ]  # fmt: skip
+
+
+REQUIRED_TABLES = ("change_sets", "file_changes")
+
+
+def _fix(path: Path) -> str:
+    return f"move {path} aside (it keeps your undo history) and run rigtui again"
+
+
+def _check_tables(db: sqlite3.Connection, path: Path) -> None:
+    names = {r[0] for r in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+    missing = [t for t in REQUIRED_TABLES if t not in names]
+    if missing:
+        raise StoreError(
+            f"{path}: undo journal is incomplete (no {', '.join(missing)} table)", fix=_fix(path)
+        )
+
+
+def journal_error(path: Path, exc: sqlite3.Error) -> StoreError:
+    """One line for an SQLite failure: a full disk is said as such, not as corruption."""
+    code = getattr(exc, "sqlite_errorcode", None)
+    if code == sqlite3.SQLITE_FULL or "disk is full" in str(exc) or _io_on_full_disk(code, path):
+        return StoreError(
+            f"{path}: the disk is full; the undo journal cannot be written",
+            fix=f"free space on the disk holding {path.parent}; nothing was changed",
+        )
+    if code == sqlite3.SQLITE_READONLY or "readonly" in str(exc):
+        return StoreError(
+            f"{path}: the undo journal is read-only", fix=f"check the permissions of {path}"
+        )
+    return StoreError(f"{path}: undo journal is unreadable ({exc})", fix=_fix(path))
+
+
+def _io_on_full_disk(code: int | None, path: Path) -> bool:
+    """SQLite reports a write the disk had no room for as an I/O error (the WAL could not
+    grow): tell it apart by what the file system has left."""
+    if code is None or code & 0xFF != sqlite3.SQLITE_IOERR:
+        return False
+    try:
+        fs = os.statvfs(path.parent)
+    except OSError:
+        return False
+    return fs.f_bavail * fs.f_frsize < 1024 * 1024
 
 
 @contextmanager

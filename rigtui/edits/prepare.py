@@ -8,11 +8,12 @@ from __future__ import annotations
 
 import os
 import shlex
-import stat
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
+from rigtui.display import safe_name
 from rigtui.edits.errors import PatchRefused
+from rigtui.edits.fsops import LINK, ProjectFS
 from rigtui.edits.locate import Lines, Match, locate
 from rigtui.edits.model import (
     EXECUTABLE,
@@ -89,7 +90,7 @@ class PreparedFile:
     def after_mode(self, accepted: set[str], before: int | None) -> int:
         """The permissions to write: the file's own (a new file's default), made executable or
         not when the patch says so (a new file's mode, or an accepted mode-change hunk)."""
-        mode = before if before is not None else NEW_FILE_MODE
+        mode = before if before is not None and before != LINK else NEW_FILE_MODE
         stated = self.change.mode if self.change.kind == "add" else None
         for lh in self.located:
             if lh.hunk.mode_change is not None and lh.hunk.id in accepted:
@@ -196,21 +197,6 @@ class Proposal:
         return prepare(self.root, self.change_set.with_hunk(hunk_id, edited), self.snapshot)
 
 
-def _read(real: Path, rel: str) -> Snapshot:
-    try:
-        st = real.stat()
-    except FileNotFoundError:
-        return Snapshot(None, None)
-    if stat.S_ISDIR(st.st_mode):
-        raise PatchRefused(f"{rel}: is a folder, not a file", fix="patches change files only")
-    if not stat.S_ISREG(st.st_mode):
-        raise PatchRefused(f"{rel}: not a regular file", fix="patches change regular files only")
-    try:
-        return Snapshot(real.read_bytes(), stat.S_IMODE(st.st_mode))
-    except OSError as exc:
-        raise PatchRefused(f"{rel}: cannot be read ({exc.strerror})") from exc
-
-
 def prepare(
     root: Path, change_set: ChangeSet, snapshot: dict[str, Snapshot] | None = None
 ) -> Proposal:
@@ -221,19 +207,27 @@ def prepare(
     files: list[PreparedFile] = []
     changes: list[FileChange] = []
 
-    def take(rel_given: str) -> tuple[str, Snapshot]:
-        real, rel = confine(root, rel_given)
+    def take(fs: ProjectFS, rel_given: str, follow_last: bool) -> tuple[str, Snapshot]:
+        _, rel = confine(root, rel_given, follow_last=follow_last)
         if rel in snap:
-            raise PatchRefused(f"{rel}: the patch names this file twice", fix="merge its sections")
-        snap[rel] = snapshot[rel] if snapshot and rel in snapshot else _read(real, rel)
+            raise PatchRefused(
+                f"{safe_name(rel)}: the patch names this file twice", fix="merge its sections"
+            )
+        if snapshot and rel in snapshot:
+            snap[rel] = snapshot[rel]
+        else:
+            entry = fs.read(rel)
+            snap[rel] = Snapshot(entry.data, entry.mode)
         return rel, snap[rel]
 
-    for fi, change in enumerate(change_set.files, start=1):
-        source, src = take(change.path)
-        target = take(change.move_to)[0] if change.move_to else source
-        pf = _prepare_file(change, fi, source, target, src)
-        files.append(pf)
-        changes.append(pf.change)
+    with ProjectFS(root) as fs:
+        for fi, change in enumerate(change_set.files, start=1):
+            # An update edits a symlink's target; adding or deleting acts on the link itself.
+            source, src = take(fs, change.path, follow_last=change.kind == "update")
+            target = take(fs, change.move_to, False)[0] if change.move_to else source
+            pf = _prepare_file(change, fi, source, target, src)
+            files.append(pf)
+            changes.append(pf.change)
     return Proposal(root, replace(change_set, files=tuple(changes)), files, snap)
 
 
@@ -253,11 +247,13 @@ def _prepare_file(
     if src.data is None:
         verb = "delete" if change.kind == "delete" else "update"
         raise PatchRefused(
-            f"{source}: cannot {verb} it: no such file",
+            f"{safe_name(source)}: cannot {verb} it: no such file",
             fix="check the path; the model may have a stale view of the project",
         )
     if change.kind == "delete":
         try:
+            if src.mode == LINK:  # the link itself goes; its target is not its content
+                raise PatchRefused(f"{source}: a symbolic link")
             text = TextFile.decode(src.data, source)
             lines = [HunkLine("-", s) for s in text.lines]
         except PatchRefused:  # deleting a binary or non-UTF-8 file is fine; showing it is not

@@ -6,32 +6,55 @@ from __future__ import annotations
 import os
 from pathlib import Path, PurePosixPath
 
+from rigtui.display import safe_name
 from rigtui.edits.errors import PatchRefused
 
 FIX = "patches may only name files inside the project, as paths relative to its root"
+NAME_MAX = 255  # bytes in one path component on every common file system
 
 
-def confine(root: Path, rel: str) -> tuple[Path, str]:
+def confine(root: Path, rel: str, *, follow_last: bool = True) -> tuple[Path, str]:
     """The real path a patch path refers to and its normalised form relative to the root.
-    Symlinks inside the project are followed (the link's target is what gets edited)."""
+    Symlinked folders inside the project are followed; a symlink as the last component is
+    followed only with `follow_last` (an update edits the link's target; a delete removes
+    the link itself)."""
+    shown = safe_name(rel)
     if not rel or "\x00" in rel:
-        raise PatchRefused(f"{rel!r}: not a usable path", fix=FIX)
+        raise PatchRefused(f"{shown!r}: not a usable path", fix=FIX)
     posix = rel.replace("\\", "/")
     if posix.startswith("/") or (len(posix) > 1 and posix[1] == ":") or os.path.isabs(rel):
-        raise PatchRefused(f"{rel}: absolute paths are refused", fix=FIX)
+        raise PatchRefused(f"{shown}: absolute paths are refused", fix=FIX)
     parts = PurePosixPath(posix).parts
     if ".." in parts:
-        raise PatchRefused(f"{rel}: `..` would leave the project", fix=FIX)
+        raise PatchRefused(f"{shown}: `..` would leave the project", fix=FIX)
+    if any(len(os.fsencode(part)) > NAME_MAX for part in parts):
+        raise PatchRefused(
+            f"{shown[:80]}…: a name in this path is longer than {NAME_MAX} bytes",
+            fix="file systems refuse such names; check the patch",
+        )
     real_root = root.resolve()
-    real = (real_root / Path(*parts)).resolve()
+    real = _resolve(real_root, parts, follow_last, shown)
     try:
         inside = real.relative_to(real_root)
     except ValueError:
         raise PatchRefused(
-            f"{rel}: resolves to {real}, outside the project (through a symlink)", fix=FIX
+            f"{shown}: resolves to {safe_name(str(real))}, outside the project (through a symlink)",
+            fix=FIX,
         ) from None
     if not inside.parts:
-        raise PatchRefused(f"{rel}: names the project folder itself, not a file", fix=FIX)
+        raise PatchRefused(f"{shown}: names the project folder itself, not a file", fix=FIX)
     if ".git" in {p.casefold() for p in (*parts, *inside.parts)}:  # .GIT is .git on macOS
-        raise PatchRefused(f"{rel}: writes inside .git are refused", fix=FIX)
+        raise PatchRefused(f"{shown}: writes inside .git are refused", fix=FIX)
     return real, inside.as_posix()
+
+
+def _resolve(real_root: Path, parts: tuple[str, ...], follow_last: bool, shown: str) -> Path:
+    try:
+        if follow_last:
+            return (real_root / Path(*parts)).resolve()
+        parent = (real_root / Path(*parts[:-1])).resolve() if len(parts) > 1 else real_root
+        return parent / parts[-1]
+    except RuntimeError:  # Python 3.11 reports a symlink loop this way
+        raise PatchRefused(f"{shown}: goes through a symlink loop", fix=FIX) from None
+    except OSError as exc:
+        raise PatchRefused(f"{shown}: cannot be resolved ({exc.strerror})", fix=FIX) from None

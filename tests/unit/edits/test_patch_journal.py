@@ -13,7 +13,7 @@ import pytest
 
 from rigtui.edits.engine import apply_proposal, history, recover, redo, undo
 from rigtui.edits.errors import PatchConflict, PatchRefused
-from rigtui.edits.journal import Journal, journal_path
+from rigtui.edits.journal import SCHEMA_VERSION, Journal, journal_path
 from rigtui.edits.parse import parse_patch
 from rigtui.edits.prepare import prepare
 from rigtui.errors import StoreError
@@ -228,7 +228,7 @@ def test_journal_uses_wal_and_records_hashes(tmp_path: Path) -> None:
     apply_proposal(prepare(root, parse_patch(PATCH)))
     db = sqlite3.connect(journal_path(root))
     assert db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
-    assert db.execute("PRAGMA user_version").fetchone()[0] == 1
+    assert db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 2
     rows = db.execute(
         "SELECT path, before_hash IS NULL, after_hash IS NULL FROM file_changes"
     ).fetchall()
