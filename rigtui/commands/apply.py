@@ -18,6 +18,14 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--path", default=".", help="project folder (default: .)")
     parser.add_argument("--check", action="store_true", help="validate and show what would change")
     parser.add_argument("--yes", action="store_true", help="apply every hunk without review")
+    parser.add_argument(
+        "-p",
+        dest="strip",
+        type=int,
+        metavar="N",
+        help="strip N leading folders from a unified diff's names, as `patch -pN` (default:"
+        " git's a/ b/, else -p1, or -p0 when the names are the project's own)",
+    )
 
 
 def read_patch(name: str) -> str:
@@ -31,10 +39,8 @@ def read_patch(name: str) -> str:
             data = path.read_bytes()
         except OSError as exc:
             raise BadInput(f"{path}: cannot be read ({exc.strerror})") from exc
-    try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        raise BadInput(f"{name}: the patch is not UTF-8 text", fix="save it as UTF-8") from None
+    # A patch is bytes: lines of files in any encoding are matched and written byte for byte.
+    return data.removeprefix(b"\xef\xbb\xbf").decode("utf-8", "surrogateescape")
 
 
 def run(args: argparse.Namespace) -> int:
@@ -48,7 +54,9 @@ def run(args: argparse.Namespace) -> int:
     text = read_patch(args.patchfile)
     for cs_id in recover(root):
         print(f"recovered change set {cs_id} interrupted by a crash", file=sys.stderr)
-    proposal = prepare(root, parse_patch(text))
+    if args.strip is not None and args.strip < 0:
+        raise BadInput(f"-p {args.strip}: cannot strip a negative number of folders")
+    proposal = prepare(root, parse_patch(text, strip=args.strip, root=root))
     if args.check:
         _print_check(proposal)
         return 0
@@ -82,7 +90,8 @@ def _print_check(proposal: object) -> None:
 
     from rigtui.edits.render import render_proposal
 
-    console = Console(highlight=False)
+    # Piped to a file or a program: one line per line, never wrapped at 80 columns.
+    console = Console(highlight=False, soft_wrap=not sys.stdout.isatty())
     console.print(render_proposal(proposal))  # type: ignore[arg-type]
     replaced = {pf.target for pf in proposal.files if pf.overwrites}  # type: ignore[attr-defined]
     for write in proposal.writes():  # type: ignore[attr-defined]

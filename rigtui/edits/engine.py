@@ -42,12 +42,15 @@ class ApplyResult:
 
 
 def changed_since_proposal(proposal: Proposal) -> list[str]:
-    """Paths whose content or mode on disk is no longer what the proposal was made from."""
-    now = atomic.read_current(proposal.root, proposal.snapshot)
+    """Paths whose content or mode on disk is no longer what the proposal was made from.
+    A file whose lstat is as it was when read is not read again."""
+    moved = atomic.changed_signatures(proposal.root, proposal.snapshot)
+    now = atomic.read_current(proposal.root, moved)
     return [
         path
-        for path, snap in proposal.snapshot.items()
-        if now[path].data != snap.data or now[path].mode != snap.mode
+        for path in moved
+        if now[path].data != proposal.snapshot[path].data
+        or now[path].mode != proposal.snapshot[path].mode
     ]
 
 

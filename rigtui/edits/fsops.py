@@ -3,8 +3,8 @@
 Folders are opened one component at a time from the project root (`O_NOFOLLOW`, `dir_fd`),
 so a folder swapped for a symlink is refused instead of written through; staging files are
 created exclusively (`O_EXCL | O_NOFOLLOW`), so a link planted at a staging name is never
-written through either; and each target is looked at (`lstat`) just before it is replaced or
-removed. A rename or an unlink acts on the directory entry itself, never on a link's target.
+written through either; and the last step, a rename over the target or an unlink of it, acts
+on the directory entry itself, never on a link's target (and refuses a folder put there).
 
 A path's state is its bytes and its mode: a regular file's permission bits, or `LINK` for a
 symbolic link, whose "bytes" are its target. That is what the journal records, so deleting a
@@ -14,9 +14,12 @@ link and undoing it puts the same link back.
 from __future__ import annotations
 
 import contextlib
+import ctypes
 import errno
+import functools
 import os
 import stat
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
@@ -32,10 +35,17 @@ LINK_FIX = "rigtui writes only through folders it can check; remove the link or 
 
 @dataclass(frozen=True)
 class Entry:
-    """What a path holds now: bytes and mode (None, None: nothing)."""
+    """What a path holds now: bytes and mode (None, None: nothing), and its `signature`."""
 
     data: bytes | None
     mode: int | None
+    signature: tuple[int, ...] | None = None
+
+
+def signature(st: os.stat_result) -> tuple[int, ...]:
+    """What changes whenever a file's bytes or mode do (as git's index trusts it): a write
+    moves mtime and ctime, a chmod ctime, a rename-over the inode."""
+    return (st.st_mode, st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino, st.st_dev)
 
 
 ABSENT = Entry(None, None)
@@ -60,11 +70,14 @@ class ProjectFS:
         fs.sync()      # every folder written to, fsynced once
     """
 
-    def __init__(self, root: Path) -> None:
+    def __init__(self, root: Path, *, batch: bool = False) -> None:
+        """`batch`: many files at once: staged files are not fsynced one by one; `flush`
+        and `sync` make everything durable with one syncfs each (where Linux has it)."""
         self.root = Path(root)
         self._fds: dict[str, int] = {}
         self._dirty: set[str] = set()
         self.created: list[str] = []  # folders made here, parents first
+        self.batch = batch and _syncfs_function() is not None
 
     def __enter__(self) -> ProjectFS:
         return self
@@ -146,15 +159,28 @@ class ProjectFS:
         except OSError as exc:
             raise _unreadable(rel, exc) from None
         if stat.S_ISLNK(st.st_mode):
-            return Entry(os.fsencode(os.readlink(name, dir_fd=fd)), LINK)
+            return Entry(os.fsencode(os.readlink(name, dir_fd=fd)), LINK, signature(st))
         _require_file(rel, st.st_mode)
         try:
             file_fd = os.open(name, os.O_RDONLY | os.O_NOFOLLOW | os.O_CLOEXEC, dir_fd=fd)
         except OSError as exc:
             raise _unreadable(rel, exc) from None
         with os.fdopen(file_fd, "rb") as fh:
-            mode = stat.S_IMODE(os.fstat(fh.fileno()).st_mode)
-            return Entry(fh.read(), mode)
+            st = os.fstat(fh.fileno())
+            return Entry(fh.read(), stat.S_IMODE(st.st_mode), signature(st))
+
+    def signature(self, rel: str) -> tuple[int, ...] | None:
+        """`signature` of what is at `rel` now (None: nothing), without reading it."""
+        parent, name = split(rel)
+        fd = self.folder(parent)
+        if fd is None:
+            return None
+        try:
+            return signature(os.lstat(name, dir_fd=fd))
+        except FileNotFoundError:
+            return None
+        except OSError as exc:
+            raise _unreadable(rel, exc) from None
 
     # --- writing ---------------------------------------------------------------------------
 
@@ -170,7 +196,7 @@ class ProjectFS:
                 if mode == LINK:
                     os.symlink(os.fsdecode(data), temp, dir_fd=fd)
                 else:
-                    self._write_new(fd, temp, data, mode)
+                    self._write_new(fd, temp, data, mode, fsync=not self.batch)
                 return temp
             except FileExistsError:
                 if attempt == 2:
@@ -179,27 +205,33 @@ class ProjectFS:
         raise AssertionError("unreachable")
 
     @staticmethod
-    def _write_new(fd: int, temp: str, data: bytes, mode: int | None) -> None:
+    def _write_new(fd: int, temp: str, data: bytes, mode: int | None, *, fsync: bool) -> None:
         file_fd = os.open(temp, _NEW_FILE_FLAGS, 0o600, dir_fd=fd)
         try:
-            with os.fdopen(file_fd, "wb") as fh:
-                fh.write(data)
-                fh.flush()
-                if mode is not None:  # before the fsync, so the mode is as durable as the bytes
-                    os.fchmod(fh.fileno(), mode)
-                os.fsync(fh.fileno())
+            view = memoryview(data)
+            while view:
+                view = view[os.write(file_fd, view) :]
+            if mode is not None:  # before the fsync, so the mode is as durable as the bytes
+                os.fchmod(file_fd, mode)
+            if fsync:
+                os.fsync(file_fd)
         except BaseException:
             with contextlib.suppress(OSError):
                 os.unlink(temp, dir_fd=fd)
             raise
+        finally:
+            os.close(file_fd)
 
     def put(self, rel: str, temp: str) -> None:
-        """Rename the staged `temp` over `rel`. A folder at `rel` is refused."""
+        """Rename the staged `temp` over `rel`: the entry is replaced (a link itself, never
+        its target). A folder at `rel` is refused (the rename itself checks, atomically)."""
         parent, name = split(rel)
         fd = self.folder(parent)
         assert fd is not None, "staged files live in folders that exist"
-        self._check_target(rel, fd, name)
-        os.replace(temp, name, src_dir_fd=fd, dst_dir_fd=fd)
+        try:
+            os.replace(temp, name, src_dir_fd=fd, dst_dir_fd=fd)
+        except (IsADirectoryError, NotADirectoryError, FileExistsError):
+            raise _now_a_folder(rel) from None
         self._dirty.add(parent)
 
     def remove(self, rel: str) -> bool:
@@ -208,9 +240,14 @@ class ProjectFS:
         fd = self.folder(parent)
         if fd is None:
             return False
-        if not self._check_target(rel, fd, name):
+        try:
+            os.unlink(name, dir_fd=fd)
+        except FileNotFoundError:
             return False
-        os.unlink(name, dir_fd=fd)
+        except (IsADirectoryError, PermissionError) as exc:
+            if stat.S_ISDIR(os.lstat(name, dir_fd=fd).st_mode):
+                raise _now_a_folder(rel) from None
+            raise exc
         self._dirty.add(parent)
         return True
 
@@ -220,20 +257,6 @@ class ProjectFS:
         if fd is not None:
             with contextlib.suppress(FileNotFoundError):
                 os.unlink(temp, dir_fd=fd)
-
-    @staticmethod
-    def _check_target(rel: str, fd: int, name: str) -> bool:
-        """Look at the target just before acting on it; True when something is there."""
-        try:
-            st = os.lstat(name, dir_fd=fd)
-        except FileNotFoundError:
-            return False
-        if stat.S_ISDIR(st.st_mode):
-            raise PatchRefused(
-                f"{safe_name(rel)}: is a folder now, not a file",
-                fix="move the folder aside, or ask for a patch against the current files",
-            )
-        return True
 
     def prune(self, rel_dir: str, *, only: set[str] | None = None) -> list[str]:
         """Remove `rel_dir` and the folders above it while they are empty (never the root).
@@ -274,14 +297,46 @@ class ProjectFS:
                 with contextlib.suppress(FileNotFoundError):
                     os.unlink(entry, dir_fd=fd)
 
+    def flush(self) -> None:
+        """Make every staged file durable before any is renamed (batch mode: one syncfs)."""
+        if self.batch:
+            _syncfs(self.folder(""))
+
     def sync(self) -> None:
-        """Make every rename and removal durable: one fsync per folder written to."""
+        """Make every rename and removal durable: one fsync per folder written to, or one
+        syncfs in batch mode."""
+        if self.batch:
+            _syncfs(self.folder(""))
+            self._dirty.clear()
+            return
         for rel_dir in sorted(self._dirty):
             fd = self._fds.get(rel_dir)
             if fd is not None:
                 with contextlib.suppress(OSError):  # not every file system fsyncs folders
                     os.fsync(fd)
         self._dirty.clear()
+
+
+@functools.cache
+def _syncfs_function() -> Callable[[int], int] | None:
+    """libc's syncfs(2): flush one file system's dirty data (Linux); None elsewhere."""
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+    except OSError:
+        return None
+    function = getattr(libc, "syncfs", None)
+    if function is not None:
+        function.argtypes = [ctypes.c_int]
+    return function
+
+
+def _syncfs(fd: int | None) -> None:
+    function = _syncfs_function()
+    if fd is None or function is None:
+        return
+    if function(fd) != 0:
+        code = ctypes.get_errno()
+        raise OSError(code, os.strerror(code))
 
 
 def parents(rel: str) -> list[str]:
@@ -300,6 +355,13 @@ def _not_a_folder(rel_dir: str, parent: int, name: str, exc: OSError) -> PatchRe
         )
     return PatchRefused(
         f"{shown}: the folder cannot be opened ({exc.strerror})", fix="check its permissions"
+    )
+
+
+def _now_a_folder(rel: str) -> PatchRefused:
+    return PatchRefused(
+        f"{safe_name(rel)}: is a folder now, not a file",
+        fix="move the folder aside, or ask for a patch against the current files",
     )
 
 

@@ -9,8 +9,8 @@ corrupt one, or one from a newer rigtui, is reported and never overwritten.
 
 from __future__ import annotations
 
-import json
 import os
+import re
 import sqlite3
 import time
 from collections.abc import Iterator
@@ -173,14 +173,15 @@ class Journal:
             self._db.execute(
                 "INSERT INTO change_sets (id, seq, state, summary, thread_id, patch, accepted,"
                 " undone_at, redoable, created_dirs) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                (change_set_id, seq[0], "undone" if undone else "applying", summary, thread_id,
-                 patch, ",".join(accepted or []), time.time() if undone else None, int(undone),
-                 "\n".join(created_dirs or [])),
+                (change_set_id, seq[0], "undone" if undone else "applying", _text(summary),
+                 thread_id, patch.encode("utf-8", "surrogateescape"), ",".join(accepted or []),
+                 time.time() if undone else None, int(undone),
+                 "\n".join(_text(d) for d in created_dirs or [])),
             )  # fmt: skip
             self._db.executemany(
                 "INSERT INTO file_changes VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 [
-                    (change_set_id, i, w.path, w.before, w.after, sha256(w.before),
+                    (change_set_id, i, _path_value(w.path), w.before, w.after, sha256(w.before),
                      sha256(w.after), w.before_mode, w.after_mode)
                     for i, w in enumerate(writes)
                 ],
@@ -207,7 +208,7 @@ class Journal:
                 " WHERE change_set_id = ? ORDER BY position",
                 (change_set_id,),
             ).fetchall()
-        return [FileWrite(r[0], r[1], r[2], r[3], r[4]) for r in rows]
+        return [FileWrite(_path_of(r[0]), r[1], r[2], r[3], r[4]) for r in rows]
 
     def entry(self, change_set_id: str) -> JournalEntry | None:
         rows = self._entries("WHERE id = ?", (change_set_id,))
@@ -237,19 +238,45 @@ class Journal:
         with self._errors():
             rows = self._db.execute(
                 "SELECT id, seq, state, summary, thread_id, applied_at, undone_at, redoable,"
-                " (SELECT json_group_array(path) FROM (SELECT path FROM file_changes f"
+                " (SELECT group_concat(hex(path), ',') FROM (SELECT path FROM file_changes f"
                 "   WHERE f.change_set_id = c.id ORDER BY position)), created_dirs"
                 f" FROM change_sets c {where}",
                 params,
             ).fetchall()
         return [
-            JournalEntry(r[0], r[1], r[2], r[3], r[4], r[5], r[6], bool(r[7]), json.loads(r[8]),
-                         created_dirs=r[9].split("\n") if r[9] else [])
+            JournalEntry(r[0], r[1], r[2], r[3], r[4], r[5], r[6], bool(r[7]),
+                         [_path_of(bytes.fromhex(h)) for h in (r[8] or "").split(",") if h],
+                         created_dirs=[_untext(d) for d in r[9].split("\n")] if r[9] else [])
             for r in rows
         ]  # fmt: skip
 
 
 REQUIRED_TABLES = ("change_sets", "file_changes")
+
+
+def _path_value(path: str) -> str | bytes:
+    """A path as stored: text, or its file-system bytes when it is not UTF-8 (SQLite text
+    cannot hold surrogate escapes)."""
+    try:
+        path.encode("utf-8")
+    except UnicodeEncodeError:
+        return os.fsencode(path)
+    return path
+
+
+def _path_of(value: str | bytes) -> str:
+    return os.fsdecode(value) if isinstance(value, bytes) else value
+
+
+def _text(value: str) -> str:
+    """Text for a TEXT column: bytes that were not UTF-8 kept as `\\udcXX` escapes."""
+    return value.encode("utf-8", "backslashreplace").decode("utf-8")
+
+
+def _untext(value: str) -> str:
+    if "\\udc" not in value:
+        return value
+    return re.sub(r"\\udc([89a-f][0-9a-f])", lambda m: chr(0xDC00 + int(m[1], 16)), value)
 
 
 def _fix(path: Path) -> str:

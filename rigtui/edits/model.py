@@ -14,7 +14,10 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass, field, replace
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
+
+if TYPE_CHECKING:
+    from rigtui.edits.binary import BinaryPatch
 
 FileKind = Literal["add", "delete", "update"]
 REGULAR, EXECUTABLE = 0o100644, 0o100755
@@ -58,6 +61,16 @@ class Hunk:
     new_no_newline: bool = False
     section: str = ""  # text after the second `@@` of a unified header (a function name)
     mode_change: tuple[int, int] | None = None  # (old, new) git modes: a hunk with no lines
+    # a whole binary file's change, no lines: (old size, new size), None for an absent side
+    binary: tuple[int | None, int | None] | None = None
+
+    @property
+    def binary_text(self) -> str:
+        """`binary, 1,024 → 2,048 bytes` for a binary hunk, "" for a hunk of lines."""
+        if self.binary is None:
+            return ""
+        old, new = (f"{n:,} bytes" if n is not None else "absent" for n in self.binary)
+        return f"binary, {old} → {new}"
 
     @property
     def mode_text(self) -> str:
@@ -113,6 +126,7 @@ class FileChange:
     hunks: tuple[Hunk, ...] = ()
     move_to: str | None = None
     mode: int | None = None  # `new file mode` of an add, `deleted file mode` of a delete
+    binary: BinaryPatch | None = None  # `GIT binary patch`: the whole file's new bytes
 
     @property
     def target(self) -> str:

@@ -12,6 +12,8 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from rigtui.display import safe_name
+from rigtui.edits.binary import blob_id
+from rigtui.edits.binary import result as binary_result
 from rigtui.edits.errors import PatchRefused
 from rigtui.edits.fsops import LINK, ProjectFS
 from rigtui.edits.locate import Lines, Match, locate
@@ -26,7 +28,7 @@ from rigtui.edits.model import (
     with_git_mode,
 )
 from rigtui.edits.parse import parse_hunk
-from rigtui.edits.safety import confine
+from rigtui.edits.safety import Confiner
 from rigtui.edits.textfile import TextFile, sha256
 
 
@@ -45,6 +47,8 @@ class Snapshot:
 
     data: bytes | None
     mode: int | None
+    # what lstat said when it was read: unchanged since, the file need not be read again
+    signature: tuple[int, ...] | None = None
 
 
 @dataclass(frozen=True)
@@ -72,6 +76,7 @@ class PreparedFile:
     text: TextFile | None  # the source's content (None when it does not exist yet)
     located: list[LocatedHunk]
     overwrites: bool = False  # an `Add File` whose path already holds a file (it is replaced)
+    binary_after: bytes | None = None  # a git binary patch's result (None: not binary)
 
     @property
     def hunk_ids(self) -> list[str]:
@@ -80,6 +85,11 @@ class PreparedFile:
     def after_bytes(self, accepted: set[str], before: bytes | None) -> bytes:
         """The new content; a rename or a mode change alone keeps the bytes exactly (binary
         files included: they are never decoded)."""
+        if self.binary_after is not None:
+            chosen = any(
+                lh.hunk.binary is not None and lh.hunk.id in accepted for lh in self.located
+            )
+            return self.binary_after if chosen or before is None else before
         if self.change.kind == "update" and not any(
             lh.match is not None and lh.hunk.id in accepted for lh in self.located
         ):
@@ -188,7 +198,7 @@ class Proposal:
                 f"hunk {hunk_id} changes the mode of {change.path} ({hunk.mode_text})",
                 fix="a mode change cannot be edited; accept or reject it instead",
             )
-        if change.kind != "update":
+        if change.kind != "update" or hunk.binary is not None:
             raise PatchRefused(
                 f"hunk {hunk_id} ({change.kind} {change.path}) is a whole-file change",
                 fix="only hunks of updated files can be edited; accept or reject it instead",
@@ -207,8 +217,10 @@ def prepare(
     files: list[PreparedFile] = []
     changes: list[FileChange] = []
 
+    confine = Confiner(root)
+
     def take(fs: ProjectFS, rel_given: str, follow_last: bool) -> tuple[str, Snapshot]:
-        _, rel = confine(root, rel_given, follow_last=follow_last)
+        _, rel = confine(rel_given, follow_last=follow_last)
         if rel in snap:
             raise PatchRefused(
                 f"{safe_name(rel)}: the patch names this file twice", fix="merge its sections"
@@ -217,7 +229,7 @@ def prepare(
             snap[rel] = snapshot[rel]
         else:
             entry = fs.read(rel)
-            snap[rel] = Snapshot(entry.data, entry.mode)
+            snap[rel] = Snapshot(entry.data, entry.mode, entry.signature)
         return rel, snap[rel]
 
     with ProjectFS(root) as fs:
@@ -238,6 +250,8 @@ def _whole(fi: int, lines: list[HunkLine]) -> Hunk:
 def _prepare_file(
     change: FileChange, fi: int, source: str, target: str, src: Snapshot
 ) -> PreparedFile:
+    if change.binary is not None:
+        return _prepare_binary(change, fi, source, target, src)
     if change.kind == "add":
         hunk = change.hunks[0] if change.hunks else _whole(fi, [])
         hunk = replace(hunk, id=f"{fi}.1")
@@ -271,6 +285,44 @@ def _prepare_file(
     text = TextFile.decode(src.data, source)
     located += _locate_all(change, source, text)
     return PreparedFile(change, source, target, text, located)
+
+
+def _prepare_binary(
+    change: FileChange, fi: int, source: str, target: str, src: Snapshot
+) -> PreparedFile:
+    """A `GIT binary patch`: the whole file's new bytes, checked against the ids git wrote."""
+    patch = change.binary
+    assert patch is not None
+    shown = safe_name(source)
+    if change.kind != "add" and src.data is None:
+        raise PatchRefused(f"{shown}: cannot change it: no such file", fix="check the path")
+    if change.kind != "add" and not _same_blob(patch.old_id, src.data):
+        raise PatchRefused(
+            f"{shown}: the binary file changed since the patch was made (git id"
+            f" {blob_id(src.data or b'')[:10]}, the patch expects {patch.old_id})",
+            fix="ask for a patch made against the current file",
+        )
+    after = None if change.kind == "delete" else binary_result(patch.forward, src.data, source)
+    if after is not None and not _same_blob(patch.new_id, after):
+        raise PatchRefused(f"{shown}: the binary patch does not make the file it names")
+    located = [LocatedHunk(h, None) for h in change.hunks if h.mode_change is not None]
+    for lh in located:
+        _check_old_mode(source, src, lh.hunk)
+    old_size = None if src.data is None or change.kind == "add" else len(src.data)
+    hunk = Hunk(
+        f"{fi}.{len(located) + 1}", (), binary=(old_size, None if after is None else len(after))
+    )
+    located.append(LocatedHunk(hunk, None))
+    overwrites = change.kind == "add" and src.data is not None
+    return PreparedFile(replace(change, hunks=tuple(lh.hunk for lh in located)), source, target,
+                        None, located, overwrites=overwrites, binary_after=after)  # fmt: skip
+
+
+def _same_blob(expected: str, data: bytes | None) -> bool:
+    """Whether `data` is the blob git named (an abbreviated id; none or zeros: anything)."""
+    if not expected or set(expected) == {"0"}:
+        return True
+    return data is not None and blob_id(data).startswith(expected)
 
 
 def _check_old_mode(path: str, src: Snapshot, hunk: Hunk) -> None:

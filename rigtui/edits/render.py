@@ -17,6 +17,7 @@ from rich.syntax import PygmentsSyntaxTheme
 from rich.table import Table
 from rich.text import Text
 
+from rigtui.display import visible
 from rigtui.edits.diff import changed_spans
 from rigtui.edits.model import EXECUTABLE, format_mode
 from rigtui.edits.prepare import LocatedHunk, PreparedFile, Proposal, file_mode_text
@@ -51,6 +52,7 @@ def highlight_lines(path: str, lines: list[str]) -> list[Text]:
     (Token styles are cached: Rich's own per-token lookup dominated big diffs.)"""
     if not lines:
         return []
+    lines = [visible(line) for line in lines]
     out: list[Text] = [Text()]
     for token_type, value in _lexer_for(path.rsplit("/", 1)[-1]).get_tokens("\n".join(lines)):
         style = _style(token_type)
@@ -84,6 +86,8 @@ def hunk_rows(
     hunk = lh.hunk
     if hunk.mode_change is not None:
         return _mode_rows(hunk.mode_change)
+    if hunk.binary is not None:
+        return _binary_rows(hunk.binary)
     old_index = lh.match.index if lh.match else 0
     old_lines = hunk.old_lines
     if lh.match is not None and file_lines is not None:
@@ -122,6 +126,15 @@ def _mode_rows(change: tuple[int, int]) -> list[Row]:
     ]
     _mark_pairs(rows)
     return rows
+
+
+def _binary_rows(sizes: tuple[int | None, int | None]) -> list[Row]:
+    """A binary file's change: its old and new size, never its bytes."""
+    return [
+        Row(op, None, None, Text(f"binary file, {size:,} bytes", style="italic"))
+        for op, size in zip("-+", sizes, strict=True)
+        if size is not None
+    ]
 
 
 def _mark_pairs(rows: list[Row]) -> None:
@@ -242,6 +255,9 @@ def file_title(pf: PreparedFile) -> Text:
         if not pf.change.added and not pf.change.removed:
             return title  # a mode change alone: no line counts to show
         title.append("  ")
+    if pf.binary_after is not None:
+        title.append("binary", style="magenta")
+        return title
     title.append(f"+{pf.change.added}", style="green")
     title.append(" ")
     title.append(f"-{pf.change.removed}", style="red")
@@ -251,6 +267,8 @@ def file_title(pf: PreparedFile) -> Text:
 def describe_hunk(lh: LocatedHunk) -> str:
     if lh.hunk.mode_change is not None:
         return f"hunk {lh.hunk.id}: mode {lh.hunk.mode_text}"
+    if lh.hunk.binary is not None:
+        return f"hunk {lh.hunk.id}: {lh.hunk.binary_text}"
     where = f"line {lh.match.index + 1}" if lh.match else "whole file"
     how = f", {lh.match.how}" if lh.match and lh.match.level else ""
     return f"hunk {lh.hunk.id} at {where}{how}"

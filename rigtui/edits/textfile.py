@@ -1,5 +1,7 @@
 """Text files as lines plus the exact bytes around them: line endings (per line, so mixed files
-survive), a missing final newline, a UTF-8 BOM. Non-UTF-8 and binary files are refused."""
+survive), a missing final newline, a UTF-8 BOM. Bytes that are not UTF-8 (a Latin-1 file, one
+stray byte) are kept as surrogate escapes, so every file round-trips byte for byte; files with
+NUL bytes are binary and refused as text."""
 
 from __future__ import annotations
 
@@ -9,6 +11,7 @@ from dataclasses import dataclass
 from rigtui.edits.errors import PatchRefused
 
 BOM = b"\xef\xbb\xbf"
+SURROGATES = "surrogateescape"  # undecodable bytes as U+DC80..U+DCFF, encoded back exactly
 
 
 def sha256(data: bytes | None) -> str | None:
@@ -35,21 +38,20 @@ class TextFile:
                 f"{path}: binary file (it contains NUL bytes); rigtui only patches text files",
                 fix="edit binary files outside rigtui",
             )
-        try:
-            text = body.decode("utf-8")
-        except UnicodeDecodeError as exc:
-            raise PatchRefused(
-                f"{path}: not UTF-8 text (byte 0x{body[exc.start]:02x} at offset {exc.start});"
-                " rigtui will not rewrite it and risk mangling it",
-                fix="convert the file to UTF-8 first, or edit it by hand",
-            ) from None
-        return cls.from_text(text, bom=bom)
+        return cls.from_text(body.decode("utf-8", SURROGATES), bom=bom)
 
     @classmethod
     def from_text(cls, text: str, *, bom: bool = False) -> TextFile:
-        lines: list[str] = []
-        endings: list[str] = []
         parts = text.split("\n")
+        if "\r" not in text:  # the common case, without a per-line test
+            lines = parts[:-1]
+            endings = ["\n"] * len(lines)
+            if parts[-1]:
+                lines.append(parts[-1])
+                endings.append("")
+            return cls(lines, endings, "\n", bom)
+        lines = []
+        endings = []
         for part in parts[:-1]:
             if part.endswith("\r"):
                 lines.append(part[:-1])
@@ -65,8 +67,13 @@ class TextFile:
         return cls(lines, endings, eol, bom)
 
     def encode(self) -> bytes:
-        text = "".join(f"{line}{end}" for line, end in zip(self.lines, self.endings, strict=True))
-        return (BOM if self.bom else b"") + text.encode("utf-8")
+        last = self.endings[-1] if self.endings else None
+        if last in ("\n", "") and self.endings.count("\n") == len(self.endings) - (last == ""):
+            text = "\n".join(self.lines) + self.endings[-1]  # LF only (maybe no final newline)
+        else:
+            pairs = zip(self.lines, self.endings, strict=True)
+            text = "".join(f"{line}{end}" for line, end in pairs)
+        return (BOM if self.bom else b"") + text.encode("utf-8", SURROGATES)
 
     def rebuilt(self, lines: list[str], endings: list[str], final_newline: bool) -> TextFile:
         """A new file with these lines: every line but the last gets an ending, and the last one

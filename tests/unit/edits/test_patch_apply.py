@@ -66,12 +66,14 @@ def test_file_mode_kept_and_new_files_get_the_default_mode(tmp_path: Path) -> No
     assert (tmp_path / "n.txt").stat().st_mode & 0o777 == 0o666 & ~umask
 
 
-def test_non_utf8_file_is_refused_with_the_reason(tmp_path: Path) -> None:
-    (tmp_path / "f.txt").write_bytes(b"a\nb\xe9\n")
-    with pytest.raises(PatchRefused) as info:
-        _apply(tmp_path, CHANGE_B)
-    assert "not UTF-8" in info.value.message and "0xe9" in info.value.message
-    assert (tmp_path / "f.txt").read_bytes() == b"a\nb\xe9\n"
+def test_a_latin1_file_is_patched_byte_for_byte(tmp_path: Path) -> None:
+    (tmp_path / "f.txt").write_bytes(b"caf\xe9\na\nb\n")
+    _apply(tmp_path, CHANGE_B)
+    assert (tmp_path / "f.txt").read_bytes() == b"caf\xe9\na\nB\n"
+    # A patch whose own lines hold the Latin-1 byte (read as bytes, as `rigtui apply` reads it)
+    patch = b"--- a/f.txt\n+++ b/f.txt\n@@ -1,2 +1,2 @@\n-caf\xe9\n+caf\xe9s\n a\n"
+    _apply(tmp_path, patch.decode("utf-8", "surrogateescape"))
+    assert (tmp_path / "f.txt").read_bytes() == b"caf\xe9s\na\nB\n"
 
 
 @pytest.mark.parametrize(

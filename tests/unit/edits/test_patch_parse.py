@@ -94,11 +94,16 @@ def test_git_diff_add_delete_rename_and_no_newline_marker() -> None:
     assert cs.files[3].hunks == ()
 
 
-def test_plain_unified_diff_without_git_header_strips_nothing_it_should_not() -> None:
+def test_plain_unified_diff_strips_one_folder_unless_the_project_says_p0(tmp_path) -> None:
     text = "--- lib/x.c\t2024-01-01\n+++ lib/x.c\t2024-01-02\n@@ -1 +1 @@\n-a\n+b\n"
-    cs = parse_patch(text)
-    assert cs.files[0].path == "lib/x.c"
+    assert parse_patch(text).files[0].path == "x.c", "like patch -p1"
+    (tmp_path / "lib").mkdir()
+    (tmp_path / "lib" / "x.c").write_text("a\n")
+    cs = parse_patch(text, root=tmp_path)
+    assert cs.files[0].path == "lib/x.c", "-p0 detected: the name is the project's own"
     assert cs.files[0].hunks[0].lines == (HunkLine("-", "a"), HunkLine("+", "b"))
+    assert parse_patch(text, strip=0).files[0].path == "lib/x.c"
+    assert parse_patch("--- x.c\n+++ x.c\n@@ -1 +1 @@\n-a\n+b\n").files[0].path == "x.c"
 
 
 def test_crlf_patch_text_is_read_like_lf() -> None:

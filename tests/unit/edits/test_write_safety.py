@@ -112,12 +112,9 @@ def test_recovery_never_writes_through_a_planted_link(root: Path, outside: Path)
 # --- folders swapped for links, links planted at targets ---------------------------------------
 
 
-@pytest.mark.parametrize(
-    ("where", "words"),
-    [("inside", "sub: is a symbolic link, not a folder"), ("outside", "outside the project")],
-)
+@pytest.mark.parametrize("where", ["inside", "outside"])
 def test_a_folder_swapped_for_a_link_after_review_is_refused(
-    tmp_path: Path, root: Path, where: str, words: str
+    tmp_path: Path, root: Path, where: str
 ) -> None:
     (root / "sub").mkdir()
     (root / "sub" / "g.txt").write_text("old\n")
@@ -131,7 +128,7 @@ def test_a_folder_swapped_for_a_link_after_review_is_refused(
     (root / "sub").symlink_to(elsewhere)  # same content behind it: hashes alone would pass
     with pytest.raises(PatchRefused) as info:
         apply_proposal(proposal)
-    assert words in info.value.message
+    assert "sub: is a symbolic link, not a folder" in info.value.message
     assert (elsewhere / "g.txt").read_text() == "old\n"
 
 
