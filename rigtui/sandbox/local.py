@@ -1,6 +1,6 @@
 """The local sandbox: a subprocess in its own process group with a scrubbed environment, a
-timeout and an output limit; inside bubblewrap (read-only root, writable project, no network)
-when `bwrap` is installed and works on this machine.
+timeout and an output limit; inside bubblewrap (read-only root, writable project, no network,
+no host sockets: rigtui.sandbox.bwrap_view) when `bwrap` is installed and works on this machine.
 
 `mount = "ro"` (needs bubblewrap): each command runs on a private writable layer over the
 project (an overlay, or a copy where overlays are not allowed: rigtui.sandbox.local_layers),
@@ -17,7 +17,6 @@ import os
 import shutil
 import signal
 import subprocess
-import sys
 import threading
 import time
 from dataclasses import replace
@@ -25,6 +24,7 @@ from pathlib import Path
 from typing import IO, TYPE_CHECKING
 
 from rigtui.sandbox.base import OutputCallback, RunRequest, RunResult, Stream
+from rigtui.sandbox.bwrap_view import view_flags
 from rigtui.sandbox.output import (
     OutputCollector,
     not_found,
@@ -62,35 +62,22 @@ def bwrap_status() -> tuple[bool, str]:
     return True, path
 
 
-def _tools_under_tmp(root: Path) -> list[str]:
-    """The private /tmp would hide tools that live under the host's /tmp (a venv, a checkout's
-    toolchain): keep this interpreter's prefix and PATH folders there visible, read-only."""
-    candidates = [sys.prefix, *os.environ.get("PATH", "").split(os.pathsep)]
-    keep: list[str] = []
-    for entry in candidates:
-        path = Path(entry) if entry else None
-        if path is None or not path.is_absolute() or not path.is_dir():
-            continue
-        if path.parts[:2] == ("/", "tmp") and not path.is_relative_to(root):
-            if not any(path.is_relative_to(k) for k in keep):
-                keep.append(str(path))
-    return keep
-
-
 def _bwrap_flags(
     root: Path, cwd: Path, *, network: bool, mount: str, source: Path | None = None
 ) -> list[str]:
-    """`source`: a copy of the project to mount, writable, at the project's path."""
-    flags = ["--ro-bind", "/", "/", "--dev", "/dev", "--proc", "/proc", "--tmpfs", "/tmp"]
-    for tool_dir in _tools_under_tmp(root):
-        flags += ["--ro-bind", tool_dir, tool_dir]
+    """`source`: a copy of the project to mount, writable, at the project's path. What else the
+    command sees of the host (no runtime folders, no sockets): rigtui.sandbox.bwrap_view."""
+    before, after = view_flags(root)
+    flags = ["--ro-bind", "/", "/", "--dev", "/dev", "--proc", "/proc", *before]
     if source is not None:
         flags += ["--bind", str(source), str(root)]
     else:
         flags += ["--bind" if mount == "rw" else "--ro-bind", str(root), str(root)]
-    flags += ["--unshare-pid", "--die-with-parent", "--chdir", str(cwd)]
+    flags += after
+    # its own SysV IPC too: the host's shared memory segments and queues are not its business
+    flags += ["--unshare-pid", "--unshare-ipc", "--die-with-parent", "--chdir", str(cwd)]
     if not network:
-        flags.append("--unshare-net")
+        flags.append("--unshare-net")  # also isolates abstract Unix sockets
     return flags
 
 
@@ -127,6 +114,11 @@ class LocalSandbox:
         self.bwrap = detail if usable else None
         if self.bwrap:
             self.name = "local+bwrap"
+            if network:
+                self.note = (
+                    "network on: the host's network, and its abstract Unix sockets"
+                    " (X11, some session buses), are reachable"
+                )
         elif isolate is None and detail != "bwrap is not installed":
             self.name = "local (no isolation: bwrap unusable)"
             self.note = detail
@@ -142,7 +134,8 @@ class LocalSandbox:
                     f" commands locally: {detail or 'isolation was turned off'}",
                     fix='install bubblewrap, use the Docker sandbox, or set mount = "rw"',
                 )
-            self.note = "project read-only: each command writes to a private layer, captured"
+            ro_note = "project read-only: each command writes to a private layer, captured"
+            self.note = f"{ro_note}; {self.note}" if self.note else ro_note
 
     def argv_for(self, request: RunRequest, cwd: Path, layer: Layer | None = None) -> list[str]:
         argv = shell_argv(request.command)
