@@ -65,7 +65,8 @@ def get_sandbox(
         if chosen == "docker":
             raise
         local = LocalSandbox(root, network=conf.network, mount=conf.mount)
-        local.note = f"Docker not used: {exc.message}; running locally ({local.name})"
+        why = f"Docker not used: {exc.message}; running locally ({local.name})"
+        local.note = f"{why}; {local.note}" if local.note else why
         return local
 
 

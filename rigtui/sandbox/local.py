@@ -1,6 +1,6 @@
 """The local sandbox: a subprocess in its own process group with a scrubbed environment, a
-timeout and an output limit; inside bubblewrap (read-only root, writable project, no network)
-when `bwrap` is installed and works on this machine.
+timeout and an output limit; inside bubblewrap (read-only root, writable project, no network,
+no host sockets: rigtui.sandbox.bwrap_view) when `bwrap` is installed and works on this machine.
 
 `mount = "ro"` (needs bubblewrap): each command runs on a private writable layer over the
 project (an overlay, or a copy where overlays are not allowed: rigtui.sandbox.local_layers),
@@ -14,17 +14,20 @@ import asyncio
 import contextlib
 import functools
 import os
+import select
 import shutil
 import signal
 import subprocess
 import sys
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
 from typing import IO, TYPE_CHECKING
 
 from rigtui.sandbox.base import OutputCallback, RunRequest, RunResult, Stream
+from rigtui.sandbox.bwrap_view import view_flags
 from rigtui.sandbox.output import (
     OutputCollector,
     not_found,
@@ -41,7 +44,17 @@ if TYPE_CHECKING:
 # How long to wait for the pipes to close once the command itself has exited and its process
 # group was killed: only something that escaped the group (setsid) can hold them longer.
 PIPE_GRACE = 1.0
+# How long the reaper (no bubblewrap) gets to end what the command left, when stopped.
+REAPER_GRACE = 2.0
 CHUNK = 64 * 1024
+# Without bubblewrap every command runs under the reaper (rigtui.sandbox.reaper): nothing it
+# starts outlives it, and its parent's environment is its own. That is all.
+REAPER = Path(__file__).with_name("reaper.py")
+UNISOLATED = "local (no isolation)"
+UNISOLATED_NOTE = (
+    "no isolation: commands run as you, with your files, network and processes within reach;"
+    " only secret-looking environment variables are left out"
+)
 
 
 @functools.lru_cache(maxsize=1)
@@ -62,35 +75,22 @@ def bwrap_status() -> tuple[bool, str]:
     return True, path
 
 
-def _tools_under_tmp(root: Path) -> list[str]:
-    """The private /tmp would hide tools that live under the host's /tmp (a venv, a checkout's
-    toolchain): keep this interpreter's prefix and PATH folders there visible, read-only."""
-    candidates = [sys.prefix, *os.environ.get("PATH", "").split(os.pathsep)]
-    keep: list[str] = []
-    for entry in candidates:
-        path = Path(entry) if entry else None
-        if path is None or not path.is_absolute() or not path.is_dir():
-            continue
-        if path.parts[:2] == ("/", "tmp") and not path.is_relative_to(root):
-            if not any(path.is_relative_to(k) for k in keep):
-                keep.append(str(path))
-    return keep
-
-
 def _bwrap_flags(
     root: Path, cwd: Path, *, network: bool, mount: str, source: Path | None = None
 ) -> list[str]:
-    """`source`: a copy of the project to mount, writable, at the project's path."""
-    flags = ["--ro-bind", "/", "/", "--dev", "/dev", "--proc", "/proc", "--tmpfs", "/tmp"]
-    for tool_dir in _tools_under_tmp(root):
-        flags += ["--ro-bind", tool_dir, tool_dir]
+    """`source`: a copy of the project to mount, writable, at the project's path. What else the
+    command sees of the host (no runtime folders, no sockets): rigtui.sandbox.bwrap_view."""
+    before, after = view_flags(root)
+    flags = ["--ro-bind", "/", "/", "--dev", "/dev", "--proc", "/proc", *before]
     if source is not None:
         flags += ["--bind", str(source), str(root)]
     else:
         flags += ["--bind" if mount == "rw" else "--ro-bind", str(root), str(root)]
-    flags += ["--unshare-pid", "--die-with-parent", "--chdir", str(cwd)]
+    flags += after
+    # its own SysV IPC too: the host's shared memory segments and queues are not its business
+    flags += ["--unshare-pid", "--unshare-ipc", "--die-with-parent", "--chdir", str(cwd)]
     if not network:
-        flags.append("--unshare-net")
+        flags.append("--unshare-net")  # also isolates abstract Unix sockets
     return flags
 
 
@@ -99,9 +99,29 @@ def kill_group(pgid: int) -> None:
         os.killpg(pgid, signal.SIGKILL)
 
 
+def _signal(proc: subprocess.Popen[bytes], sig: int) -> bool:
+    """Signal the process if it has not been reaped (its pid is still ours)."""
+    if proc.returncode is not None:
+        return False
+    with contextlib.suppress(ProcessLookupError):
+        os.kill(proc.pid, sig)
+    return True
+
+
+def _not_dumpable() -> None:
+    """Without bubblewrap a command sees every process of ours in /proc: make rigtui not
+    dumpable (as codex's process hardening does), so a command running as an ordinary user can
+    neither read /proc/<rigtui>/environ (which keeps the API keys rigtui started with) or its
+    memory, nor attach to it. The cost: no core dumps of rigtui, and a debugger or py-spy can
+    attach to it only as root. Once per process, from the first unisolated sandbox on."""
+    from rigtui.sandbox.reaper import PR_SET_DUMPABLE, prctl
+
+    prctl(PR_SET_DUMPABLE, 0)
+
+
 class LocalSandbox:
     """Runs commands on this machine. `isolate`: True requires bwrap, False never uses it,
-    None uses it when it works. `name` says which one is in use, and why not bwrap."""
+    None uses it when it works. `name` says which one is in use, `note` why not bwrap."""
 
     def __init__(
         self,
@@ -127,12 +147,14 @@ class LocalSandbox:
         self.bwrap = detail if usable else None
         if self.bwrap:
             self.name = "local+bwrap"
-        elif isolate is None and detail != "bwrap is not installed":
-            self.name = "local (no isolation: bwrap unusable)"
-            self.note = detail
+            if network:
+                self.note = (
+                    "network on: the host's network, and its abstract Unix sockets"
+                    " (X11, some session buses), are reachable"
+                )
         else:
-            self.name = "local"
-            self.note = detail or "no isolation: commands run as you, with network"
+            self.name = UNISOLATED
+            self.note = f"{UNISOLATED_NOTE} ({detail})" if detail else UNISOLATED_NOTE
         if self.read_only:
             if not self.bwrap:
                 from rigtui.errors import RigtuiError
@@ -142,12 +164,15 @@ class LocalSandbox:
                     f" commands locally: {detail or 'isolation was turned off'}",
                     fix='install bubblewrap, use the Docker sandbox, or set mount = "rw"',
                 )
-            self.note = "project read-only: each command writes to a private layer, captured"
+            ro_note = "project read-only: each command writes to a private layer, captured"
+            self.note = f"{ro_note}; {self.note}" if self.note else ro_note
+        if not self.bwrap:
+            _not_dumpable()
 
     def argv_for(self, request: RunRequest, cwd: Path, layer: Layer | None = None) -> list[str]:
         argv = shell_argv(request.command)
         if not self.bwrap:
-            return argv
+            return [sys.executable, "-S", "-I", str(REAPER), str(os.getpid()), *argv]
         source = layer.source if layer is not None else None
         flags = _bwrap_flags(self.root, cwd, network=self.network, mount=self.mount, source=source)
         if layer is None:
@@ -178,9 +203,7 @@ class LocalSandbox:
         argv = self.argv_for(request, cwd, layer)
         env = {**scrubbed_env(), **request.env}
         collector = OutputCollector(request.output_limit, on_output)
-        missing = _missing_program(
-            argv if not self.bwrap else shell_argv(request.command), cwd, env
-        )
+        missing = _missing_program(shell_argv(request.command), cwd, env)
         if missing:
             return await not_found(missing[0], self.name, collector, missing[1])
         started = time.monotonic()
@@ -195,24 +218,26 @@ class LocalSandbox:
         )
         # Popen, not asyncio's subprocess: its wait() also waits for the pipes to close, which
         # a background child holding them would delay until it ends.
-        pgid = proc.pid
+        stop = functools.partial(self._stop_now, proc)
         pumps = [
-            asyncio.create_task(_pump(proc.stdout, "stdout", collector, pgid)),
-            asyncio.create_task(_pump(proc.stderr, "stderr", collector, pgid)),
+            asyncio.create_task(_pump(proc.stdout, "stdout", collector, stop)),
+            asyncio.create_task(_pump(proc.stderr, "stderr", collector, stop)),
         ]
         timed_out = False
         try:
-            await asyncio.wait_for(wait_exit(proc), request.timeout)
-        except TimeoutError:
-            timed_out = True
+            try:
+                await asyncio.wait_for(wait_exit(proc), request.timeout)
+            except TimeoutError:
+                timed_out = True
+                await self._stop_reaper(proc)
         except BaseException:
-            kill_group(pgid)
+            stop()
             for task in pumps:
                 task.cancel()
             proc.wait()  # SIGKILLed: reaped at once
             raise
         # Whatever the command left running in its group goes with it, so the pipes close.
-        kill_group(pgid)
+        kill_group(proc.pid)
         proc.wait()
         await _drain(pumps)
         await collector.finish()
@@ -226,6 +251,26 @@ class LocalSandbox:
             truncated=collector.truncated,
             sandbox=self.name,
         )
+
+    async def _stop_reaper(self, proc: subprocess.Popen[bytes]) -> None:
+        """Without bubblewrap: ask the reaper to end everything under it (setsid escapees are
+        out of reach of the group kill that follows) and wait a moment for it."""
+        if self.bwrap or not _signal(proc, signal.SIGTERM):
+            return
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(wait_exit(proc), REAPER_GRACE)
+
+    def _stop_now(self, proc: subprocess.Popen[bytes]) -> None:
+        """Stop the command at once (cancelled, or its output callback failed): the reaper
+        first, waiting for it without the event loop, then the whole group."""
+        if not self.bwrap and _signal(proc, signal.SIGTERM):
+            with contextlib.suppress(OSError):
+                fd = os.pidfd_open(proc.pid)
+                try:
+                    select.select([fd], [], [], REAPER_GRACE)
+                finally:
+                    os.close(fd)
+        kill_group(proc.pid)
 
     async def close(self) -> None:
         return None
@@ -262,7 +307,7 @@ def _set(future: asyncio.Future[None]) -> None:
 
 
 async def _pump(
-    pipe: IO[bytes] | None, stream: Stream, collector: OutputCollector, pgid: int
+    pipe: IO[bytes] | None, stream: Stream, collector: OutputCollector, stop: Callable[[], None]
 ) -> None:
     if pipe is None:
         return
@@ -275,7 +320,7 @@ async def _pump(
         while chunk := await reader.read(CHUNK):
             await collector.feed(stream, chunk)
     except BaseException:
-        kill_group(pgid)  # the callback failed or we were cancelled: stop the command too
+        stop()  # the callback failed or we were cancelled: stop the command too
         raise
     finally:
         transport.close()

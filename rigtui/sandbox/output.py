@@ -13,24 +13,59 @@ from pathlib import Path
 from rigtui.errors import BadInput
 from rigtui.sandbox.base import OutputCallback, RunResult, Stream
 
-# Variable names that look like credentials: never handed to a sandboxed command.
+# Variable names that look like credentials, or like where credentials are kept: never handed
+# to a sandboxed command. Matched anywhere in the name, ignoring case. `_PWD$` spares PWD and
+# OLDPWD; `(^|_)PASS(_|$)` spares BYPASS and COMPASS.
 _SECRET_NAME = re.compile(
-    r"(_KEY$|_KEYS$|^KEY$|APIKEY|API_KEY|_TOKEN$|^TOKEN$|TOKEN_|SECRET|PASSWORD|PASSWD|"
-    r"CREDENTIAL|_AUTH$|PRIVATE_KEY|SESSION_KEY|_PAT$|COOKIE)",
+    r"_KEY$|_KEYS$|_KEY_|^KEY$|APIKEY|API_KEY|ACCESS_KEY|PRIVATE|SESSION_KEY|"
+    r"_TOKEN$|^TOKEN$|TOKEN_|SECRET|CREDENTIAL|COOKIE|JWT|_PAT$|"
+    r"PASSWORD|PASSWD|PASSPHRASE|PASSFILE|ASKPASS|(^|_)PASS(_|$)|_PWD$|"
+    r"(^|_)AUTH(_|$)|AUTHORIZATION|(^|_)DSN$|WEBHOOK|CONNECTION_STRING|CONN_STR",
     re.IGNORECASE,
 )
-# Never passed on either: they point the child at our own engine or agent sockets.
-_ALSO_DROPPED = frozenset({"SSH_AUTH_SOCK", "DOCKER_HOST", "DOCKER_CERT_PATH", "GPG_AGENT_INFO"})
+# Never passed on either: they point the child at credentials kept in files, or at our own
+# engine, agent and bus sockets.
+_ALSO_DROPPED = frozenset(
+    {
+        "SSH_AUTH_SOCK",
+        "GPG_AGENT_INFO",
+        "GNOME_KEYRING_CONTROL",
+        "DBUS_SESSION_BUS_ADDRESS",
+        "DOCKER_HOST",
+        "DOCKER_CERT_PATH",
+        "DOCKER_CONFIG",
+        "CONTAINER_HOST",
+        "KUBECONFIG",
+        "NETRC",
+        "KRB5CCNAME",
+        "XAUTHORITY",
+        "SSHPASS",
+    }
+)
+# Values that carry a credential whatever the variable is called: a login in a URL
+# (scheme://user[:password]@host, as in DATABASE_URL, HTTP_PROXY, PIP_INDEX_URL), a private key,
+# and the token formats of the big hosts (OpenAI, GitHub, GitLab, Slack, AWS, Hugging Face).
+_SECRET_VALUE = re.compile(
+    r"[A-Za-z][A-Za-z0-9+.-]*://[^/\s@]+@|-----BEGIN [A-Z ]*PRIVATE KEY|"
+    r"(?<![A-Za-z0-9_-])(sk-[A-Za-z0-9_-]{20,}|gh[pousr]_[A-Za-z0-9]{30,}|github_pat_\w{30,}|"
+    r"glpat-[A-Za-z0-9_-]{20,}|xox[abposr]-[A-Za-z0-9-]{10,}|(AKIA|ASIA)[0-9A-Z]{16}|"
+    r"hf_[A-Za-z0-9]{30,})"
+)
 
 
 def is_secret_name(name: str) -> bool:
-    return bool(_SECRET_NAME.search(name)) or name in _ALSO_DROPPED
+    return bool(_SECRET_NAME.search(name)) or name.upper() in _ALSO_DROPPED
+
+
+def is_secret(name: str, value: str) -> bool:
+    """Whether a variable looks like a credential, by its name or by its value."""
+    return is_secret_name(name) or bool(_SECRET_VALUE.search(value))
 
 
 def scrubbed_env(base: Mapping[str, str] | None = None) -> dict[str, str]:
     """`base` (default: this process's environment) without anything that looks like a secret."""
     source = os.environ if base is None else base
-    return {k: v for k, v in source.items() if not is_secret_name(k)}
+    return {k: v for k, v in source.items() if not is_secret(k, v)}
 
 
 def resolve_cwd(root: Path, cwd: Path | str | None) -> Path:

@@ -876,7 +876,9 @@ class RigtuiApp(App[int]):
             f"sandbox: {sandbox} │ patches: {patches}"
         )
         if len(text) > self.size.width - 2:  # narrow terminals: the same facts, shorter
-            text = f"{thread} │ {model} │ {self.index_state} │ {sandbox.split(' ')[0]} │ {patches}"
+            if "no isolation" not in sandbox:  # a warning is never shortened away
+                sandbox = sandbox.split(" ")[0]
+            text = f"{thread} │ {model} │ {self.index_state} │ {sandbox} │ {patches}"
         try:
             status_bar = self.query_one(StatusBar)
         except NoMatches:  # an event that lands while the app is shutting down

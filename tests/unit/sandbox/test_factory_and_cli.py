@@ -74,7 +74,7 @@ async def test_run_tracked_reports_created_changed_and_deleted_files(tmp_path: P
         ["edit.txt"],
         ["gone.txt"],
     )
-    assert event.thread_id == "t9" and event.sandbox == "local"
+    assert event.thread_id == "t9" and event.sandbox == "local (no isolation)"
     assert from_dict(event.to_dict()) == event
     _, nothing = await run_tracked(box, RunRequest(command="true", cwd=tmp_path), tmp_path)
     assert nothing is None
