@@ -1,14 +1,18 @@
 """Settings: a typed model with defaults, from the user's config file under the project's
-optional `.rigtui.toml`. Every unknown key or wrong type is reported with file, key and the
-expected type, and nothing is guessed.
+optional `.rigtui.toml`. Every unknown key, wrong type or value out of range is reported with
+file, key and what is expected, and nothing is guessed.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import json
+import math
+import re
 import tomllib
 import types
 import typing
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
@@ -242,12 +246,22 @@ def _validate_file(data: dict[str, Any], path: Path, short_checks: set[str]) -> 
 
 def _read_toml(path: Path) -> dict[str, Any]:
     try:
-        with path.open("rb") as fh:
-            return tomllib.load(fh)
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise SettingsError(
+            f"{path}: cannot be read: {exc.strerror}", fix="check the file's permissions"
+        ) from exc
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise SettingsError(
+            f"{path}: not UTF-8 text (byte 0x{raw[exc.start]:02x} at offset {exc.start})",
+            fix="save the file as UTF-8",
+        ) from None
+    try:
+        return tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise SettingsError(f"{path}: not valid TOML: {exc}") from exc
-    except OSError as exc:
-        raise SettingsError(f"{path}: cannot be read: {exc.strerror}") from exc
 
 
 def _merge(base: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]:
@@ -258,6 +272,101 @@ def _merge(base: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]:
         else:
             out[key] = value
     return out
+
+
+def _find(data: dict[str, Any], pattern: str) -> list[tuple[list[str], Any]]:
+    """The values at a dotted key pattern (`*` is any one table key), with their keys."""
+    found: list[tuple[list[str], Any]] = [([], data)]
+    for part in pattern.split("."):
+        deeper = []
+        for keys, node in found:
+            if isinstance(node, dict):
+                names = list(node) if part == "*" else [part] if part in node else []
+                deeper += [([*keys, name], node[name]) for name in names]
+        found = deeper
+    return found
+
+
+# --- Ranges ---------------------------------------------------------------------------------
+
+_SIZE = re.compile(r"^(\d+(?:\.\d+)?)([bkmg])?b?$", re.IGNORECASE)  # what Docker reads
+_UNITS = {"b": 1, "k": 1024, "m": 1024**2, "g": 1024**3}
+MIN_MEMORY = 6 * 1024**2  # Docker refuses less
+
+
+def _size_ok(value: str) -> bool:
+    match = _SIZE.match(value)
+    if match is None:
+        return False
+    return float(match[1]) * _UNITS[(match[2] or "b").lower()] >= MIN_MEMORY
+
+
+def _positive(value: float) -> bool:
+    return value > 0
+
+
+def _not_negative(value: float) -> bool:
+    return value >= 0
+
+
+# key pattern -> (the test, the allowed range in words)
+RANGES: dict[str, tuple[Callable[[Any], bool], str]] = {
+    "sandbox.pids": (_positive, "a whole number of processes, 1 or more"),
+    "sandbox.cpus": (_positive, "a number of CPUs above 0, such as 0.5 or 2"),
+    "sandbox.memory": (_size_ok, "a size of at least 6m, such as 512m or 2g (units b, k, m, g)"),
+    "sandbox.timeout": (_positive, "seconds, above 0"),
+    "sandbox.output_limit": (_positive, "bytes, 1 or more"),
+    "index.max_file_size": (_positive, "bytes, 1 or more"),
+    "instructions.max_bytes": (_not_negative, "bytes, 0 or more"),
+    "checks.debounce_ms": (_not_negative, "milliseconds, 0 or more"),
+    "checks.auto_fix_rounds": (_not_negative, "rounds, 0 or more"),
+    "model.profiles.*.context_window": (_positive, "tokens, 1 or more"),
+    "model.profiles.*.max_output_tokens": (_positive, "tokens, 1 or more"),
+    "model.profiles.*.timeout": (_positive, "seconds, above 0"),
+    "model.profiles.*.max_retries": (_not_negative, "retries, 0 or more"),
+    "model.profiles.*.input_price_per_mtok": (_not_negative, "a price, 0 or more"),
+    "model.profiles.*.output_price_per_mtok": (_not_negative, "a price, 0 or more"),
+}
+
+
+def _default_of(keys: list[str]) -> Any:
+    node: Any = ModelProfile() if keys[:2] == ["model", "profiles"] else Settings()
+    for key in keys[3:] if keys[:2] == ["model", "profiles"] else keys:
+        node = getattr(node, key)
+    return node
+
+
+def _check_ranges(data: dict[str, Any], path: Path) -> None:
+    for pattern, (test, allowed) in RANGES.items():
+        for keys, value in _find(data, pattern):
+            finite = not isinstance(value, float) or math.isfinite(value)
+            if finite and test(value):
+                continue
+            key = ".".join(keys)
+            raise SettingsError(
+                f"{path}: {key} = {_toml_value(value)} is out of range: it should be {allowed}",
+                fix=f"change it, or remove it for the default ({_toml_value(_default_of(keys))})",
+            )
+
+
+def _load_file(path: Path) -> dict[str, Any]:
+    """One settings file, checked on its own so an error names it; its data in the long form."""
+    data, short_checks = _normalise_checks(_read_toml(path), path)
+    _validate_file(data, path, short_checks)
+    _check_ranges(data, path)
+    return data
+
+
+def _toml_value(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, str):
+        return json.dumps(value, ensure_ascii=False)  # a JSON string is a TOML basic string
+    if isinstance(value, list):
+        return "[" + ", ".join(_toml_value(v) for v in value) + "]"
+    if isinstance(value, dict):
+        return "{ " + ", ".join(f"{k} = {_toml_value(v)}" for k, v in value.items()) + " }"
+    return repr(value)
 
 
 def settings_files(project_root: Path | None) -> list[Path]:
@@ -272,9 +381,7 @@ def load_settings(project_root: Path | None = None) -> Settings:
     own so an error names the file it is in."""
     merged: dict[str, Any] = {}
     for path in settings_files(project_root):
-        data, short_checks = _normalise_checks(_read_toml(path), path)
-        _validate_file(data, path, short_checks)
-        merged = _merge(merged, data)
+        merged = _merge(merged, _load_file(path))
     settings = _build(Settings, merged, "", Path("settings"))
     if "default" not in settings.model.profiles:
         settings.model.profiles["default"] = ModelProfile()
