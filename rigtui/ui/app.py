@@ -369,11 +369,18 @@ class RigtuiApp(App[int]):
 
     async def action_confirm_checks(self) -> None:
         try:
-            path = await self.workspace.confirm_suggested_checks()
+            path, trusted = await self.workspace.confirm_suggested_checks()
         except RigtuiError as exc:
             self.notify(str(exc), severity="warning")
             return
-        self.notify(f"checks saved to {path.name}; they now re-run as files change")
+        if trusted:
+            self.notify(f"checks saved to {path.name}; they now re-run as files change")
+        else:
+            self.notify(
+                f"checks saved to {path.name}; this project's settings are not trusted, so they"
+                " run only when you ask (ctrl+r) until you run `rigtui trust`",
+                severity="warning",
+            )
 
     @on(ChecksPanel.JumpTo)
     def _jump_to_failure(self, message: ChecksPanel.JumpTo) -> None:

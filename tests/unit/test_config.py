@@ -9,6 +9,7 @@ import pytest
 from rigtui.config import apply_overrides, load_settings
 from rigtui.errors import SettingsError
 from rigtui.paths import user_config_file
+from rigtui.trust import trust
 
 
 def test_defaults_without_any_file(tmp_path: Path) -> None:
@@ -70,6 +71,7 @@ def test_checks_shorthand_and_model_profiles(tmp_path: Path) -> None:
         model = "gemma"
         """
     )
+    trust(tmp_path)  # the user's own project: its base_url applies once trusted
     settings = load_settings(tmp_path)
     assert settings.checks.commands["tests"].command == "pytest -x -q"
     assert settings.checks.commands["lint"].paths == ["*.py"]
@@ -179,6 +181,7 @@ def test_a_settings_file_that_is_not_utf8_is_one_line_exit_2(tmp_path: Path) -> 
         ["check", "--path", where],
         ["exec", "hi", "--path", where],
         ["run", "--path", where, "--", "true"],
+        ["trust", where],
         ["index", where],
         [where],
     ):
