@@ -19,9 +19,13 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 from types import ModuleType
+from typing import TYPE_CHECKING
 
 from rigtui import __version__
 from rigtui.errors import BadInput, RigtuiError
+
+if TYPE_CHECKING:
+    from rigtui.config import Settings
 
 
 def _command_modules() -> dict[str, ModuleType]:
@@ -75,6 +79,15 @@ def project_root(path: str | Path) -> Path:
     except OSError as exc:
         raise BadInput(f"{p}: cannot be read ({exc.strerror})") from exc
     return p.resolve()
+
+
+def say_ignored(settings: Settings, *, running_checks: bool = False) -> Settings:
+    """One line on stderr when the project's settings file asks for settings that were ignored
+    because the user has not trusted it. Returns the settings."""
+    notice = settings.trust.notice(running_checks=running_checks) if settings.trust else ""
+    if notice:
+        note(notice)
+    return settings
 
 
 def _run_app(args: argparse.Namespace) -> int:

@@ -1,22 +1,31 @@
 """Settings: a typed model with defaults, from the user's config file under the project's
-optional `.rigtui.toml`. Every unknown key or wrong type is reported with file, key and the
-expected type, and nothing is guessed.
+optional `.rigtui.toml`. Every unknown key, wrong type or value out of range is reported with
+file, key and what is expected, and nothing is guessed.
+
+A project's `.rigtui.toml` comes with its code, from whoever wrote it (DESIGN.md rule 9): its
+settings that send data somewhere or widen what runs without a person (NEEDS_TRUST) apply only
+once the user trusted that exact file (`rigtui trust`, rigtui.trust); until then they are left
+out and listed in `settings.trust`, for front ends to say so.
 """
 
 from __future__ import annotations
 
+import copy
 import dataclasses
+import json
+import math
+import re
 import tomllib
 import types
 import typing
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
 from rigtui.errors import SettingsError
 from rigtui.paths import user_config_file
-
-PROJECT_FILE = ".rigtui.toml"
+from rigtui.trust import PROJECT_FILE, Ask, ProjectTrust, answer_for, file_digest
 
 
 @dataclass
@@ -102,6 +111,14 @@ class Settings:
     sandbox: SandboxSettings = field(default_factory=SandboxSettings)
     checks: ChecksSettings = field(default_factory=ChecksSettings)
     instructions: InstructionsSettings = field(default_factory=InstructionsSettings)
+    # Not a setting: what the project file asks for that needs trust (None: no project file).
+    trust: ProjectTrust | None = field(default=None, init=False, repr=False, compare=False)
+
+    def update_from(self, other: Settings) -> None:
+        """Take every value of `other` in place, so everything holding this object (a session,
+        a workspace) sees them (the workbench, once the user trusted the project)."""
+        for f in dataclasses.fields(self):
+            setattr(self, f.name, getattr(other, f.name))
 
     def model_profile(self, name: str | None = None) -> ModelProfile:
         key = name or self.model.default
@@ -181,7 +198,7 @@ def _convert(tp: Any, value: Any, where: str, source: Path) -> Any:
 
 def _build(cls: Any, data: dict[str, Any], where: str, source: Path) -> Any:
     hints = typing.get_type_hints(cls)
-    known = {f.name for f in dataclasses.fields(cls)}
+    known = {f.name for f in dataclasses.fields(cls) if f.init}  # not Settings.trust
     kwargs = {}
     for key, value in data.items():
         path = f"{where}.{key}" if where else key
@@ -240,14 +257,25 @@ def _validate_file(data: dict[str, Any], path: Path, short_checks: set[str]) -> 
         raise SettingsError(message, fix=exc.fix) from None
 
 
-def _read_toml(path: Path) -> dict[str, Any]:
+def _read_toml(path: Path) -> tuple[dict[str, Any], bytes]:
+    """The file's settings and its bytes (what trust is recorded against: the bytes parsed)."""
     try:
-        with path.open("rb") as fh:
-            return tomllib.load(fh)
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise SettingsError(
+            f"{path}: cannot be read: {exc.strerror}", fix="check the file's permissions"
+        ) from exc
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise SettingsError(
+            f"{path}: not UTF-8 text (byte 0x{raw[exc.start]:02x} at offset {exc.start})",
+            fix="save the file as UTF-8",
+        ) from None
+    try:
+        return tomllib.loads(text), raw
     except tomllib.TOMLDecodeError as exc:
         raise SettingsError(f"{path}: not valid TOML: {exc}") from exc
-    except OSError as exc:
-        raise SettingsError(f"{path}: cannot be read: {exc.strerror}") from exc
 
 
 def _merge(base: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]:
@@ -260,24 +288,228 @@ def _merge(base: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
-def settings_files(project_root: Path | None) -> list[Path]:
-    files = [user_config_file()]
-    if project_root is not None:
-        files.append(Path(project_root) / PROJECT_FILE)
-    return [f for f in files if f.is_file()]
+def _find(data: dict[str, Any], pattern: str) -> list[tuple[list[str], Any]]:
+    """The values at a dotted key pattern (`*` is any one table key), with their keys."""
+    found: list[tuple[list[str], Any]] = [([], data)]
+    for part in pattern.split("."):
+        deeper = []
+        for keys, node in found:
+            if isinstance(node, dict):
+                names = list(node) if part == "*" else [part] if part in node else []
+                deeper += [([*keys, name], node[name]) for name in names]
+        found = deeper
+    return found
+
+
+# --- Ranges ---------------------------------------------------------------------------------
+
+_SIZE = re.compile(r"^(\d+(?:\.\d+)?)([bkmg])?b?$", re.IGNORECASE)  # what Docker reads
+_UNITS = {"b": 1, "k": 1024, "m": 1024**2, "g": 1024**3}
+MIN_MEMORY = 6 * 1024**2  # Docker refuses less
+
+
+def _size_ok(value: str) -> bool:
+    match = _SIZE.match(value)
+    if match is None:
+        return False
+    return float(match[1]) * _UNITS[(match[2] or "b").lower()] >= MIN_MEMORY
+
+
+def _positive(value: float) -> bool:
+    return value > 0
+
+
+def _not_negative(value: float) -> bool:
+    return value >= 0
+
+
+# key pattern -> (the test, the allowed range in words)
+RANGES: dict[str, tuple[Callable[[Any], bool], str]] = {
+    "sandbox.pids": (_positive, "a whole number of processes, 1 or more"),
+    "sandbox.cpus": (_positive, "a number of CPUs above 0, such as 0.5 or 2"),
+    "sandbox.memory": (_size_ok, "a size of at least 6m, such as 512m or 2g (units b, k, m, g)"),
+    "sandbox.timeout": (_positive, "seconds, above 0"),
+    "sandbox.output_limit": (_positive, "bytes, 1 or more"),
+    "index.max_file_size": (_positive, "bytes, 1 or more"),
+    "instructions.max_bytes": (_not_negative, "bytes, 0 or more"),
+    "checks.debounce_ms": (_not_negative, "milliseconds, 0 or more"),
+    "checks.auto_fix_rounds": (_not_negative, "rounds, 0 or more"),
+    "model.profiles.*.context_window": (_positive, "tokens, 1 or more"),
+    "model.profiles.*.max_output_tokens": (_positive, "tokens, 1 or more"),
+    "model.profiles.*.timeout": (_positive, "seconds, above 0"),
+    "model.profiles.*.max_retries": (_not_negative, "retries, 0 or more"),
+    "model.profiles.*.input_price_per_mtok": (_not_negative, "a price, 0 or more"),
+    "model.profiles.*.output_price_per_mtok": (_not_negative, "a price, 0 or more"),
+}
+
+
+def _default_of(keys: list[str]) -> Any:
+    node: Any = ModelProfile() if keys[:2] == ["model", "profiles"] else Settings()
+    for key in keys[3:] if keys[:2] == ["model", "profiles"] else keys:
+        node = getattr(node, key)
+    return node
+
+
+def _check_ranges(data: dict[str, Any], path: Path) -> None:
+    for pattern, (test, allowed) in RANGES.items():
+        for keys, value in _find(data, pattern):
+            finite = not isinstance(value, float) or math.isfinite(value)
+            if finite and test(value):
+                continue
+            key = ".".join(keys)
+            raise SettingsError(
+                f"{path}: {key} = {_toml_value(value)} is out of range: it should be {allowed}",
+                fix=f"change it, or remove it for the default ({_toml_value(_default_of(keys))})",
+            )
+
+
+def _load_file(path: Path) -> tuple[dict[str, Any], bytes, set[str]]:
+    """One settings file, checked on its own so an error names it: its data in the long form,
+    its bytes, and the check names written the short way."""
+    data, raw = _read_toml(path)
+    data, short_checks = _normalise_checks(data, path)
+    _validate_file(data, path, short_checks)
+    _check_ranges(data, path)
+    return data, raw, short_checks
+
+
+# --- Trust: what a project file may set on its own ------------------------------------------
+#
+# Settings that send data somewhere (the endpoint, the env var whose key is sent) or widen what
+# runs without a person (approval, the sandbox's kind, image, network and mounts, checks that run
+# on their own, auto-fix rounds) apply from a project file only once the user trusted it. Each
+# maps to a test of whether the project's value only narrows what the user's own settings give
+# (patches "review", commands "ask", network off, mount "ro", docker over auto over local, a
+# subset of the allowed prefixes, fewer auto-fix rounds): such a value always applies. Checks are
+# kept (the user may run them: `rigtui check`, ctrl+r) but do not run on their own, untrusted.
+# Everything else (ui, index, instructions, model names, windows and prices, sandbox resource
+# limits within RANGES, checks' debounce and watch) always applies.
+
+_COMMANDS_RANK = {"ask": 0, "allow": 1, "auto": 2}
+_KIND_RANK = {"docker": 0, "auto": 1, "local": 2}
+CHECK_COMMANDS = "checks.commands.*"
+
+NEEDS_TRUST: dict[str, Callable[[Any, Any], bool]] = {
+    "model.profiles.*.base_url": lambda mine, users: mine == users,
+    "model.profiles.*.api_key_env": lambda mine, users: mine == users,
+    "approval.patches": lambda mine, users: mine in ("review", users),
+    "approval.commands": lambda mine, users: _COMMANDS_RANK[mine] <= _COMMANDS_RANK[users],
+    "approval.allow": lambda mine, users: set(mine) <= set(users),
+    "sandbox.kind": lambda mine, users: _KIND_RANK[mine] <= _KIND_RANK[users],
+    "sandbox.image": lambda mine, users: mine == users,
+    "sandbox.network": lambda mine, users: not mine or users,
+    "sandbox.mount": lambda mine, users: mine in ("ro", users),
+    "checks.auto_fix_rounds": lambda mine, users: mine <= users,
+    CHECK_COMMANDS: lambda mine, users: mine.get("command") == users,
+}
+
+# Every other key, on purpose: a new key goes in one of the two (tests/unit/test_trust.py).
+HARMLESS = (
+    "ui.theme",
+    "ui.show_tree",
+    "model.default",  # picks a profile; a project's own profile has no endpoint or key env
+    "model.profiles.*.model",
+    "model.profiles.*.wire_api",
+    "model.profiles.*.context_window",
+    "model.profiles.*.max_output_tokens",
+    "model.profiles.*.timeout",
+    "model.profiles.*.max_retries",
+    "model.profiles.*.input_price_per_mtok",
+    "model.profiles.*.output_price_per_mtok",
+    "index.enabled",
+    "index.watch",
+    "index.max_file_size",
+    "sandbox.memory",  # resource limits, within RANGES
+    "sandbox.cpus",
+    "sandbox.pids",
+    "sandbox.timeout",
+    "sandbox.output_limit",
+    "sandbox.reuse_container",
+    "checks.debounce_ms",
+    "checks.watch",  # only trusted checks follow changes at all
+    "instructions.max_bytes",
+)
+
+
+def _toml_value(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, str):
+        return json.dumps(value, ensure_ascii=False)  # a JSON string is a TOML basic string
+    if isinstance(value, list):
+        return "[" + ", ".join(_toml_value(v) for v in value) + "]"
+    if isinstance(value, dict):
+        return "{ " + ", ".join(f"{k} = {_toml_value(v)}" for k, v in value.items()) + " }"
+    return repr(value)
+
+
+def _users_value(user: Settings, keys: list[str]) -> Any:
+    if keys[:2] == ["model", "profiles"]:
+        return getattr(user.model.profiles.get(keys[2], ModelProfile()), keys[3])
+    if keys[:2] == ["checks", "commands"]:
+        spec = user.checks.commands.get(keys[2])
+        return spec.command if spec is not None else None
+    node: Any = user
+    for key in keys:
+        node = getattr(node, key)
+    return node
+
+
+def _remove(data: dict[str, Any], keys: list[str]) -> None:
+    node = data
+    for key in keys[:-1]:
+        node = node[key]
+    del node[keys[-1]]
+
+
+def _trusted_part(
+    root: Path, path: Path, data: dict[str, Any], raw: bytes, short_checks: set[str], user: Settings
+) -> tuple[dict[str, Any], ProjectTrust]:
+    """The project file's data to apply, and what it asks for that needs trust."""
+    asks: list[Ask] = []
+    drop: list[list[str]] = []
+    checks: set[str] = set()
+    for pattern, narrows in NEEDS_TRUST.items():
+        for keys, value in _find(data, pattern):
+            if narrows(value, _users_value(user, keys)):
+                continue
+            if pattern == CHECK_COMMANDS:
+                name = keys[2]
+                key = f"checks.{name}" if name in short_checks else ".".join(keys)
+                shown = value["command"] if set(value) == {"command"} else value
+                asks.append(Ask(key, _toml_value(shown), check=True))
+                checks.add(name)
+            else:
+                asks.append(Ask(".".join(keys), _toml_value(value)))
+                drop.append(keys)
+    digest = file_digest(raw)
+    answer = answer_for(root, digest) if asks else True  # the store is read only when needed
+    if answer is True:
+        return data, ProjectTrust(path, digest, tuple(asks))
+    data = copy.deepcopy(data)
+    for keys in drop:
+        _remove(data, keys)
+    return data, ProjectTrust(path, digest, tuple(asks), False, answer is False, frozenset(checks))
 
 
 def load_settings(project_root: Path | None = None) -> Settings:
-    """User config, then the project's `.rigtui.toml` over it. Each file is validated on its
-    own so an error names the file it is in."""
-    merged: dict[str, Any] = {}
-    for path in settings_files(project_root):
-        data, short_checks = _normalise_checks(_read_toml(path), path)
-        _validate_file(data, path, short_checks)
+    """The user's config file, then the project's `.rigtui.toml` over it. Each file is
+    validated on its own so an error names the file it is in. The project file's settings that
+    need trust apply only when the user trusted that exact file; otherwise they are left out
+    and `settings.trust` lists them (the user's own file is always trusted)."""
+    user_file = user_config_file()
+    merged = _load_file(user_file)[0] if user_file.is_file() else {}
+    trust = None
+    root = Path(project_root) if project_root is not None else None
+    if root is not None and (root / PROJECT_FILE).is_file():
+        data, raw, short_checks = _load_file(root / PROJECT_FILE)
+        user = _build(Settings, merged, "", Path("settings"))
+        data, trust = _trusted_part(root, root / PROJECT_FILE, data, raw, short_checks, user)
         merged = _merge(merged, data)
     settings = _build(Settings, merged, "", Path("settings"))
     if "default" not in settings.model.profiles:
         settings.model.profiles["default"] = ModelProfile()
+    settings.trust = trust
     return settings
 
 

@@ -76,7 +76,7 @@ def write_atomically(path: Path, text: str) -> None:
     file's permissions kept)."""
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
-        with os.fdopen(fd, "w") as fh:
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
             fh.write(text)
         if path.exists():
             os.chmod(tmp, path.stat().st_mode & 0o777)

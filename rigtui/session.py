@@ -75,7 +75,7 @@ def model_status(settings: Settings, profile: str | None = None) -> ModelStatus:
     how = (
         f"set {chosen.api_key_env} for OpenAI, or set base_url for a local"
         " server (Ollama, vLLM, llama.cpp, LM Studio) under [model.profiles."
-        f"{name}] in .rigtui.toml, or pass --base-url"
+        f"{name}] in your config.toml, or pass --base-url"
     )
     return ModelStatus(name, chosen.model, base_url, configured, "" if configured else how)
 

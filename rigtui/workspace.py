@@ -43,7 +43,7 @@ class Workspace:
         self.watcher: ProjectWatcher | None = None
         self.index_ready = asyncio.Event()
         self.session: Session | None = None
-        self._watching = False  # confirmed checks follow changes; suggestions wait to be asked
+        self._watching = False  # the runner follows changes (its trusted checks do)
         self._tasks: set[asyncio.Task[None]] = set()
 
     def emit(self, event: Event) -> None:
@@ -55,18 +55,20 @@ class Workspace:
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
 
-    async def confirm_suggested_checks(self) -> Path:
-        """Save the detected checks to `.rigtui.toml` and let them follow changes from now on."""
-        from rigtui.checks.spec import save_checks
+    async def confirm_suggested_checks(self) -> tuple[Path, bool]:
+        """Save the detected checks to `.rigtui.toml`. They follow changes from now on when the
+        file is trusted after that (it was trusted, asked for nothing that needs trust, or did
+        not exist); else they run only when asked. Returns the file and whether it is trusted."""
+        from rigtui.checks.spec import confirm_checks
 
         if not self.suggested_checks:
             raise RigtuiError("there are no suggested checks to confirm")
-        path = await asyncio.to_thread(save_checks, self.root, self.suggested_checks)
+        names = [c.name for c in self.suggested_checks]
+        path, trusted = await asyncio.to_thread(confirm_checks, self.root, self.suggested_checks)
         self.suggested_checks = []
-        if self.checks is not None and self.watcher is not None and not self._watching:
-            self.checks.attach(self.watcher)
-            self._watching = True
-        return path
+        if trusted and self.checks is not None:
+            self.checks.trust_checks(names)
+        return path, trusted
 
     # --- the session's threads ----------------------------------------------------------------
 
@@ -189,8 +191,9 @@ class Workspace:
             output_limit=self.settings.sandbox.output_limit,
         )
         self.checks.add_listener(self.emit)
-        # Suggestions run only when asked; confirmed checks follow every change.
-        if configured and conf.watch and self.watcher is not None:
+        # Trusted checks follow every change (and every applied change set); suggestions and
+        # checks from an untrusted project file run only when asked (CheckRunner.on_changes).
+        if conf.watch and self.watcher is not None:
             self.checks.attach(self.watcher)
             self._watching = True
 

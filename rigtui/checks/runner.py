@@ -1,6 +1,9 @@
 """Runs checks as files change: debounced, one run per check at a time, a change during a run
 cancels it (the sandbox kills the whole process tree) and queues a fresh one.
 
+Only trusted checks (rigtui.checks.spec) follow changes, unless the user asked for exactly
+that (`rigtui check --watch`: `follow_untrusted=True`); any check runs when asked (`run_now`).
+
 Nothing here polls: a change arms a `call_later` timer, the timer starts a task, the task awaits
 the sandbox. Idle, the runner is a few objects waiting on the watcher's queue.
 
@@ -76,8 +79,10 @@ class CheckRunner:
         timeout: float | None = 600.0,
         output_limit: int = 1_000_000,
         thread_id: str = "",
+        follow_untrusted: bool = False,
     ) -> None:
         self.root = Path(root).resolve()
+        self.follow_untrusted = follow_untrusted
         self.sandbox = sandbox
         self.debounce = max(0, debounce_ms) / 1000
         self.timeout = timeout
@@ -162,9 +167,12 @@ class CheckRunner:
     def on_changes(
         self, paths: Iterable[str], *, change_set_id: str = "", thread_id: str = ""
     ) -> None:
-        """Files changed: queue every check they trigger, after the debounce."""
+        """Files changed: queue every check they trigger, after the debounce (untrusted checks
+        only with `follow_untrusted`)."""
         paths = list(paths)
         for slot in self._slots.values():
+            if not (slot.check.trusted or self.follow_untrusted):
+                continue
             triggered = slot.check.triggered_by(paths)
             if triggered:
                 if change_set_id:
@@ -195,6 +203,12 @@ class CheckRunner:
             self._listeners.remove(collect)
         order = list(self._slots)
         return sorted(finished, key=lambda e: order.index(e.check))
+
+    def trust_checks(self, names: Iterable[str]) -> None:
+        """These checks are trusted now (the user confirmed them): they follow changes."""
+        for name in names:
+            if (slot := self._slots.get(name)) is not None:
+                slot.check = replace(slot.check, trusted=True, confirmed=True)
 
     def _select(self, names: Iterable[str] | None) -> list[_Slot]:
         if names is None:

@@ -1,5 +1,11 @@
 """Which checks a project has: from `[checks]` in settings, or detected from its files as
-unconfirmed suggestions the user confirms (and can save to `.rigtui.toml`)."""
+unconfirmed suggestions the user confirms (and can save to `.rigtui.toml`).
+
+A check is `trusted` when its command comes from the user's own config or from a project file
+the user trusted (rigtui.trust). Only trusted checks run on their own (as files change, after a
+model's edit); the others run when the user asks (`rigtui check`, ctrl+r), and the model's
+`run_checks` goes through command approval for them. Detected checks are never trusted: their
+commands come from the project's files (a package.json script, a Makefile)."""
 
 from __future__ import annotations
 
@@ -26,6 +32,7 @@ class Check:
     paths: tuple[str, ...] = ()  # globs that trigger it; empty: any change
     confirmed: bool = True  # False for a detected suggestion the user has not confirmed
     reason: str = ""  # why it was suggested ("found pytest.ini")
+    trusted: bool = True  # False: from an untrusted project file, or detected; never runs alone
 
     def triggered_by(self, changed: Iterable[str]) -> list[str]:
         """The changed paths (relative, POSIX) that should re-run this check."""
@@ -69,8 +76,9 @@ def glob_matches(glob: str, path: str) -> bool:
 
 
 def configured_checks(settings: Settings) -> list[Check]:
+    untrusted = settings.trust.untrusted_checks if settings.trust is not None else frozenset()
     return [
-        Check(name, spec.command, tuple(spec.paths))
+        Check(name, spec.command, tuple(spec.paths), trusted=name not in untrusted)
         for name, spec in settings.checks.commands.items()
     ]
 
@@ -154,7 +162,7 @@ def detect_checks(root: Path) -> list[Check]:
     for check in found:  # npm's "tests" next to pytest's: keep both under distinct names
         name = check.name if check.name not in names else f"{check.name}-{check.command.split()[0]}"
         names.add(name)
-        unique.append(Check(name, check.command, check.paths, False, check.reason))
+        unique.append(Check(name, check.command, check.paths, False, check.reason, trusted=False))
     return unique
 
 
@@ -194,12 +202,41 @@ def checks_table(checks: Sequence[Check]) -> str:
 def save_checks(root: Path, checks: Sequence[Check]) -> Path:
     """Append a `[checks]` table to the project's `.rigtui.toml`, keeping everything else in
     it byte for byte. Refuses (and writes nothing) when the file already configures checks."""
+    return _append_checks(root, checks)[0]
+
+
+def confirm_checks(root: Path, checks: Sequence[Check]) -> tuple[Path, bool]:
+    """The user confirmed these checks: save them, and neither grant nor lose trust by the
+    file's new hash. When the project file was trusted, asked for nothing that needs trust, or
+    did not exist, the new file is trusted (the checks the user confirmed may run on their
+    own); otherwise it stays untrusted and they run only when asked. Returns the file and
+    whether it is trusted."""
+    from rigtui.config import load_settings
+    from rigtui.trust import file_digest, record
+
+    before = load_settings(root).trust
+    path, old, new = _append_checks(root, checks)
+    trusted = old is None or (
+        before is not None and before.trusted and before.sha256 == file_digest(old)
+    )
+    if trusted:
+        record(root, file_digest(new))
+    return path, trusted
+
+
+def _append_checks(root: Path, checks: Sequence[Check]) -> tuple[Path, bytes | None, bytes]:
+    """save_checks, returning the file's bytes before (None: there was no file) and after."""
     if not checks:
         raise RigtuiError("no checks to save", fix="confirm at least one check first")
     path = Path(root) / PROJECT_FILE
-    existing = path.read_text() if path.exists() else ""
+    old = path.read_bytes() if path.exists() else None
     try:
+        existing = old.decode("utf-8") if old is not None else ""
         current = tomllib.loads(existing)
+    except UnicodeDecodeError:
+        raise RigtuiError(
+            f"{path}: not UTF-8 text; checks were not saved", fix="save the file as UTF-8 first"
+        ) from None
     except tomllib.TOMLDecodeError as exc:
         raise RigtuiError(
             f"{path}: not valid TOML ({exc}); checks were not saved", fix="fix the file first"
@@ -213,4 +250,4 @@ def save_checks(root: Path, checks: Sequence[Check]) -> Path:
     text = existing + separator + checks_table(checks)
     tomllib.loads(text)  # never write a file we could not read back
     write_atomically(path, text)
-    return path
+    return path, old, text.encode("utf-8")

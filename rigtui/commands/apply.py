@@ -44,7 +44,8 @@ def read_patch(name: str) -> str:
 
 
 def run(args: argparse.Namespace) -> int:
-    from rigtui.cli import note, project_root
+    from rigtui.cli import note, project_root, say_ignored
+    from rigtui.config import load_settings
     from rigtui.edits.decision import AUTO_APPLY, patch_policy
     from rigtui.edits.engine import apply_proposal, recover
     from rigtui.edits.parse import parse_patch
@@ -61,7 +62,7 @@ def run(args: argparse.Namespace) -> int:
         _print_check(proposal)
         return 0
     accepted: set[str] | None = None
-    if not args.yes and patch_policy(root) == AUTO_APPLY:
+    if not args.yes and patch_policy(root, say_ignored(load_settings(root))) == AUTO_APPLY:
         print("approval.patches = auto-apply: applying without review", file=sys.stderr)
     elif not args.yes:
         if not sys.stdin.isatty() or not sys.stdout.isatty():

@@ -1,5 +1,6 @@
 """`rigtui check`: run the project's checks once (exit 1 when one fails), or keep watching and
-print one line (or one JSON event) per run."""
+print one line (or one JSON event) per run. The user asked for exactly this, so the checks of a
+project whose settings are not trusted run too (its other untrusted settings stay ignored)."""
 
 from __future__ import annotations
 
@@ -32,13 +33,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from rigtui.checks.spec import HOW_TO_CONFIGURE, checks_for, save_checks
-    from rigtui.cli import project_root
+    from rigtui.checks.spec import HOW_TO_CONFIGURE, checks_for, confirm_checks
+    from rigtui.cli import project_root, say_ignored
     from rigtui.config import load_settings
     from rigtui.errors import BadInput
 
     root = project_root(args.path)
-    settings = load_settings(root)
+    settings = say_ignored(load_settings(root), running_checks=True)
     checks = checks_for(root, settings)
     if not checks:
         raise BadInput(f"{root}: no checks configured and none detected", fix=HOW_TO_CONFIGURE)
@@ -46,8 +47,13 @@ def run(args: argparse.Namespace) -> int:
     if args.save:
         if not suggested:
             raise BadInput("the checks are already configured", fix="edit [checks] in .rigtui.toml")
-        path = save_checks(root, checks)
+        path, trusted = confirm_checks(root, checks)
         print(f"saved {len(checks)} checks to {path}: {', '.join(c.name for c in checks)}")
+        if not trusted:
+            _note(
+                f"{path.name} is not trusted, so they run only when asked (not as files change"
+                " in the workbench); `rigtui trust` trusts it"
+            )
         return 0
     if suggested:
         listed = "; ".join(f"{c.name} = {c.command!r} ({c.reason})" for c in suggested)
@@ -81,6 +87,7 @@ async def _main(root: Path, settings, checks, args: argparse.Namespace) -> int:
         debounce_ms=settings.checks.debounce_ms,
         timeout=settings.sandbox.timeout,
         output_limit=settings.sandbox.output_limit,
+        follow_untrusted=True,  # `--watch` asks for exactly this
     )
     try:
         if args.watch:

@@ -13,7 +13,7 @@ from pathlib import Path
 from rigtui.agent.headless import Approver, Printer, print_json
 from rigtui.config import Settings, apply_overrides, load_settings
 from rigtui.errors import BadInput
-from rigtui.events import TaskEnded
+from rigtui.events import Notice, TaskEnded
 from rigtui.ops import SendMessage
 from rigtui.session import Session, launch_folder
 
@@ -40,7 +40,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from rigtui.cli import project_root
+    from rigtui.cli import project_root, say_ignored
 
     root = project_root(args.path)
     prompt = sys.stdin.read() if args.prompt == "-" else args.prompt
@@ -51,6 +51,7 @@ def run(args: argparse.Namespace) -> int:
     settings = apply_overrides(
         load_settings(root), profile=args.profile, model=args.model, base_url=args.base_url
     )
+    say_ignored(settings)  # and in the thread (_exec)
     if args.approve == "auto":
         settings.approval.patches = "auto-apply"
         settings.approval.commands = "auto"
@@ -70,6 +71,7 @@ async def _exec(root: Path, settings: Settings, prompt: str, args: argparse.Name
         )
         printer = None if args.json else Printer(sys.stdout, sys.stderr)
         approver = Approver(session, args.approve, printer)
+        said = settings.trust.notice() if settings.trust else ""
         ended: list[TaskEnded] = []
         events = session.subscribe()
 
@@ -79,13 +81,15 @@ async def _exec(root: Path, settings: Settings, prompt: str, args: argparse.Name
                     continue
                 if printer is None:
                     print_json(event, sys.stdout)
-                else:
+                elif not (isinstance(event, Notice) and event.text == said):  # said on stderr
                     printer.show(event)
                 if isinstance(event, TaskEnded):
                     ended.append(event)
                 await approver.handle(event)
 
         consumer = asyncio.create_task(consume())
+        if said:  # what the project file asked for and was ignored: kept in the thread too
+            await session.emit(Notice(thread_id=thread.id, text=said))  # --json prints it
         await session.send(SendMessage(thread.id, prompt))
         await session.wait_idle(thread.id)
         if ended and ended[-1].changed_files:
@@ -103,8 +107,21 @@ async def _checks_after(session: Session, thread_id: str, paths: list[str]) -> N
     from rigtui.checks.runner import CheckRunner
     from rigtui.checks.spec import configured_checks
     from rigtui.sandbox import get_sandbox
+    from rigtui.trust import trust_command
 
-    checks = [c for c in configured_checks(session.settings) if c.triggered_by(paths)]
+    triggered = [c for c in configured_checks(session.settings) if c.triggered_by(paths)]
+    checks = [c for c in triggered if c.trusted]
+    if untrusted := [c.name for c in triggered if not c.trusted]:
+        trust = session.settings.trust
+        file = trust.file.name if trust else "the project's settings"
+        how = f"`{trust_command(session.root)}` lets them run on their own"
+        await session.emit(
+            Notice(
+                thread_id=thread_id,
+                text=f"not running check(s) {', '.join(untrusted)} after the task's edits: they"
+                f" come from {file}, which is not trusted ({how}; `rigtui check` runs them now)",
+            )
+        )
     if not checks:
         return
     sandbox = await asyncio.to_thread(get_sandbox, session.settings, session.root)

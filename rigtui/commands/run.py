@@ -73,7 +73,7 @@ def _write(stream: str, text: str) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from rigtui.cli import project_root
+    from rigtui.cli import project_root, say_ignored
     from rigtui.config import load_settings
     from rigtui.errors import BadInput
     from rigtui.sandbox import RunRequest, get_sandbox
@@ -82,7 +82,7 @@ def run(args: argparse.Namespace) -> int:
     command = _command(args)
     if args.timeout is not None and args.timeout <= 0:
         raise BadInput(f"--timeout {args.timeout:g}: must be positive", fix="give seconds, e.g. 60")
-    settings = load_settings(root)
+    settings = say_ignored(load_settings(root), running_checks=True)
     if args.mount:
         settings.sandbox.mount = args.mount
     cwd = Path(args.cwd) if args.cwd else root

@@ -18,7 +18,7 @@ from textual.screen import Screen
 from textual.widgets import ContentSwitcher, DirectoryTree, Footer, Header, Input, Static
 
 from rigtui import events as ev
-from rigtui.config import Settings
+from rigtui.config import Settings, load_settings
 from rigtui.errors import RigtuiError
 from rigtui.index.events import IndexProgress, IndexReady, IndexUpdated
 from rigtui.ops import (
@@ -142,10 +142,13 @@ class RigtuiApp(App[int]):
         *,
         theme: str | None = None,
         profile: str | None = None,
+        reload: Callable[[], Settings] | None = None,
     ) -> None:
         super().__init__()
         self.root = root
         self.settings = settings
+        # Settings read again once the user trusts the project (with this run's overrides).
+        self.reload_settings = reload or (lambda: load_settings(root))
         self.profile = profile
         self.launch_profile = profile  # --profile; a thread may have its own
         self.session: Session | None = None
@@ -185,6 +188,35 @@ class RigtuiApp(App[int]):
         self.query_one("#tree").border_title = self.root.name
         for warning in self.theme_warnings:
             self.notify(warning, severity="warning")
+        trust = self.settings.trust
+        if trust is not None and trust.should_ask:
+            # After the first paint and before the session starts, so a yes applies to
+            # everything the session and the workspace do.
+            self.call_after_refresh(self.ask_trust)
+            return
+        await self.start_session()
+
+    @work(group="trust")
+    async def ask_trust(self) -> None:
+        """The one-time question: the project file asks for settings that need trust."""
+        from rigtui.trust import record
+        from rigtui.ui.trust_screen import TrustScreen
+
+        trust = self.settings.trust
+        assert trust is not None
+        yes = bool(await self.push_screen_wait(TrustScreen(trust)))
+        try:
+            await asyncio.to_thread(record, self.root, trust.sha256, trusted=yes)
+            if yes:
+                self.settings.update_from(await asyncio.to_thread(self.reload_settings))
+        except RigtuiError as exc:  # the trust list is unreadable: say so, keep them ignored
+            self.notify(str(exc), severity="error", timeout=30)
+        await self.start_session()
+
+    async def start_session(self) -> None:
+        trust = self.settings.trust
+        if trust is not None and (notice := trust.notice()):
+            self.notify(notice, title="Settings ignored", severity="warning", timeout=20)
         self.session = await Session.open(
             self.root, settings=self.settings, working_dir=launch_folder(self.root)
         )
@@ -369,11 +401,18 @@ class RigtuiApp(App[int]):
 
     async def action_confirm_checks(self) -> None:
         try:
-            path = await self.workspace.confirm_suggested_checks()
+            path, trusted = await self.workspace.confirm_suggested_checks()
         except RigtuiError as exc:
             self.notify(str(exc), severity="warning")
             return
-        self.notify(f"checks saved to {path.name}; they now re-run as files change")
+        if trusted:
+            self.notify(f"checks saved to {path.name}; they now re-run as files change")
+        else:
+            self.notify(
+                f"checks saved to {path.name}; this project's settings are not trusted, so they"
+                " run only when you ask (ctrl+r) until you run `rigtui trust`",
+                severity="warning",
+            )
 
     @on(ChecksPanel.JumpTo)
     def _jump_to_failure(self, message: ChecksPanel.JumpTo) -> None:
@@ -542,6 +581,8 @@ class RigtuiApp(App[int]):
     # --- the model's work: cancel, approvals, review, undo -----------------------------------
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if self.session is None:  # the trust question is open: nothing to act on yet
+            return action == "quit"
         # ctrl+c stops a running reply; otherwise it stays the widgets' copy key.
         if action == "cancel_turn":
             return self._current_running()
@@ -875,10 +916,13 @@ class RigtuiApp(App[int]):
             f"{self.root.name} │ {thread} │ model: {model} │ index: {self.index_state} │ "
             f"sandbox: {sandbox} │ patches: {patches}"
         )
+        untrusted = " │ untrusted settings ignored" if self.settings.trust and self.settings.trust.ignored else ""  # fmt: skip
+        text += untrusted
         if len(text) > self.size.width - 2:  # narrow terminals: the same facts, shorter
             if "no isolation" not in sandbox:  # a warning is never shortened away
                 sandbox = sandbox.split(" ")[0]
             text = f"{thread} │ {model} │ {self.index_state} │ {sandbox} │ {patches}"
+            text += " │ untrusted" if untrusted else ""
         try:
             status_bar = self.query_one(StatusBar)
         except NoMatches:  # an event that lands while the app is shutting down

@@ -14,9 +14,12 @@ from rigtui.themes import discover_themes
 
 
 def launch(root: Path, args: argparse.Namespace) -> int:
-    settings = apply_overrides(
-        load_settings(root), profile=args.profile, model=args.model, base_url=args.base_url
-    )
+    def settings_for_this_run():  # read again if the user trusts the project in the workbench
+        return apply_overrides(
+            load_settings(root), profile=args.profile, model=args.model, base_url=args.base_url
+        )
+
+    settings = settings_for_this_run()
     theme = args.theme or settings.ui.theme
     names = sorted(spec.name for spec in discover_themes()[0])
     builtin_textual = {"textual-dark", "textual-light", "nord", "gruvbox", "dracula", "monokai"}
@@ -26,6 +29,6 @@ def launch(root: Path, args: argparse.Namespace) -> int:
 
     from rigtui.ui.app import RigtuiApp
 
-    app = RigtuiApp(root, settings, theme=theme, profile=args.profile)
+    app = RigtuiApp(root, settings, theme=theme, profile=args.profile, reload=settings_for_this_run)
     result = app.run()
     return int(result or 0)

@@ -35,6 +35,7 @@ import pytest
 from rigtui import events as ev
 from rigtui.agent.events import UsageUpdated
 from rigtui.ops import SendMessage
+from rigtui.trust import trust
 from tests.support.fake_openai import (
     collect_until,
     make_settings,
@@ -95,6 +96,7 @@ def exec_run(tmp_path_factory: pytest.TempPathFactory) -> tuple[subprocess.Compl
     (project / ".rigtui.toml").write_text(
         f'[index]\nenabled = false\n[model.profiles.default]\nmodel = "local"\nbase_url = "{URL}"\ntimeout = 120.0\n'
     )
+    trust(project)  # the user's own settings: the endpoint applies once trusted
     result = subprocess.run(
         [sys.executable, "-m", "rigtui", "exec", "Reply with one word.", "--path", str(project), "--json", "--approve", "never"],
         capture_output=True, text=True, timeout=240, stdin=subprocess.DEVNULL,

@@ -5,6 +5,7 @@ and Responses, streamed as SSE) to play scripted turns to the real `openai` SDK.
         settings.model.profiles["default"].base_url = server.base_url
         ...
         server.requests      # every request body, in order
+        server.headers       # and its headers, names in lower case (what the server learns)
 
 Turns are taken in order from the script; `routes={"word": [...]}` instead picks the queue
 whose word appears in the request's first user message (for threads running at once).
@@ -75,6 +76,7 @@ class FakeOpenAI:
         self.routes = {k: list(v) for k, v in (routes or {}).items()}
         self.requests: list[dict[str, Any]] = []
         self.paths: list[str] = []
+        self.headers: list[dict[str, str]] = []
         self._lock = threading.Lock()
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(self))
         self._server.daemon_threads = True
@@ -135,6 +137,7 @@ def _handler(fake: FakeOpenAI) -> type[BaseHTTPRequestHandler]:
             length = int(self.headers.get("Content-Length") or 0)
             body = json.loads(self.rfile.read(length) or b"{}")
             fake.paths.append(self.path)
+            fake.headers.append({k.lower(): v for k, v in self.headers.items()})
             turn = fake.next_turn(body)
             if isinstance(turn, Fail):
                 return self._fail(turn)

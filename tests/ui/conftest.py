@@ -4,15 +4,18 @@ from pathlib import Path
 
 import pytest
 
-from rigtui.config import load_settings
+from rigtui.config import Settings, load_settings
 from rigtui.ui.app import RigtuiApp
 
 
 @pytest.fixture
 def make_app(demo_project: Path):
-    def factory(**kwargs: object) -> RigtuiApp:
+    def settings() -> Settings:  # also what the app reads again once the project is trusted
         settings = load_settings(demo_project)
         settings.sandbox.kind = "local"  # UI tests run checks as local processes
-        return RigtuiApp(demo_project, settings, **kwargs)  # type: ignore[arg-type]
+        return settings
+
+    def factory(**kwargs: object) -> RigtuiApp:
+        return RigtuiApp(demo_project, settings(), reload=settings, **kwargs)  # type: ignore[arg-type]
 
     return factory

@@ -7,6 +7,7 @@ from pathlib import Path
 from textual.widgets import ContentSwitcher, Input, OptionList
 
 from rigtui import events as ev
+from rigtui.trust import trust
 from rigtui.ui.app import RigtuiApp
 from rigtui.ui.checks_panel import ChecksPanel
 from rigtui.ui.code_view import CodeView
@@ -222,6 +223,7 @@ async def test_checks_panel_runs_a_configured_check_and_jumps_to_the_failure(
     (demo_project / ".rigtui.toml").write_text(
         '[sandbox]\nkind = "local"\n[checks]\nlint = "sh check.sh"\n'
     )
+    trust(demo_project)  # the user's own settings for this project
     app = make_app()
     async with app.run_test(size=(120, 40)) as pilot:
         await app.workspace_started.wait()

@@ -15,6 +15,7 @@ from rigtui import events as ev
 from rigtui.agent.events import CommandApprovalRequested, ToolCallFinished
 from rigtui.edits.events import PatchApplied, PatchProposed, PatchRefused
 from rigtui.sandbox.local import bwrap_status
+from rigtui.trust import trust
 from rigtui.ui.app import RigtuiApp
 from rigtui.ui.approval import CommandApprovalScreen
 from rigtui.ui.code_view import CodeView
@@ -154,6 +155,7 @@ async def test_an_applied_change_set_reruns_checks_in_its_thread_and_auto_fix_re
         "[checks]\nauto_fix_rounds = 1\ndebounce_ms = 50\n"
         'lint = { command = "sh check.sh", paths = ["src/**"] }\n'
     )
+    trust(demo_project)  # the user's own settings for this project
     script = [
         Say("", calls=[Call("apply_patch", {"patch": PATCH})]),
         Say("Done."),
@@ -186,6 +188,7 @@ async def test_files_a_command_makes_are_artifacts_openable_in_the_code_view(
     model_app, demo_project: Path
 ) -> None:
     (demo_project / ".rigtui.toml").write_text('[approval]\ncommands = "auto"\n')
+    trust(demo_project)  # the user's own settings for this project
     script = [
         Say("", calls=[Call("run_command", {"command": "echo '# report' > report.md"})]),
         Say("Wrote the report."),
@@ -261,6 +264,7 @@ async def test_a_change_set_left_pending_by_exec_is_reviewed_later_in_the_workbe
             f'[index]\nenabled = false\n[model.profiles.default]\nmodel = "fake"\n'
             f'base_url = "{server.base_url}"\n'
         )
+        trust(demo_project)  # the user's own settings for this project
         done = subprocess.run(
             [sys.executable, "-m", "rigtui", "exec", "sort it", "--path", str(demo_project),
              "--approve", "never"],
@@ -310,6 +314,7 @@ async def test_a_read_only_projects_command_output_is_reviewed_before_it_lands(
     (demo_project / ".rigtui.toml").write_text(
         '[approval]\ncommands = "auto"\n[sandbox]\nkind = "local"\nmount = "ro"\n'
     )
+    trust(demo_project)  # the user's own settings for this project
     script = [
         Say("", calls=[Call("run_command", {"command": "echo '# report' > report.md"})]),
         Say("Wrote the report."),

@@ -1,4 +1,8 @@
-"""`run_checks`: run the project's checks (tests, lint, type-check) now and report."""
+"""`run_checks`: run the project's checks (tests, lint, type-check) now and report.
+
+A check the user has not trusted (detected from the project's files, or from a project file
+they have not trusted: rigtui.checks.spec) is a command the model asks to run like any other:
+it goes through the same approval policy and question as `run_command`."""
 
 from __future__ import annotations
 
@@ -26,8 +30,12 @@ async def run_checks(ctx: ToolContext, args: dict[str, Any]) -> ToolOutput:
     if names is not None:
         if not isinstance(names, list) or any(n not in known for n in names):
             raise ToolError(f"names must be a list of known checks: {', '.join(known)}")
-    results = await runner.run_once(names)
-    lines = []
+    chosen = [c for c in runner.checks if names is None or c.name in names]
+    allowed = [c.name for c in chosen if c.trusted or await _approved(ctx, c, runner)]
+    if not allowed:
+        raise ToolError("the user declined to run the checks; ask them, or use run_command")
+    results = await runner.run_once(allowed)
+    lines = [f"`{c.name}` not run: the user declined" for c in chosen if c.name not in allowed]
     for finished in results:
         await ctx.emit(dataclasses.replace(finished, thread_id=ctx.thread_id))
         ctx.record.checks.append(
@@ -39,7 +47,25 @@ async def run_checks(ctx: ToolContext, args: dict[str, Any]) -> ToolOutput:
             else f"`{finished.check}` {finished.state} ({finished.duration:.1f}s)"
         )
     passed = sum(f.state == "passed" for f in results)
-    return ToolOutput("\n\n".join(lines), f"checks: {passed}/{len(results)} passed")
+    return ToolOutput("\n\n".join(lines), f"checks: {passed}/{len(chosen)} passed")
+
+
+async def _approved(ctx: ToolContext, check: Any, runner: Any) -> bool:
+    """An untrusted check runs when the command policy says so, or the user agrees."""
+    from rigtui.sandbox.policy import decide
+
+    verdict = decide(check.command, ctx.root, ctx.root, ctx.settings.approval)
+    if verdict.action == "run":
+        return True
+    origin = "detected from the project's files" if not check.confirmed else "from .rigtui.toml, which is not trusted"  # fmt: skip
+    decision = await ctx.ask_command(
+        check.command,
+        ".",
+        f"check `{check.name}`, {origin} ({verdict.reason})",
+        sandbox=getattr(runner.sandbox, "name", ""),
+        outside_paths=list(verdict.outside_paths),
+    )
+    return decision.approved
 
 
 TOOLS = [

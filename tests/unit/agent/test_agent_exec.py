@@ -8,6 +8,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+from rigtui.trust import trust
 from tests.support.fake_openai import Call, FakeOpenAI, Say
 
 ADD_FILE = "*** Begin Patch\n*** Add File: hello.txt\n+hello from the model\n*** End Patch\n"
@@ -27,10 +28,13 @@ def rigtui(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
     )
 
 
-def configure(project: Path, base_url: str) -> None:
+def configure(project: Path, base_url: str, more: str = "") -> None:
+    """The project's settings, trusted by the user (as `rigtui trust` does)."""
     (project / ".rigtui.toml").write_text(
         f'[index]\nenabled = false\n[model.profiles.default]\nmodel = "fake"\nbase_url = "{base_url}"\n'
+        + more
     )
+    trust(project)
 
 
 def turns() -> list[Say]:
@@ -141,13 +145,13 @@ def test_exec_reads_agents_md_from_the_root_down_to_where_it_was_started(project
 
 def test_exec_reruns_the_checks_the_changed_files_trigger(project: Path) -> None:
     with FakeOpenAI(turns()) as server:
-        configure(project, server.base_url)
-        with (project / ".rigtui.toml").open("a") as settings:
-            settings.write(
-                '[sandbox]\nkind = "local"\n[checks]\n'
-                'hello = { command = "grep -q model hello.txt", paths = ["*.txt"] }\n'
-                'untouched = { command = "false", paths = ["*.rs"] }\n'
-            )
+        configure(
+            project,
+            server.base_url,
+            '[sandbox]\nkind = "local"\n[checks]\n'
+            'hello = { command = "grep -q model hello.txt", paths = ["*.txt"] }\n'
+            'untouched = { command = "false", paths = ["*.rs"] }\n',
+        )
         result = rigtui(
             "exec", "write hello", "--path", str(project), "--approve", "auto", cwd=project
         )

@@ -213,3 +213,41 @@ async def test_a_command_that_cannot_start_is_a_failure_that_says_why(project):
     assert result.state == "failed" and result.exit_code == 127
     assert "not found" in result.output
     await runner.close()
+
+
+async def test_only_trusted_checks_follow_changes_and_applied_change_sets(project, watched):
+    """An untrusted check (from a project file the user has not trusted, or detected) never
+    runs on its own. Proved without a sleep: every check a change triggers is queued at once,
+    so once the trusted one has finished, the untrusted one would have been queued too."""
+    mine = Check("mine", "touch mine-ran", ("*.txt",))
+    theirs = Check("theirs", "touch theirs-ran", ("*.txt",), trusted=False)
+    runner = await watched([mine, theirs], debounce_ms=0)
+    seen: list[Event] = []
+    runner.add_listener(seen.append)
+    events = runner.subscribe()
+    (project / "notes.txt").write_text("a change the watcher sees\n")
+    assert (await next_event(events, CheckFinished)).check == "mine"
+    runner.changes_applied("cs-1", ["notes.txt"], thread_id="t")
+    assert (await next_event(events, CheckFinished)).change_set_id == "cs-1"
+    await runner.wait_idle()
+    assert {e.check for e in seen if isinstance(e, CheckQueued)} == {"mine"}
+    assert not (project / "theirs-ran").exists()
+
+    runner.trust_checks(["theirs"])  # the user confirmed it, in a trusted project
+    runner.on_changes(["notes.txt"])
+    await runner.wait_idle()
+    assert (project / "theirs-ran").exists()
+
+
+async def test_an_untrusted_check_runs_when_asked_or_watched_on_request(project):
+    theirs = Check("theirs", "touch theirs-ran", trusted=False)
+    runner = CheckRunner(project, [theirs], LocalSandbox(project, isolate=False))
+    (finished,) = await runner.run_once()  # the user asked (`rigtui check`, ctrl+r)
+    assert finished.state == "passed" and (project / "theirs-ran").exists()
+    await runner.close()
+    watching = CheckRunner(
+        project, [theirs], LocalSandbox(project, isolate=False), follow_untrusted=True
+    )
+    watching.on_changes(["x.py"])  # `rigtui check --watch`: the user asked for exactly this
+    assert not watching._idle.is_set()
+    await watching.close()

@@ -10,6 +10,7 @@ import pytest
 from rigtui.checks.spec import Check, checks_for, detect_checks, glob_matches, save_checks
 from rigtui.config import load_settings
 from rigtui.errors import RigtuiError
+from rigtui.trust import trust
 
 
 def test_configured_checks_both_forms(tmp_path):
@@ -19,10 +20,12 @@ def test_configured_checks_both_forms(tmp_path):
     )
     checks = checks_for(tmp_path, load_settings(tmp_path))
     assert checks == [
-        Check("tests", "pytest -x -q"),
-        Check("lint", "ruff check .", ("**/*.py",)),
+        Check("tests", "pytest -x -q", trusted=False),  # the project is not trusted (yet)
+        Check("lint", "ruff check .", ("**/*.py",), trusted=False),
     ]
     assert all(c.confirmed for c in checks)
+    trust(tmp_path)
+    assert all(c.trusted for c in checks_for(tmp_path, load_settings(tmp_path)))
 
 
 @pytest.mark.parametrize(
@@ -138,3 +141,45 @@ def test_save_refuses_an_invalid_file(tmp_path):
     with pytest.raises(RigtuiError, match="not valid TOML"):
         save_checks(tmp_path, [Check("lint", "ruff check .")])
     assert path.read_text() == "[model\n"
+
+
+def test_confirmed_checks_keep_trust_but_never_grant_it(tmp_path):
+    from rigtui.checks.spec import confirm_checks
+    from rigtui.trust import is_trusted
+
+    detected = [Check("tests", "pytest -x -q", confirmed=False, trusted=False)]
+    # No file before: the new file holds only what the user confirmed.
+    path, trusted = confirm_checks(tmp_path, detected)
+    assert trusted and is_trusted(tmp_path)
+    assert all(c.trusted for c in checks_for(tmp_path, load_settings(tmp_path)))
+
+    # A file asking for nothing that needs trust: the same.
+    other = tmp_path / "other"
+    other.mkdir()
+    (other / ".rigtui.toml").write_text('[ui]\ntheme = "rigtui-light"\n')
+    assert confirm_checks(other, detected)[1] and is_trusted(other)
+
+    # A trusted file stays trusted with its new hash.
+    mine = tmp_path / "mine"
+    mine.mkdir()
+    (mine / ".rigtui.toml").write_text('[approval]\ncommands = "auto"\n')
+    trust(mine)
+    assert confirm_checks(mine, detected)[1]
+    assert load_settings(mine).approval.commands == "auto"
+
+    # An untrusted file is not trusted by confirming checks into it.
+    theirs = tmp_path / "theirs"
+    theirs.mkdir()
+    (theirs / ".rigtui.toml").write_text('[approval]\ncommands = "auto"\n')
+    assert not confirm_checks(theirs, detected)[1] and not is_trusted(theirs)
+    settings = load_settings(theirs)
+    assert settings.approval.commands == "ask"
+    assert not any(c.trusted for c in checks_for(theirs, settings))
+
+
+def test_save_refuses_a_file_that_is_not_utf8(tmp_path):
+    path = tmp_path / ".rigtui.toml"
+    path.write_bytes(b"# caf\xe9\n")
+    with pytest.raises(RigtuiError, match="not UTF-8 text; checks were not saved"):
+        save_checks(tmp_path, [Check("lint", "ruff check .")])
+    assert path.read_bytes() == b"# caf\xe9\n"

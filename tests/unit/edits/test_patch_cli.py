@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from rigtui.cli import main
+from rigtui.trust import trust
 
 PATCH = "*** Begin Patch\n*** Update File: f.txt\n@@\n-old\n+new\n*** End Patch\n"
 
@@ -99,6 +100,7 @@ def test_without_yes_and_without_a_terminal_fails_clearly(project: Path) -> None
 
 def test_auto_apply_policy_applies_without_review(project: Path) -> None:
     (project / ".rigtui.toml").write_text('[approval]\npatches = "auto-apply"\n')
+    trust(project)  # the user's own project setting
     assert main(["apply", _patch(project), "--path", str(project)]) == 0
     assert (project / "f.txt").read_text() == "keep\nnew\n"
 
