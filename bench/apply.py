@@ -1,11 +1,19 @@
-"""Benchmark: parse, locate and render a 5,000-line multi-file patch.
+"""Benchmark: parse, locate and render a 5,000-line multi-file patch; then a real release
+diff applied by `git apply` and by `rigtui apply`, side by side.
 
-    python bench/apply.py [--files 20] [--lines 5000]
+    python bench/apply.py [--files 20] [--lines 5000] [--release pygments] [--runs 5]
 
-Builds a throwaway project of Python-like files, a unified diff touching every file (about
-`--lines` patch lines in all), then times parsing, preparing (confining paths, reading, locating
-every hunk), computing the bytes to write, and rendering the whole diff to a Rich console in
-memory. Prints the figures in milliseconds. Writes nothing outside a temp folder.
+Part 1 builds a throwaway project of Python-like files, a unified diff touching every file
+(about `--lines` patch lines in all), then times parsing, preparing (confining paths, reading,
+locating every hunk), computing the bytes to write, and rendering the whole diff to a Rich
+console in memory.
+
+Part 2 takes two consecutive releases of a real project (wheels from the package index, cached
+in ~/.cache/rigtui-bench; `--release none` skips it), makes `git diff -M --binary` between
+them in a scratch repository, and times, each on a fresh copy of the old release (median of
+`--runs`): `git apply`, `rigtui apply --yes` (the whole CLI, journal and fsyncs included), and
+the CLI's start-up alone (`rigtui --version`). The ratio compares rigtui net of its start-up
+with git apply. Writes nothing outside temp folders and the cache.
 """
 
 from __future__ import annotations
@@ -14,9 +22,13 @@ import argparse
 import io
 import os
 import random
+import shutil
+import statistics
+import subprocess
 import sys
 import tempfile
 import time
+import zipfile
 from pathlib import Path
 
 from rich.console import Console
@@ -79,10 +91,109 @@ def timed(label: str, fn, results: dict[str, float]):  # type: ignore[no-untyped
     return value
 
 
+RELEASES = {
+    "pygments": ("pygments==2.17.2", "pygments==2.18.0"),
+    "rich": ("rich==13.7.0", "rich==13.9.4"),
+    "requests": ("requests==2.31.0", "requests==2.32.3"),
+}
+CACHE = Path.home() / ".cache" / "rigtui-bench"
+GIT_ENV = {"GIT_AUTHOR_NAME": "b", "GIT_AUTHOR_EMAIL": "b@b", "GIT_COMMITTER_NAME": "b",
+           "GIT_COMMITTER_EMAIL": "b@b", "GIT_CONFIG_NOSYSTEM": "1"}  # fmt: skip
+
+
+def _wheel(spec: str) -> Path | None:
+    name, version = spec.split("==")
+    CACHE.mkdir(parents=True, exist_ok=True)
+    found = [w for w in CACHE.glob("*.whl") if w.name.lower().startswith(f"{name}-{version}-")]
+    if found:
+        return found[0]
+    done = subprocess.run(
+        [sys.executable, "-m", "pip", "download", "-q", "--no-deps", "--only-binary", ":all:",
+         spec, "-d", str(CACHE)],
+        capture_output=True, check=False,
+    )  # fmt: skip
+    if done.returncode != 0:
+        return None
+    return _wheel(spec)
+
+
+def _release_diff(work: Path, project: str) -> tuple[Path, Path, int] | None:
+    """(old release tree, patch file, files changed), or None when the wheels are unavailable."""
+    wheels = [_wheel(spec) for spec in RELEASES[project]]
+    if None in wheels:
+        return None
+    old, repo = work / "old", work / "repo"
+    for wheel, dest in zip(wheels, (old, work / "new"), strict=True):
+        with zipfile.ZipFile(wheel) as archive:  # type: ignore[arg-type]
+            archive.extractall(dest)
+    shutil.copytree(old, repo)
+
+    def git(*args: str) -> bytes:
+        env = {**os.environ, **GIT_ENV}
+        return subprocess.run(["git", "-C", str(repo), *args], check=True, capture_output=True,
+                              env=env).stdout  # fmt: skip
+
+    git("init", "-q")
+    git("add", "-A")
+    git("commit", "-qm", "old")
+    for entry in list(repo.iterdir()):
+        if entry.name != ".git":
+            shutil.rmtree(entry) if entry.is_dir() else entry.unlink()
+    for entry in (work / "new").iterdir():
+        (shutil.copytree if entry.is_dir() else shutil.copy2)(entry, repo / entry.name)
+    git("add", "-A")
+    git("commit", "-qm", "new")
+    patch = work / "release.patch"
+    patch.write_bytes(git("diff", "-M", "--binary", "HEAD~1", "HEAD"))
+    files = patch.read_bytes().count(b"\ndiff --git ") + 1
+    return old, patch, files
+
+
+def _median_run(argv_for, old: Path, work: Path, runs: int) -> float:  # type: ignore[no-untyped-def]
+    times = []
+    for i in range(runs):
+        tree = work / f"tree-{len(list(work.iterdir()))}-{i}"
+        shutil.copytree(old, tree)
+        argv, env = argv_for(tree)
+        start = time.perf_counter()
+        subprocess.run(argv, check=True, capture_output=True, env=env, cwd=tree)
+        times.append(time.perf_counter() - start)
+        shutil.rmtree(tree)
+    return statistics.median(times) * 1000
+
+
+def release_bench(project: str, runs: int) -> None:
+    with tempfile.TemporaryDirectory(prefix="rigtui-bench-release-") as tmp:
+        work = Path(tmp)
+        made = _release_diff(work, project)
+        if made is None:
+            print(f"release diff: skipped ({project} wheels unavailable from the package index)")
+            return
+        old, patch, files = made
+        home = work / "home"
+        env = {**os.environ, "RIGTUI_HOME": str(home)}
+        rigtui = [sys.executable, "-m", "rigtui"]
+        git_ms = _median_run(lambda t: (["git", "apply", str(patch)], env), old, work, runs)
+        rig_ms = _median_run(
+            lambda t: ([*rigtui, "apply", "--yes", "--path", str(t), str(patch)], env),
+            old, work, runs,
+        )  # fmt: skip
+        start_ms = _median_run(lambda t: ([*rigtui, "--version"], env), old, work, runs)
+        net = rig_ms - start_ms
+        print(f"release diff: {' -> '.join(RELEASES[project])}, git diff -M --binary,"
+              f" {files} files, {patch.stat().st_size // 1024} KiB (median of {runs})")  # fmt: skip
+        print(f"{'git apply':<28} {git_ms:8.1f} ms")
+        print(f"{'rigtui apply --yes':<28} {rig_ms:8.1f} ms  (journal, fsyncs, the CLI)")
+        print(f"{'rigtui start-up (--version)':<28} {start_ms:8.1f} ms")
+        print(f"{'rigtui net of start-up':<28} {net:8.1f} ms  = {net / git_ms:.1f}x git apply")
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--files", type=int, default=20)
     parser.add_argument("--lines", type=int, default=5000)
+    parser.add_argument("--release", choices=[*RELEASES, "none"], default="pygments")
+    parser.add_argument("--runs", type=int, default=5)
     args = parser.parse_args()
     os.environ.setdefault("RIGTUI_HOME", tempfile.mkdtemp(prefix="rigtui-bench-home-"))
     with tempfile.TemporaryDirectory(prefix="rigtui-bench-") as tmp:
@@ -111,6 +222,9 @@ def main() -> int:
         print(
             f"{'parse+locate+writes':<16} {engine:8.1f} ms  (what `rigtui apply --yes` waits for)"
         )
+    if args.release != "none":
+        print()
+        release_bench(args.release, args.runs)
     return 0
 
 
