@@ -304,6 +304,43 @@ async def test_auto_policy_still_asks_for_paths_outside_the_project(project: Pat
         await session.close()
 
 
+async def test_a_command_that_needs_a_person_is_asked_about_under_auto_and_runs_approved(
+    project: Path,
+) -> None:
+    command = "echo $(echo substituted)"
+    with FakeOpenAI(
+        [Say(calls=[Call("run_command", {"command": command, "reason": "try"})]), Say("ok")]
+    ) as server:
+        settings = make_settings(server.base_url)
+        settings.sandbox.kind = "local"
+        settings.approval.commands = "auto"
+        session = await open_session(project, settings)
+        thread = await session.new_thread("t")
+        events = session.subscribe()
+        await session.send(SendMessage(thread.id, "run"))
+        seen = await collect_until(events, lambda e: isinstance(e, CommandApprovalRequested))
+        request = seen[-1]
+        assert isinstance(request, CommandApprovalRequested) and request.needs_person
+        assert request.reason.startswith("command substitution `$(echo substituted)`")
+        assert request.reason.endswith("(the model says: try)")
+        await session.send(DecideCommand(thread.id, request.request_id, True))  # a person's yes
+        seen += await collect_until(events, task_ended(thread.id))
+        (result,) = of_type(seen, ToolCallFinished)
+        assert result.ok and "substituted" in result.output
+        (stored,) = of_type(await session.history(thread.id), CommandApprovalRequested)
+        assert stored.needs_person
+        await session.close()
+
+
+def test_an_approval_request_stored_before_needs_person_existed_still_loads() -> None:
+    old = {"type": "CommandApprovalRequested", "thread_id": "t", "at": 1.0, "request_id": "r",
+           "command": "ls", "cwd": ".", "reason": "", "sandbox": "", "outside_paths": []}  # fmt: skip
+    event = ev.from_dict(old)
+    assert isinstance(event, CommandApprovalRequested) and event.needs_person is False
+    again = ev.from_dict({**event.to_dict(), "needs_person": True})
+    assert isinstance(again, CommandApprovalRequested) and again.needs_person is True
+
+
 async def test_a_queued_message_the_session_closes_on_is_kept_as_not_sent(project: Path) -> None:
     with FakeOpenAI([Say(calls=[Call("run_command", {"command": "echo wait"})])]) as server:
         settings = make_settings(server.base_url)
