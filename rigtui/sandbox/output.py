@@ -27,10 +27,16 @@ def is_secret_name(name: str) -> bool:
     return bool(_SECRET_NAME.search(name)) or name in _ALSO_DROPPED
 
 
+# Not passed to commands either: CDPATH sends `cd sub` to folders outside the project, which
+# the approval policy (rigtui.sandbox.policy) could not see coming.
+UNPASSED = {"CDPATH"}
+
+
 def scrubbed_env(base: Mapping[str, str] | None = None) -> dict[str, str]:
-    """`base` (default: this process's environment) without anything that looks like a secret."""
+    """`base` (default: this process's environment) without anything that looks like a secret,
+    nor CDPATH."""
     source = os.environ if base is None else base
-    return {k: v for k, v in source.items() if not is_secret_name(k)}
+    return {k: v for k, v in source.items() if not is_secret_name(k) and k not in UNPASSED}
 
 
 def resolve_cwd(root: Path, cwd: Path | str | None) -> Path:
