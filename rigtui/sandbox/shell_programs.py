@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from dataclasses import replace
 from pathlib import PurePosixPath
 from typing import Protocol
 
@@ -150,12 +149,13 @@ def _is_inline_flag(interpreter: Interpreter, flag: str) -> bool:
 
 
 def _inline_options(name: str, args: list[Word], scan: Scan) -> None:
+    """Options anywhere in `args` (also in a cluster, `-xI`) that run a command line."""
     names = INLINE_OPTIONS[name]
     for word in args:
         text = word.plain or ""
         prefix = text.split("=", 1)[0] + "=" if "=" in text else None
         single = re.fullmatch(r"-([A-Za-z]+)", text)
-        short = {f"-{c}" for c in single.group(1)} if single and name in ("tar", "make") else set()
+        short = {f"-{c}" for c in single.group(1)} if single else set()
         if text in names or (prefix in names) or short & names:
             scan.person(f"`{name} {text}` runs a command line or inline code")
             return
@@ -248,17 +248,12 @@ def _interpreter(
             return
     if parsed.has(*spec.no_stdin) or (family == "python" and parsed.has("-m")):
         return
-    script = parsed.operands[0] if parsed.operands else None
-    reads_input = (
-        parsed.has(*spec.stdin)
-        or script is None
-        or script.plain in spec.stdin
-        or script.plain in STDIN_FILES
-    )
-    if script is not None and script.plain in STDIN_FILES:
-        stdin_file = False
-        spec = replace(spec, stdin=spec.stdin or frozenset({"-"}))
-    if reads_input and spec.stdin and not stdin_file:
+    script = parsed.operands[0].plain if parsed.operands else None
+    if script in STDIN_FILES or parsed.has(*spec.stdin):
+        from_input = True  # `python3 /dev/stdin`, `sh -s`, `perl -`
+    else:
+        from_input = script is None and bool(spec.stdin)
+    if from_input and not stdin_file:
         scan.person(
             f"{what} with no script reads its program from its input, which cannot be checked"
             " before it runs"
@@ -267,13 +262,11 @@ def _interpreter(
 
 
 def _find(args: list[Word], scan: Scan) -> None:
+    """The start folders, then the expression: what `-exec` and friends run (with `{}` as a
+    start folder: what they get lies under it), and `-L` with `-delete` or `-exec`."""
     i, follows = 0, False
-    while (
-        i < len(args)
-        and (args[i].plain or "") in ("-H", "-L", "-P")
-        or (i < len(args) and (args[i].plain or "").startswith(("-D", "-O")))
-    ):
-        follows |= args[i].plain in ("-L",)
+    while i < len(args) and (args[i].plain or "").startswith(("-H", "-L", "-P", "-D", "-O")):
+        follows |= args[i].plain == "-L"
         i += 2 if args[i].plain == "-D" else 1
     starts: list[Word] = []
     while i < len(args) and not (args[i].plain or "-").startswith(("-", "(", "!", ",")):
@@ -326,7 +319,9 @@ def _git(args: list[Word], scan: Scan) -> None:
         return
     sub, rest = parsed.operands[0].plain, parsed.operands[1:]
     texts = [w.plain or "" for w in rest]
-    if sub not in GIT_COMMANDS:
+    if sub is None:
+        _unknown_words("git", parsed.operands, scan)
+    elif sub not in GIT_COMMANDS:
         scan.person(
             f"`git {sub}` is not a git command: it may be an alias from the repository's"
             " configuration, which can run anything"

@@ -122,8 +122,7 @@ LINKERS = {"ln", "link", "symlink"}
 # Programs that never open their arguments as files: unknown words in them are harmless.
 DATA_ONLY = {"echo", "printf", "true", "false", ":", "test", "[", "expr", "sleep", "exit",
              "return", "shift", "wait", "break", "continue", "set", "shopt", "umask",
-             "type", "hash", "jobs", "kill", "times", "ulimit", "read", "mapfile",
-             "readarray", "getopts", "let"}  # fmt: skip
+             "type", "hash", "kill", "times", "ulimit", "read", "getopts", "let"}  # fmt: skip
 
 # --- Interpreters: programs that run code given inline or from their input --------------------
 
@@ -138,6 +137,7 @@ class Interpreter:
     modules: frozenset[str] = frozenset()  # `-m NAME` values that run inline code
 
 
+_VERSION = _set("-v", "-V", "--version", "-h", "--help")  # print and exit: no program read
 _SHELL = Interpreter(
     Options("oO", "abcefhkmnptuvxBCEHPTlirsD", long_value=_set("rcfile", "init-file"),
             plus=True, any_long=True),
@@ -147,7 +147,8 @@ INTERPRETERS: dict[str, Interpreter] = {
     **{name: _SHELL for name in ("sh", "bash", "dash", "zsh", "ksh", "mksh", "ash", "yash",
                                  "posh", "rbash", "lksh", "csh", "tcsh")},
     "fish": Interpreter(Options("Cc", "ilnpPv", any_long=True), letters="cC",
-                        inline=_set("--command", "--init-command"), stdin=_set("-i", "-")),
+                        inline=_set("--command", "--init-command"), stdin=_set("-i", "-"),
+                        no_stdin=_VERSION),
     "python": Interpreter(
         Options("mWXQc", "bBdEhiIOPqsSuvVxR", long_value=_set("check-hash-based-pycs"),
                 any_long=True, stop="mc"),
@@ -155,7 +156,7 @@ INTERPRETERS: dict[str, Interpreter] = {
         modules=_set("timeit", "code", "IPython", "idlelib", "pdb"),
     ),
     "pypy": Interpreter(Options("mWXc", "bBdEhiIOqsSuvV", any_long=True, stop="mc"), letters="c",
-                        stdin=_set("-i", "-")),
+                        stdin=_set("-i", "-"), no_stdin=_VERSION),
     "node": Interpreter(
         Options("rC", "ichv", long_value=_set("require", "import", "loader", "conditions",
                                               "experimental-loader", "input-type", "env-file",
@@ -179,10 +180,13 @@ INTERPRETERS: dict[str, Interpreter] = {
                     "--process-end", "--interactive"),
         stdin=_set("-"), no_stdin=_set("-S", "-l", "-v", "-i", "-m", "-h", "--version"),
     ),
-    "lua": Interpreter(Options("el", "ivEW"), letters="e", stdin=_set("-i", "-")),
-    "luajit": Interpreter(Options("elbjO", "ivE"), letters="e", stdin=_set("-i", "-")),
+    "lua": Interpreter(Options("el", "ivEW"), letters="e", stdin=_set("-i", "-"),
+                       no_stdin=_set("-v")),
+    "luajit": Interpreter(Options("elbjO", "ivE"), letters="e", stdin=_set("-i", "-"),
+                          no_stdin=_set("-v")),
     "julia": Interpreter(Options("eEJCLOp", "iqvh", any_long=True),
-                         inline=_set("-e", "-E", "--eval", "--print"), stdin=_set("-i", "-")),
+                         inline=_set("-e", "-E", "--eval", "--print"), stdin=_set("-i", "-"),
+                         no_stdin=_VERSION),
     "Rscript": Interpreter(Options("e", "", any_long=True), inline=_set("-e"),
                            stdin=frozenset()),
     "R": Interpreter(Options("ef", "qsv", any_long=True), inline=_set("-e"),
@@ -210,6 +214,8 @@ INLINE_OPTIONS: dict[str, frozenset[str]] = {
                 "--new-volume-script=", "--rsh-command", "--rsh-command=", "-F"),
     "make": _set("-E", "--eval", "--eval="), "gmake": _set("-E", "--eval", "--eval="),
     "deno": _set("eval", "repl"),
+    "jobs": _set("-x"),  # `jobs -x cmd` runs cmd
+    "mapfile": _set("-C"), "readarray": _set("-C"),  # a callback run as shell code
     "man": _set("-P", "--pager", "--pager=", "-H", "--html", "--html="),
     "emacs": _set("--eval", "-eval", "--eval=", "--execute", "-execute", "-l", "--load"),
 }  # fmt: skip

@@ -119,6 +119,9 @@ def test_the_laundered_commands_need_a_person(root: Path, command: str, why: str
         ("ls | xargs rm", "xargs runs a command with arguments read from its input"),
         ("parallel rm ::: a b", "parallel"),
         ("watch ls", "watch runs its arguments as a shell command line"),
+        ("jobs -x sh -c x", "`jobs -x` runs a command line"),
+        ("mapfile -C 'rm -rf ..' -c 1 < notes.txt", "`mapfile -C` runs a command line"),
+        ("rsync -avze 'sh -c x' src/ backup/", "`rsync -avze` runs a command line"),
         ("sudo ls", "runs a command as another user"),
         ("doas ls", "runs a command as another user"),
         ("chroot / ls", "another root"),
@@ -218,6 +221,8 @@ def test_commands_whose_effects_cannot_be_read_need_a_person(
         "command -v python3 && which python3",
         "curl -o out.html https://example.invalid/a",
         "ls > /dev/null 2>&1",
+        "python3 --version && node --version && julia --version",
+        "sh -s < setup.sh",  # a program read from a file of the project
     ],
 )
 def test_ordinary_commands_still_run_without_a_person_under_auto(root: Path, command: str) -> None:
