@@ -8,13 +8,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from rigtui.sandbox.shell_tree import quoted
 from rigtui.sandbox.shell_words import Word
-
-
-def quoted(text: str | None, limit: int = 60) -> str:
-    """`text` in backquotes for a reason, shortened."""
-    text = text or ""
-    return f"`{text if len(text) <= limit else text[: limit - 1] + '…'}`"
 
 
 @dataclass(frozen=True)

@@ -23,7 +23,6 @@ from pathlib import PurePosixPath
 from typing import Protocol
 
 from rigtui.sandbox.shell_options import parse_options
-from rigtui.sandbox.shell_options import quoted as _q
 from rigtui.sandbox.shell_sed_awk import awk, sed
 from rigtui.sandbox.shell_tables import (
     ANOTHER_ROOT,
@@ -42,6 +41,7 @@ from rigtui.sandbox.shell_tables import (
     Interpreter,
     Wrapper,
 )
+from rigtui.sandbox.shell_tree import quoted as _q
 from rigtui.sandbox.shell_words import Word
 
 

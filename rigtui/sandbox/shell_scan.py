@@ -22,7 +22,7 @@ from dataclasses import replace
 import tree_sitter as ts
 
 from rigtui.sandbox import shell_programs as programs
-from rigtui.sandbox.shell_options import quoted as _q
+from rigtui.sandbox.shell_arith import arithmetic, read_reason
 from rigtui.sandbox.shell_paths import PathCheck
 from rigtui.sandbox.shell_state import Findings, Outcome, State
 from rigtui.sandbox.shell_tables import (
@@ -38,9 +38,10 @@ from rigtui.sandbox.shell_tree import (
     flatten_redirects,
     operator,
     parse,
-    quoted_heredoc,
+    quoted,
     reads_file,
     substitution_ids,
+    substitution_reasons,
     text_of,
     walk,
 )
@@ -88,11 +89,12 @@ class Scanner:
         if root.has_error:
             bad = next(errors(root), root)
             self.person(
-                f"it does not parse as a shell command (near {_q(text_of(bad) or text[:40])}),"
+                f"it does not parse as a shell command (near {quoted(text_of(bad) or text[:40])}),"
                 " so what it runs cannot be read"
             )
             return self.findings
-        self._substitutions(root, text.encode())
+        for reason in substitution_reasons(root, text.encode()):
+            self.person(reason)
         start = State(frozenset({self.start}), {}, frozenset({self.start}))
         try:
             self._sequence(root.named_children, start)
@@ -115,7 +117,7 @@ class Scanner:
         cwds = self._cwds
         if chdir is not None:
             if chdir.plain is None:
-                self.person(f"{_q(chdir.source)} decides the folder a command runs in")
+                self.person(f"{quoted(chdir.source)} decides the folder a command runs in")
                 return
             self.path(chdir, cwds)
             cwds = frozenset(os.path.realpath(os.path.join(c, chdir.plain)) for c in cwds)
@@ -125,12 +127,14 @@ class Scanner:
         """`NAME=VALUE` for a command's environment or the shell's variables."""
         if name in CODE_VARIABLES or name.startswith(CODE_PREFIXES):
             self.person(
-                f"setting {_q(name)} decides a command or file that runs later, out of sight"
+                f"setting {quoted(name)} decides a command or file that runs later, out of sight"
                 " of these checks"
             )
         if value.plain is None:
             if name in PATH_VARIABLES:
-                self.person(f"{_q(value.source)} decides where {_q(name)} finds programs or code")
+                self.person(
+                    f"{quoted(value.source)} decides where {quoted(name)} finds programs or code"
+                )
             return
         parts = value.plain.split(":") if name in PATH_VARIABLES else [value.plain]
         for part in parts:
@@ -242,7 +246,7 @@ class Scanner:
             case "test_command":
                 self._test(node, state)
                 return Outcome.same(state)
-        self.person(f"{_q(text_of(node))} is shell syntax these checks do not read")
+        self.person(f"{quoted(text_of(node))} is shell syntax these checks do not read")
         return Outcome.same(state)
 
     def _list(self, node: ts.Node, state: State) -> Outcome:
@@ -323,57 +327,17 @@ class Scanner:
         return WordReader(state.variables, lambda n: self._arithmetic(n, state), tuple(state.cwds))
 
     def _arithmetic(self, node: ts.Node, state: State, skip: set[int] | None = None) -> State:
-        """bash evaluates a variable's value in arithmetic as an expression (`a[$(cmd)]` runs
-        cmd), so a variable read there must hold a known integer. Variables it assigns hold
-        integers afterwards."""
-        assigned: set[str] = set()
-        for child in walk(node, (skip or set()) | substitution_ids(node)):
-            parent = child.parent
-            if child.type in ("simple_expansion", "expansion"):
-                names = [c for c in child.named_children
-                         if c.type in ("variable_name", "special_variable_name")]  # fmt: skip
-                if len(child.named_children) != 1 or not names:
-                    self.person(f"{_q(text_of(child))} in arithmetic cannot be read")
-                else:
-                    self._arithmetic_read(text_of(names[0]), node, state)
-                continue
-            if child.type not in ("variable_name", "word") or parent is None:
-                continue
-            if parent.type in ("simple_expansion", "expansion"):
-                continue
-            name = text_of(child)
-            if not re.fullmatch(r"[A-Za-z_]\w*", name):
-                continue
-            operator = parent.child_by_field_name("operator")
-            op = text_of(operator) if operator is not None else ""
-            if parent.type == "variable_assignment" and parent.child_by_field_name("name") == child:
-                assigned.add(name)
-                continue
-            if parent.type == "binary_expression" and parent.child_by_field_name("left") == child:
-                if op.endswith("=") and op not in ("==", "!=", "<=", ">="):
-                    assigned.add(name)
-                    if op == "=":
-                        continue
-            if parent.type in ("postfix_expression", "unary_expression") and any(
-                c.type in ("++", "--") for c in parent.children
-            ):
-                assigned.add(name)
-            self._arithmetic_read(name, node, state)
+        assigned, reasons = arithmetic(node, state.variables, skip)
+        for reason in reasons:
+            self.person(reason)
         for name in assigned:
             state = state.set(name, (Value("0"),))
         return state
 
-    def _arithmetic_read(self, name: str, node: ts.Node | str, state: State) -> None:
-        values = state.variables.get(name)
-        if name in ("?", "#", "$", "!"):
-            return
-        if values is not None and all(re.fullmatch(r"-?\d+", v.text) for v in values):
-            return
-        self.person(
-            f"{_q(name)} in arithmetic {_q(node if isinstance(node, str) else text_of(node))}:"
-            " bash evaluates the variable's"
-            " value as an expression, which can run commands"
-        )
+    def _arithmetic_read(self, name: str, where: ts.Node | str, state: State) -> None:
+        text = where if isinstance(where, str) else text_of(where)
+        if reason := read_reason(name, text, state.variables):
+            self.person(reason)
 
     def _assign(
         self, node: ts.Node, state: State, *, shell: bool, persists: bool | None = None
@@ -385,7 +349,7 @@ class Scanner:
         name = text_of(name_node) if name_node is not None else ""
         appends = any(c.type == "+=" for c in node.children)
         if name_node is None or name_node.type != "variable_name" or not re.fullmatch(r"\w+", name):
-            self.person(f"{_q(text_of(node))} assigns in a way these checks do not read")
+            self.person(f"{quoted(text_of(node))} assigns in a way these checks do not read")
             return state
         if value_node is None:
             words: list[Word] = [Word("", "")]
@@ -399,7 +363,9 @@ class Scanner:
             )
             words = [w for alt in reader.words(value_node) for w in alt] or [Word("", "")]
         if name in SHELL_VARIABLES and (shell if persists is None else persists):
-            self.person(f"setting {_q(name)} changes how the shell reads the rest of the command")
+            self.person(
+                f"setting {quoted(name)} changes how the shell reads the rest of the command"
+            )
         for word in words:
             self.assignment(name, word, state.cwds)
         if not shell:
@@ -428,7 +394,7 @@ class Scanner:
             elif child.type == "variable_name" and keyword != "export":
                 state = state.set(text_of(child), None)
             elif child.type not in ("word", "variable_name"):
-                self.person(f"{_q(text_of(child))} in `{keyword}` cannot be read")
+                self.person(f"{quoted(text_of(child))} in `{keyword}` cannot be read")
         return state
 
     def _test(self, node: ts.Node, state: State) -> None:
@@ -468,7 +434,7 @@ class Scanner:
         if body.type == "command":
             return self._simple(body, state, extra, stdin_file=stdin_file)
         if extra:
-            self.person(f"{_q(text_of(node))}: words after a redirection of a compound command")
+            self.person(f"{quoted(text_of(node))}: words after a redirection of a compound command")
         return self._statement(body, state)
 
     def _redirect(self, node: ts.Node, state: State) -> list[ts.Node]:
@@ -485,7 +451,7 @@ class Scanner:
         for alternative in self._reader(state).words(target):
             for word in alternative:
                 if word.plain is None:
-                    self.person(f"{_q(word.source)} decides the file a redirection opens")
+                    self.person(f"{quoted(word.source)} decides the file a redirection opens")
                 else:
                     self.path(word, state.cwds)
         return rest
@@ -517,7 +483,7 @@ class Scanner:
             len(words) for words in program
         ] != [1]:
             self.person(
-                f"{_q(text_of(name_node))} decides which program runs: it cannot be checked"
+                f"{quoted(text_of(name_node))} decides which program runs: it cannot be checked"
                 " before the command runs"
             )
             return Outcome.same(state)
@@ -528,7 +494,7 @@ class Scanner:
                     self.path(word, state.cwds)
         combos = list(itertools.islice(itertools.product(*args), MAX_COMBINATIONS + 1))
         if len(combos) > MAX_COMBINATIONS:
-            self.person(f"{_q(text_of(node))} stands for too many argument lists to check")
+            self.person(f"{quoted(text_of(node))} stands for too many argument lists to check")
             combos = combos[:MAX_COMBINATIONS]
         outcome: Outcome | None = None
         for combo in combos:
@@ -575,10 +541,10 @@ class Scanner:
                 raise _TooComplex
             program = argv[0]
             if program.plain is None:
-                self.person(f"{_q(program.source)} decides which program runs")
+                self.person(f"{quoted(program.source)} decides which program runs")
                 return
             if program.pattern or program.plain.startswith("-") or not program.plain:
-                self.person(f"{_q(program.source)} is not a program name these checks can read")
+                self.person(f"{quoted(program.source)} is not a program name these checks can read")
                 return
             for word in argv if "/" in program.plain else argv[1:]:
                 self.path(word, cwds)
@@ -601,7 +567,9 @@ class Scanner:
         if operands and operands[0].plain == "--":
             operands = operands[1:]
         if self._functions:
-            self.person(f"a function that runs {_q(name)}: where later commands run is not known")
+            self.person(
+                f"a function that runs {quoted(name)}: where later commands run is not known"
+            )
             return Outcome.same(state)
         if name == "popd" or (name == "pushd" and (not operands or re.fullmatch(
                 r"[+-]\d+", operands[0].plain or ""))):  # fmt: skip
@@ -631,41 +599,3 @@ class Scanner:
             moved = State(cwds, state.variables, state.seen | cwds)
             return Outcome(moved, state)
         return Outcome.same(state)
-
-    # --- substitutions ------------------------------------------------------------------------
-
-    def _substitutions(self, root: ts.Node, data: bytes) -> None:
-        """Every command or process substitution needs a person; so does any `$(`, backtick,
-        `<(` or `>(` in the text that the parser did not read as literal text, in case it
-        reads them differently from the shell."""
-        literal: list[tuple[int, int]] = []
-        arithmetic: set[int] = set()  # where `$((` and `$[` start: not substitutions
-        for node in walk(root, set()):
-            if node.type == "arithmetic_expansion":
-                arithmetic.add(node.start_byte)
-            if node.type == "command_substitution":
-                self.person(
-                    f"command substitution {_q(text_of(node))}: what it runs cannot be checked"
-                    " before it runs"
-                )
-                literal.append((node.start_byte, node.end_byte))
-            elif node.type == "process_substitution":
-                self.person(
-                    f"process substitution {_q(text_of(node))}: what it runs cannot be checked"
-                    " before it runs"
-                )
-                literal.append((node.start_byte, node.end_byte))
-            elif node.type in ("raw_string", "comment", "ansi_c_string"):
-                literal.append((node.start_byte, node.end_byte))
-            elif node.type == "heredoc_redirect" and quoted_heredoc(node):
-                literal += [(b.start_byte, b.end_byte) for b in node.children
-                            if b.type == "heredoc_body"]  # fmt: skip
-        for match in re.finditer(rb"\$\(|`|<\(|>\(", data):
-            if match.start() in arithmetic and data[match.start() : match.start() + 3] == b"$((":
-                continue
-            if not any(a <= match.start() < b for a, b in literal):
-                self.person(
-                    f"{_q(match.group().decode())} at character {match.start() + 1} may start a"
-                    " substitution: what it runs cannot be checked before it runs"
-                )
-                return

@@ -16,8 +16,8 @@ from typing import TYPE_CHECKING
 
 from rigtui.sandbox.shell_options import Options, parse_options
 from rigtui.sandbox.shell_options import names as _set
-from rigtui.sandbox.shell_options import quoted as _q
 from rigtui.sandbox.shell_tables import STDIN_FILES
+from rigtui.sandbox.shell_tree import quoted as _q
 from rigtui.sandbox.shell_words import Word
 
 if TYPE_CHECKING:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 
 import tree_sitter as ts
@@ -17,6 +18,11 @@ def parse(text: str) -> ts.Tree:
 
         _parser = ts.Parser(ts.Language(tree_sitter_bash.language()))
     return _parser.parse(text.encode())
+
+
+def quoted(text: str, limit: int = 60) -> str:
+    """`text` in backquotes for a reason, shortened."""
+    return f"`{text if len(text) <= limit else text[: limit - 1] + '…'}`"
 
 
 def text_of(node: ts.Node) -> str:
@@ -80,3 +86,38 @@ def reads_file(redirect: ts.Node) -> bool:
 
 def operator(redirect: ts.Node) -> str:
     return next((c.type for c in redirect.children if not c.is_named), "")
+
+
+def substitution_reasons(root: ts.Node, data: bytes) -> list[str]:
+    """Why the command needs a person for its substitutions: every command or process
+    substitution, and any `$(`, backtick, `<(` or `>(` in the text (`data`) that the parser
+    did not read as literal text, in case it reads them differently from the shell (it misses
+    backticks in heredocs)."""
+    reasons: list[str] = []
+    literal: list[tuple[int, int]] = []
+    arithmetic: set[int] = set()  # where `$((` starts: not a substitution
+    for node in walk(root):
+        if node.type == "arithmetic_expansion":
+            arithmetic.add(node.start_byte)
+        if node.type in ("command_substitution", "process_substitution"):
+            kind = node.type.replace("_", " ")
+            reasons.append(
+                f"{kind} {quoted(text_of(node))}: what it runs cannot be checked before it runs"
+            )
+            literal.append((node.start_byte, node.end_byte))
+        elif node.type in ("raw_string", "comment", "ansi_c_string"):
+            literal.append((node.start_byte, node.end_byte))
+        elif node.type == "heredoc_redirect" and quoted_heredoc(node):
+            literal += [(b.start_byte, b.end_byte) for b in node.children
+                        if b.type == "heredoc_body"]  # fmt: skip
+    for match in re.finditer(rb"\$\(|`|<\(|>\(", data):
+        start = match.start()
+        if start in arithmetic and data[start : start + 3] == b"$((":
+            continue
+        if not any(a <= start < b for a, b in literal):
+            reasons.append(
+                f"{quoted(match.group().decode())} at character {start + 1} may start a"
+                " substitution: what it runs cannot be checked before it runs"
+            )
+            break
+    return reasons

@@ -16,7 +16,6 @@ import itertools
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any
 
 import tree_sitter as ts
 
@@ -346,18 +345,3 @@ def _split(pieces: list[_Piece], source: str) -> list[Word]:
     if started:
         words.append((text, pattern))
     return [Word(t, source, p if _GLOB.search(p) and p != glob.escape(t) else "") for t, p in words]
-
-
-def static_text(node: ts.Node | None) -> str | None:
-    """The one value of a word that needs no variables (a name, a literal), else None."""
-    if node is None:
-        return None
-    reader = WordReader({}, lambda _n: None, ())
-    alternatives = reader.words(node)
-    if len(alternatives) == 1 and len(alternatives[0]) == 1 and alternatives[0][0].known:
-        return alternatives[0][0].plain
-    return None
-
-
-def children(node: ts.Node, *types: str) -> list[Any]:
-    return [c for c in node.children if c.type in types]
