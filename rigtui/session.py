@@ -434,6 +434,7 @@ class Session:
             *,
             sandbox: str = "",
             outside_paths: list[str] | None = None,
+            needs_person: bool = False,
         ) -> CommandDecision:
             request_id = new_id("r")
             future = self.approvals.register(request_id, thread_id)
@@ -446,6 +447,7 @@ class Session:
                     reason=reason,
                     sandbox=sandbox,
                     outside_paths=list(outside_paths or []),
+                    needs_person=needs_person,
                 )
             )
             decision: CommandDecision = await self.approvals.wait(request_id, future)

@@ -76,6 +76,8 @@ class CommandApprovalRequested(Event):
     reason: str = ""
     sandbox: str = ""  # where it will run ("docker:IMAGE", "local+bwrap", ...)
     outside_paths: list[str] = field(default_factory=list)  # always need a person's yes
+    # no policy may approve it (rigtui.sandbox.policy); False in logs written before it existed
+    needs_person: bool = False
 
 
 @event_type

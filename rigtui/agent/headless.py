@@ -1,7 +1,9 @@
 """`rigtui exec`'s front end: print a task's events (text or JSON lines) and answer approvals
 from the `--approve` policy: `auto` applies every change set and runs every command, `never`
 leaves change sets pending and declines commands, `review` asks on the terminal (and, with no
-terminal to ask on, behaves like `never`)."""
+terminal to ask on, behaves like `never`). A command that needs a person (its effects cannot
+be read off its text, or it reaches outside the project) is declined by `auto` too, with a
+comment the model can act on."""
 
 from __future__ import annotations
 
@@ -67,8 +69,8 @@ class Printer:
                 self.write(
                     f"error: {message}" + (f"\n  fix: {fix}" if fix else ""), stream=self.err
                 )
-            case CommandApprovalRequested(command=command):
-                self.write(f"? run `{command}`")
+            case CommandApprovalRequested(command=command, needs_person=person):
+                self.write(f"? run `{command}`" + (" (needs a person)" if person else ""))
             case CommandDecided(approved=ok, comment=comment):
                 self.write(
                     f"  {'approved' if ok else 'declined'}{': ' + comment if comment else ''}"
@@ -128,13 +130,15 @@ class Approver:
         if isinstance(event, CommandApprovalRequested):
             where = f"{event.cwd} ({event.sandbox})" if event.sandbox else event.cwd
             if self.interactive:
-                ok = await self._ask(f"run `{event.command}` in {where}?")
+                why = f"needs a person: {event.reason}\n" if event.needs_person else ""
+                ok = await self._ask(f"{why}run `{event.command}` in {where}?")
                 comment, by = "", "user"
-            elif event.outside_paths:  # never on a policy's say-so: a person must agree
+            elif event.needs_person or event.outside_paths:  # never on a policy's say-so
                 ok, by = False, "policy"
+                why = event.reason or f"it touches {', '.join(event.outside_paths)}"
                 comment = (
-                    f"it touches {', '.join(event.outside_paths)} outside the project, which"
-                    " needs a person's approval: run with --approve review in a terminal"
+                    f"{why}; this needs a person's approval: run with --approve review in a"
+                    " terminal"
                 )
             else:
                 ok, comment, by = self.policy == "auto", f"--approve {self.policy}", "policy"

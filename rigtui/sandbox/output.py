@@ -62,10 +62,16 @@ def is_secret(name: str, value: str) -> bool:
     return is_secret_name(name) or bool(_SECRET_VALUE.search(value))
 
 
+# Not passed to commands either: CDPATH sends `cd sub` to folders outside the project, which
+# the approval policy (rigtui.sandbox.policy) could not see coming.
+UNPASSED = {"CDPATH"}
+
+
 def scrubbed_env(base: Mapping[str, str] | None = None) -> dict[str, str]:
-    """`base` (default: this process's environment) without anything that looks like a secret."""
+    """`base` (default: this process's environment) without anything that looks like a secret,
+    nor CDPATH."""
     source = os.environ if base is None else base
-    return {k: v for k, v in source.items() if not is_secret(k, v)}
+    return {k: v for k, v in source.items() if not is_secret(k, v) and k not in UNPASSED}
 
 
 def resolve_cwd(root: Path, cwd: Path | str | None) -> Path:

@@ -2,18 +2,30 @@
 the project's approval settings.
 
 - `ask` (default): always ask.
-- `allow`: run when every simple command in it starts with one of `approval.allow`'s prefixes
-  (`["pytest", "ruff check"]`), ask otherwise.
+- `allow`: run when every command it runs (each simple command, and each one a wrapper such as
+  `timeout` or `find -exec` runs) starts with one of `approval.allow`'s prefixes
+  (`["pytest", "ruff check"]`), ask otherwise. `cd` inside the project needs no prefix.
 - `auto`: run.
-Whatever the policy, a command that names a path outside the project (`../x`, `/etc/passwd`,
-`~/.ssh`, `> /tmp/out`), or whose paths cannot be known (`$VAR/...`, command substitution),
-needs explicit approval.
+
+Whatever the policy, some commands need a person (`needs_person`): no policy may approve them,
+not `auto`, not `allow`, not `rigtui exec --approve auto`. Those are commands whose effects
+cannot be read off the text before they run, and commands that reach outside the project:
+- paths outside the project (`../x`, `/etc/passwd`, `~/.ssh`, `> /tmp/out`, a link that points
+  out), and values that could be any path (`rm $HOME`);
+- command and process substitution (`$(...)`, backticks, `<(...)`), a variable as the program,
+  `eval`, `source`, `.`, aliases and traps;
+- inline code (`sh -c`, `python -c`, `node -e`, `perl -e`, an awk program that can run
+  commands, a sed script with `e`/`w`/`r`) and an interpreter reading its program from a pipe
+  or heredoc, directly or behind any wrapper (`env`, `timeout`, `nice`, `find -exec`, ...);
+- `xargs`, `parallel`, `watch`, `sudo`, `ssh` and friends;
+- `cd` with no folder, `~`, `-`, an unknown folder, or one outside the project;
+- making links (`ln`, `cp -s`): a link inside the project can point anywhere.
+The command is read with tree-sitter-bash (rigtui.sandbox.shell_scan); the rules about programs
+live in rigtui.sandbox.shell_programs.
 """
 
 from __future__ import annotations
 
-import os
-import re
 import shlex
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
@@ -21,20 +33,10 @@ from pathlib import Path
 from typing import Any, Literal
 
 from rigtui.config import ApprovalSettings
+from rigtui.sandbox.shell_scan import Findings, Scanner
 
 Action = Literal["run", "ask"]
-
-# Shell operators that separate simple commands; redirections are handled as paths.
-_SEPARATORS = {";", "&&", "||", "|", "&", "\n", "(", ")", ";;", "|&"}
-_HARMLESS_PATHS = {"/dev/null", "/dev/stdout", "/dev/stderr", "/dev/stdin", "/dev/zero"}
-# A path hidden inside a word: `open('/etc/passwd')`, `-o/tmp/x`, `-C..`, `--out=~/x`.
-_EMBEDDED_PATH = re.compile(r"""(?:^|[\s'"=(:,]|^-[A-Za-z])((?:/|~|\.\.(?=/|$))[^\s'",;)]*)""")
-# Programs that run code given inline: what that code touches cannot be read off the command.
-_INLINE_RUNNERS = {
-    "sh": {"-c"}, "bash": {"-c"}, "zsh": {"-c"}, "dash": {"-c"}, "ksh": {"-c"}, "fish": {"-c"},
-    "python": {"-c"}, "node": {"-e", "--eval", "-p"}, "perl": {"-e", "-E"},
-    "ruby": {"-e"}, "php": {"-r"}, "deno": {"eval"}, "bun": {"-e", "--eval"},
-}  # fmt: skip
+MAX_REASONS = 4  # reasons spelled out in one decision; the rest are counted
 
 
 @dataclass(frozen=True)
@@ -42,6 +44,7 @@ class PolicyDecision:
     action: Action
     reason: str
     outside_paths: tuple[str, ...] = ()
+    needs_person: bool = False  # no policy may approve it: only a person
 
 
 @dataclass(frozen=True)
@@ -54,12 +57,15 @@ class ApprovalRequest:
     sandbox: str
     reason: str
     outside_paths: list[str] = field(default_factory=list)
+    needs_person: bool = False
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
 
     def prompt(self) -> str:
         lines = [f"Run `{self.command}`", f"  in {self.cwd} ({self.sandbox})", f"  {self.reason}"]
+        if self.needs_person:
+            lines.append("  only a person can approve this command")
         return "\n".join(lines)
 
 
@@ -68,90 +74,28 @@ def command_text(command: Sequence[str] | str) -> str:
     return command if isinstance(command, str) else shlex.join(list(command))
 
 
-def _tokens(command: Sequence[str] | str) -> tuple[list[list[str]], bool]:
-    """Split into simple commands (lists of words), and whether the text is opaque (command
-    substitution, unbalanced quotes) so nothing can be concluded from it."""
-    if not isinstance(command, str):
-        return [list(command)], False
-    if "$(" in command or "`" in command:
-        return [], True
-    lexer = shlex.shlex(command, posix=True, punctuation_chars=";&|()<>")
-    lexer.whitespace_split = True
-    lexer.commenters = ""
-    try:
-        words = list(lexer)
-    except ValueError:
-        return [], True
-    simple: list[list[str]] = [[]]
-    for word in words:
-        if word in _SEPARATORS:
-            simple.append([])
-        else:
-            simple[-1].append(word)
-    return [s for s in simple if s], False
-
-
-def _runs_inline_code(words: list[str]) -> bool:
-    program = Path(words[0]).name
-    if program in ("eval", "source", "."):
-        return True
-    program = re.sub(r"[\d.]+$", "", program)  # python3.11 -> python
-    flags = _INLINE_RUNNERS.get(program, set())
-    return any(word in flags for word in words[1:])
-
-
-def _is_redirect(word: str) -> bool:
-    return bool(word) and set(word) <= set("<>&") and ("<" in word or ">" in word)
-
-
-def _path_candidates(words: list[str], shell: bool) -> list[str]:
-    """Words that name files: arguments with a `/` or `~`, `.`/`..`, values of `--opt=PATH`,
-    redirection targets, and (in a shell string) anything with a `$` in it. The program itself
-    counts only when it is a path."""
-    out: list[str] = []
-    after_redirect = False
-    for i, word in enumerate(words):
-        if shell and _is_redirect(word):
-            after_redirect = True
-            continue
-        if shell and "$" in word:
-            out.append(word)
-            after_redirect = False
-            continue
-        value = word.split("=", 1)[1] if word.startswith("-") and "=" in word else word
-        if "://" in value:
-            continue  # a URL, not a path
-        if after_redirect or "/" in value or value.startswith("~") or value in (".", ".."):
-            if i > 0 or "/" in value:
-                out.append(value)
-        out += [
-            m
-            for m in _EMBEDDED_PATH.findall(word)
-            if m and not value.startswith(m) and "://" not in m
-        ]
-        after_redirect = False
-    return out
+def analyse(command: Sequence[str] | str, cwd: Path, root: Path) -> Findings:
+    """What the command runs and touches, as far as its text tells (a string runs through the
+    shell; a list of words runs as it is)."""
+    scanner = Scanner(str(root), str(cwd))
+    return scanner.scan(command) if isinstance(command, str) else scanner.scan_argv(list(command))
 
 
 def outside_paths(command: Sequence[str] | str, cwd: Path, root: Path) -> tuple[list[str], bool]:
-    """Paths the command names that lie outside `root`, and whether it is opaque."""
-    simple, opaque = _tokens(command)
-    root = Path(os.path.realpath(root))
-    found: list[str] = []
-    shell = isinstance(command, str)
-    for words in simple:
-        if _runs_inline_code(words):
-            opaque = True
-        for word in _path_candidates(words, shell):
-            if (shell and "$" in word) or word.startswith("~"):
-                found.append(word)  # cannot know where it points: treat as outside
-                continue
-            if word in _HARMLESS_PATHS:
-                continue
-            target = Path(os.path.realpath(Path(cwd) / word))
-            if target != root and root not in target.parents:
-                found.append(word)
-    return found, opaque
+    """Paths the command names that lie outside `root`, and whether it needs a person for
+    another reason (what it runs or touches cannot be read off the text)."""
+    findings = analyse(command, cwd, root)
+    return findings.outside, bool(findings.person)
+
+
+def person_reason(findings: Findings) -> str:
+    parts = []
+    if findings.outside:
+        parts.append(f"it names paths outside the project: {', '.join(findings.outside)}")
+    parts += findings.person[:MAX_REASONS]
+    if len(findings.person) > MAX_REASONS:
+        parts.append(f"and {len(findings.person) - MAX_REASONS} more")
+    return "; ".join(parts)
 
 
 def _allowed(words: list[str], patterns: Sequence[str]) -> bool:
@@ -165,18 +109,20 @@ def _allowed(words: list[str], patterns: Sequence[str]) -> bool:
 def decide(
     command: Sequence[str] | str, cwd: Path, root: Path, approval: ApprovalSettings
 ) -> PolicyDecision:
-    outside, opaque = outside_paths(command, cwd, root)
-    if outside:
+    findings = analyse(command, cwd, root)
+    if findings.person or findings.outside:
         return PolicyDecision(
-            "ask", f"it names paths outside the project: {', '.join(outside)}", tuple(outside)
+            "ask", person_reason(findings), tuple(findings.outside), needs_person=True
         )
-    if opaque:
-        return PolicyDecision("ask", "its paths cannot be checked (substitution or quoting)")
     if approval.commands == "auto":
         return PolicyDecision("run", "the project runs commands without asking (auto)")
     if approval.commands == "allow":
-        simple, _ = _tokens(command)
-        if simple and all(_allowed(words, approval.allow) for words in simple):
+        commands = [c for c in findings.commands if c[0] not in ("cd", "pushd", "popd")]
+        if (
+            commands
+            and not findings.unreadable
+            and all(_allowed(words, approval.allow) for words in commands)
+        ):
             return PolicyDecision("run", "allowed by the project's command prefixes")
         return PolicyDecision("ask", "not covered by the project's allowed prefixes")
     return PolicyDecision("ask", "the project asks before every command")
@@ -191,4 +137,5 @@ def approval_request(
         sandbox=sandbox,
         reason=decision.reason,
         outside_paths=list(decision.outside_paths),
+        needs_person=decision.needs_person,
     )

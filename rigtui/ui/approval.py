@@ -4,7 +4,7 @@ Wiring (app): on `CommandApprovalRequested` (any thread) push
 `CommandApprovalScreen(event)` with a callback that sends
 `DecideCommand(event.thread_id, event.request_id, approved, comment)`; the screen dismisses
 with `(approved, comment)`. y approves, n or Esc declines, c declines with a comment typed in
-the box (the model reads it)."""
+the box (the model reads it). A request that needs a person says so in a line of its own."""
 
 from __future__ import annotations
 
@@ -30,6 +30,7 @@ class CommandApprovalScreen(ModalScreen[Answer]):
     CommandApprovalScreen #command { background: $boost; padding: 0 1; margin: 1 0; }
     CommandApprovalScreen .hint { color: $text-muted; }
     CommandApprovalScreen .outside { color: $error; text-style: bold; }
+    CommandApprovalScreen #needs-person { color: $warning; text-style: bold; }
     """
     AUTO_FOCUS = ""  # keys go to the screen's bindings until the comment box is clicked
     BINDINGS = [
@@ -48,6 +49,11 @@ class CommandApprovalScreen(ModalScreen[Answer]):
             )
             yield Label(f"The model wants to run a command in {where}:")
             yield Static(self.request.command, id="command", markup=False)
+            if self.request.needs_person:
+                yield Static(
+                    "⚠ needs a person: no setting can approve this command, only you",
+                    id="needs-person",
+                )
             if self.request.outside_paths:
                 outside = ", ".join(self.request.outside_paths)
                 yield Static(f"⚠ outside the project: {outside}", classes="outside", markup=False)

@@ -147,7 +147,8 @@ def event_text(event: ev.Event) -> Text | None:
         case "PatchUndone":
             return Text(f"◆ undone: {', '.join(data['paths'])}", style="yellow")
         case "CommandApprovalRequested":
-            return Text(f"? asks to run: {data['command']}", style="yellow")
+            person = " (needs a person)" if data.get("needs_person") else ""
+            return Text(f"? asks to run{person}: {data['command']}", style="yellow")
         case "CheckFinished":
             state = data.get("state", "")
             style = OUTCOME_STYLES.get(state, "yellow")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from textual.app import App, ComposeResult
+from textual.widgets import Static
 
 from rigtui import events as ev
 from rigtui.agent.events import CommandApprovalRequested
@@ -43,10 +44,11 @@ class ApprovalApp(App[None]):
         super().__init__()
         self.answers: list[tuple[bool, str]] = []
 
-    def ask(self) -> None:
+    def ask(self, *, needs_person: bool = False) -> None:
         request = CommandApprovalRequested(
-            thread_id="t", request_id="r1", command="pytest -q", cwd=".", reason="verify"
-        )
+            thread_id="t", request_id="r1", command="pytest -q", cwd=".", reason="verify",
+            needs_person=needs_person,
+        )  # fmt: skip
         self.push_screen(CommandApprovalScreen(request), self.answers.append)
 
 
@@ -67,3 +69,19 @@ async def test_command_approval_round_trips() -> None:
         await pilot.press(*"use make test", "enter")
         await pilot.pause()
         assert app.answers == [(True, ""), (False, ""), (False, "use make test")]
+
+
+async def test_a_command_that_needs_a_person_says_so_and_y_still_approves_it() -> None:
+    app = ApprovalApp()
+    async with app.run_test() as pilot:
+        app.ask()
+        await pilot.pause()
+        assert not app.screen.query("#needs-person")  # an ordinary request has no such line
+        await pilot.press("n")
+        app.ask(needs_person=True)
+        await pilot.pause()
+        line = str(app.screen.query_one("#needs-person", Static).render())
+        assert "needs a person" in line and "only you" in line
+        await pilot.press("y")
+        await pilot.pause()
+        assert app.answers == [(False, ""), (True, "")]

@@ -54,7 +54,8 @@ class ToolContext:
     task_id: str
     record: TaskRecord
     emit: Callable[[Event], Awaitable[None]]
-    # (command, cwd, reason, *, sandbox=name, outside_paths=[...]) -> the person's decision
+    # (command, cwd, reason, *, sandbox=name, outside_paths=[...], needs_person=False)
+    # -> the person's decision
     ask_command: Callable[..., Awaitable[CommandDecision]]
     ask_patch: Callable[[Any], Awaitable[PatchDecision]]  # a rigtui.edits Proposal
     services: Any = None  # the session's shared helpers (sandbox, index), when present

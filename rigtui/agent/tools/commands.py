@@ -1,6 +1,7 @@
 """`run_command`: a shell command in the sandbox, after approval (settings.approval.commands:
-`ask` asks unless the command starts with an allowed prefix, `allow` runs allowed prefixes
-and refuses the rest, `auto` runs everything).
+`ask` asks every time, `allow` runs allowed prefixes and asks about the rest, `auto` runs
+everything), except that a command whose effects cannot be read off its text, or that reaches
+outside the project, always goes to a person (rigtui.sandbox.policy).
 
 With `[sandbox] mount = "ro"` the command cannot change the project: what it wrote comes back
 captured, and its text changes go through the same review as a patch from `apply_patch`."""
@@ -34,14 +35,17 @@ async def run_command(ctx: ToolContext, args: dict[str, Any]) -> ToolOutput:
         raise ToolError("timeout must be a positive number of seconds")
     # One policy for every front end (rigtui.sandbox.policy): `ask` asks every time, `allow`
     # runs commands whose every part starts with an allowed prefix and asks about the rest,
-    # `auto` runs all; a command naming paths outside the project is asked about whatever
-    # the policy says.
+    # `auto` runs all; a command that needs a person is asked about whatever the policy says,
+    # and the request says so (front ends must not answer it from a policy).
     from rigtui.sandbox.policy import decide
 
     verdict = decide(command, cwd, ctx.root, ctx.settings.approval)
     if verdict.action == "ask":
-        reason = str(args.get("reason") or "")
-        reason = f"{reason} ({verdict.reason})" if reason else verdict.reason
+        said = str(args.get("reason") or "")
+        if verdict.needs_person:
+            reason = f"{verdict.reason} (the model says: {said})" if said else verdict.reason
+        else:
+            reason = f"{said} ({verdict.reason})" if said else verdict.reason
         services = ctx.services
         sandbox = await services.sandbox(ctx.thread_id) if services is not None else _local(ctx)
         decision = await ctx.ask_command(
@@ -51,10 +55,12 @@ async def run_command(ctx: ToolContext, args: dict[str, Any]) -> ToolOutput:
             sandbox=sandbox.name
             + (" (project read-only: writes come back for review)" if sandbox.read_only else ""),
             outside_paths=list(verdict.outside_paths),
+            needs_person=verdict.needs_person,
         )
         if not decision.approved:
             why = f": {decision.comment}" if decision.comment else ""
-            raise ToolError(f"the user declined to run {command!r}{why}")
+            who = "the approval policy" if decision.by == "policy" else "the user"
+            raise ToolError(f"{who} declined to run {command!r}{why}")
     return await _run(ctx, command, cwd, float(timeout))
 
 

@@ -15,8 +15,10 @@ ADD_FILE = "*** Begin Patch\n*** Add File: hello.txt\n+hello from the model\n***
 PLAN = {"plan": [{"step": "write hello.txt", "status": "in_progress"}]}
 
 
-def rigtui(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "CI": "true"}
+def rigtui(
+    *args: str, cwd: Path, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "CI": "true", **(env or {})}
     return subprocess.run(
         [sys.executable, "-m", "rigtui", *args],
         cwd=cwd,
@@ -158,3 +160,57 @@ def test_exec_reruns_the_checks_the_changed_files_trigger(project: Path) -> None
     assert result.returncode == 0, result.stderr
     assert "check hello: passed" in result.stdout
     assert "untouched" not in result.stdout  # not triggered by hello.txt
+
+
+# Commands that once ran under `--approve auto` without a person: what they do cannot be read
+# off the text (a substitution, inline code behind a wrapper, `cd` out of the project, a link).
+LAUNDERED = [
+    "$(echo rm) -rf ../x",
+    "echo $(true); rm -rf ../x",
+    "echo `true`; touch {abs}",
+    "cd && rm -rf *",
+    "ln -s .. up; touch up/x/ran",
+    "find . -exec sh -c 'cd ..; rm -rf x' \\;",
+    "env python3 -c \"import os, shutil; os.chdir('..'); shutil.rmtree('x')\"",
+]
+
+
+def test_exec_auto_approval_declines_commands_that_need_a_person(
+    project: Path, tmp_path: Path
+) -> None:
+    """Each command is declined by the policy, the model is told why and what to do, and none
+    of them ran: the folder beside the project and the fake home keep their files. (Inside
+    bubblewrap the folders would survive a run anyway; the tool results show nothing ran.)"""
+    beside, home = tmp_path / "x", tmp_path / "home"
+    for folder in (beside, home):
+        folder.mkdir()
+        (folder / "keep.txt").write_text("keep\n")
+    commands = [c.format(abs=tmp_path / "abs") for c in LAUNDERED]
+    script = [Say(calls=[Call("run_command", {"command": c})]) for c in commands]
+    script += [Say(calls=[Call("run_command", {"command": "ls src | grep app"})]), Say("ok")]
+    with FakeOpenAI(script) as server:
+        configure(project, server.base_url)
+        with (project / ".rigtui.toml").open("a") as settings:
+            settings.write('[sandbox]\nkind = "local"\n')
+        result = rigtui(
+            "exec", "clean up", "--path", str(project), "--json", "--approve", "auto",
+            cwd=project, env={"HOME": str(home)},
+        )  # fmt: skip
+        told = [m["content"] for m in server.requests[-1]["messages"] if m["role"] == "tool"]
+    assert result.returncode == 0, result.stderr
+    events = [json.loads(line) for line in result.stdout.splitlines()]
+    asked = [e for e in events if e["type"] == "CommandApprovalRequested"]
+    decided = [e for e in events if e["type"] == "CommandDecided"]
+    finished = [e for e in events if e["type"] == "ToolCallFinished"]
+    assert [e["command"] for e in asked] == commands  # the harmless pipeline is not asked about
+    assert all(e["needs_person"] for e in asked)
+    for command, decision, done, text in zip(commands, decided, finished, told, strict=False):
+        assert decision["approved"] is False and decision["by"] == "policy", command
+        assert "needs a person's approval" in decision["comment"], command
+        assert "--approve review" in decision["comment"], command
+        assert done["ok"] is False and "exit code" not in done["output"], command
+        assert "needs a person's approval" in text, command
+    ran = finished[-1]["output"]  # the plain pipeline ran, unasked
+    assert finished[-1]["ok"] is True and "exit code 0" in ran and "app.py" in ran
+    assert (beside / "keep.txt").exists() and (home / "keep.txt").exists()
+    assert not (tmp_path / "abs").exists() and not (project / "up").exists()

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -18,6 +19,7 @@ from rigtui.agent.events import (
 from rigtui.config import ModelProfile
 from rigtui.ops import DecideCommand, DecidePatch, ForkThread, SendMessage, SetThreadModel
 from rigtui.sandbox.local import bwrap_status
+from rigtui.session import Session
 from tests.support.fake_openai import (
     Call,
     FakeOpenAI,
@@ -283,25 +285,61 @@ async def test_code_index_tools_answer_from_the_real_index(project: Path) -> Non
         await session.close()
 
 
+async def asked_under_auto(project: Path, base_url: str) -> tuple[Session, str, Any, Any]:
+    """A session with `approval.commands = "auto"` whose model's first call waits for a person:
+    (session, thread id, event stream, the CommandApprovalRequested)."""
+    settings = make_settings(base_url)
+    settings.sandbox.kind = "local"
+    settings.approval.commands = "auto"
+    session = await open_session(project, settings)
+    thread = await session.new_thread("t")
+    events = session.subscribe()
+    await session.send(SendMessage(thread.id, "run"))
+    seen = await collect_until(events, lambda e: isinstance(e, CommandApprovalRequested))
+    assert isinstance(seen[-1], CommandApprovalRequested)
+    return session, thread.id, events, seen[-1]
+
+
 async def test_auto_policy_still_asks_for_paths_outside_the_project(project: Path) -> None:
     with FakeOpenAI(
         [Say(calls=[Call("run_command", {"command": "cat /etc/hostname"})]), Say("ok")]
     ) as server:
-        settings = make_settings(server.base_url)
-        settings.sandbox.kind = "local"
-        settings.approval.commands = "auto"
-        session = await open_session(project, settings)
-        thread = await session.new_thread("t")
-        events = session.subscribe()
-        await session.send(SendMessage(thread.id, "look outside"))
-        seen = await collect_until(events, lambda e: isinstance(e, CommandApprovalRequested))
-        request = seen[-1]
-        assert "outside the project" in request.reason  # type: ignore[attr-defined]
-        assert request.outside_paths == ["/etc/hostname"]  # type: ignore[attr-defined]
-        assert request.sandbox.startswith("local")  # type: ignore[attr-defined]
-        await session.send(DecideCommand(thread.id, seen[-1].request_id, False))  # type: ignore[attr-defined]
-        await collect_until(events, task_ended(thread.id))
+        session, thread_id, events, request = await asked_under_auto(project, server.base_url)
+        assert "outside the project" in request.reason and request.needs_person
+        assert request.outside_paths == ["/etc/hostname"]
+        assert request.sandbox.startswith("local")
+        await session.send(DecideCommand(thread_id, request.request_id, False))
+        await collect_until(events, task_ended(thread_id))
         await session.close()
+
+
+async def test_a_command_that_needs_a_person_is_asked_about_under_auto_and_runs_approved(
+    project: Path,
+) -> None:
+    command = "echo $(echo substituted)"
+    with FakeOpenAI(
+        [Say(calls=[Call("run_command", {"command": command, "reason": "try"})]), Say("ok")]
+    ) as server:
+        session, thread_id, events, request = await asked_under_auto(project, server.base_url)
+        assert request.needs_person
+        assert request.reason.startswith("command substitution `$(echo substituted)`")
+        assert request.reason.endswith("(the model says: try)")
+        await session.send(DecideCommand(thread_id, request.request_id, True))  # a person's yes
+        seen = await collect_until(events, task_ended(thread_id))
+        (result,) = of_type(seen, ToolCallFinished)
+        assert result.ok and "substituted" in result.output
+        (stored,) = of_type(await session.history(thread_id), CommandApprovalRequested)
+        assert stored.needs_person
+        await session.close()
+
+
+def test_an_approval_request_stored_before_needs_person_existed_still_loads() -> None:
+    old = {"type": "CommandApprovalRequested", "thread_id": "t", "at": 1.0, "request_id": "r",
+           "command": "ls", "cwd": ".", "reason": "", "sandbox": "", "outside_paths": []}  # fmt: skip
+    event = ev.from_dict(old)
+    assert isinstance(event, CommandApprovalRequested) and event.needs_person is False
+    again = ev.from_dict({**event.to_dict(), "needs_person": True})
+    assert isinstance(again, CommandApprovalRequested) and again.needs_person is True
 
 
 async def test_a_queued_message_the_session_closes_on_is_kept_as_not_sent(project: Path) -> None:

@@ -79,6 +79,16 @@ async def test_environment_is_scrubbed_of_secrets(
     assert "HARMLESS=kept" in result.stdout and "EXTRA=given" in result.stdout
 
 
+async def test_cdpath_is_not_passed_so_cd_goes_where_the_approval_policy_read_it(
+    plain: LocalSandbox, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+):
+    outside = tmp_path.parent / f"{tmp_path.name}-cdpath"
+    (outside / "sub").mkdir(parents=True)
+    monkeypatch.setenv("CDPATH", str(outside))
+    result = await plain.run(RunRequest(command="cd sub && pwd", cwd=tmp_path))
+    assert not result.ok and str(outside) not in result.stdout  # no ./sub: cd fails
+
+
 async def test_output_limit_keeps_the_head_and_says_so(plain: LocalSandbox, tmp_path: Path):
     cmd = [sys.executable, "-c", "print('x' * 50000)"]
     result = await plain.run(RunRequest(command=cmd, cwd=tmp_path, output_limit=100))
