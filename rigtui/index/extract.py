@@ -6,7 +6,8 @@ non-UTF-8 text is decoded with replacement."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from typing import NamedTuple
 
 import tree_sitter as ts
 
@@ -41,78 +42,176 @@ def parse_fresh(language: str, source: bytes) -> ts.Tree:
     return grammar(language).parser.parse(source)
 
 
-def _raw_matches(language: str, source: bytes, parse: Parse) -> tuple[dict, dict, bool]:
+# What one file may add, so a pathological file (a megabyte of `x=1;`) costs bounded memory
+# and time: a file over SEGMENT_BYTES is parsed in pieces cut at top-level lines (a tree can
+# take ~190 bytes per source byte for such input), and extraction stops at the caps.
+SEGMENT_BYTES = 128 * 1024
+MAX_DEFS = 20_000
+MAX_REFS = 50_000
+
+
+class _Def(NamedTuple):
+    pattern: int
+    kind: str
+    start_byte: int
+    end_byte: int
+    start_row: int
+    end_row: int
+    name: tuple[int, int]  # the name's byte range in the whole file
+    parent: str | None
+
+
+class _Ref(NamedTuple):
+    kind: str
+    name: tuple[int, int]
+    row: int
+
+
+class Matches(NamedTuple):
+    defs: dict[tuple[int, int], _Def]
+    refs: dict[tuple[int, int], _Ref]
+    has_error: bool
+    partial: bool  # a cap was reached: the file is indexed in part
+
+
+def _raw_matches(language: str, source: bytes, parse: Parse) -> Matches:
     """Matches keyed by the name node's byte range, so overlapping patterns dedupe: for a
-    definition a pattern that knows the parent wins, then the one earlier in the query file."""
-    g = grammar(language)
-    tree = parse(language, source)
-    defs: dict[tuple[int, int], tuple] = {}
-    refs: dict[tuple[int, int], tuple] = {}
-    for pattern, caps in ts.QueryCursor(g.query).matches(tree.root_node):
+    definition a pattern that knows the parent wins, then the one earlier in the query file.
+    Only plain numbers are kept, never nodes."""
+    defs: dict[tuple[int, int], _Def] = {}
+    refs: dict[tuple[int, int], _Ref] = {}
+    if len(source) <= SEGMENT_BYTES:
+        tree = parse(language, source)
+        _collect(language, source, tree.root_node, 0, 0, defs, refs)
+        return Matches(defs, refs, tree.root_node.has_error, _over(defs, refs))
+    has_error = False
+    rows = 0
+    for offset, piece in segments(source):
+        tree = parse_fresh(language, piece)
+        _collect(language, piece, tree.root_node, offset, rows, defs, refs)
+        has_error = has_error or tree.root_node.has_error
+        del tree
+        rows += piece.count(b"\n")
+        if _over(defs, refs) and offset + len(piece) < len(source):
+            return Matches(defs, refs, has_error, True)
+    return Matches(defs, refs, has_error, _over(defs, refs))
+
+
+def _over(defs: dict, refs: dict) -> bool:
+    return len(defs) > MAX_DEFS or len(refs) > MAX_REFS
+
+
+def segments(source: bytes) -> Iterator[tuple[int, bytes]]:
+    """(offset, piece) of at most SEGMENT_BYTES each, cut before a line that starts at column
+    0 (a top-level statement in most languages), else after a newline, else after `;`."""
+    start = 0
+    while len(source) - start > SEGMENT_BYTES:
+        end = _cut(source, start, start + SEGMENT_BYTES)
+        yield start, source[start:end]
+        start = end
+    yield start, source[start:]
+
+
+def _cut(source: bytes, start: int, end: int) -> int:
+    low = start + SEGMENT_BYTES // 2
+    pos = end
+    while (newline := source.rfind(b"\n", low, pos)) >= 0:
+        following = source[newline + 1 : newline + 2]
+        if following and following not in b" \t\r\n}])":
+            return newline + 1
+        pos = newline
+    for separator in (b"\n", b";", b" "):
+        found = source.rfind(separator, low, end)
+        if found >= 0:
+            return found + 1
+    return end
+
+
+def _collect(language: str, source: bytes, root: ts.Node, offset: int, rows: int,
+             defs: dict, refs: dict) -> None:  # fmt: skip
+    for pattern, caps in ts.QueryCursor(grammar(language).query).matches(root):
         names = caps.get("name")
         if not names:
             continue
         name_node = names[0]
-        key = (name_node.start_byte, name_node.end_byte)
+        key = (offset + name_node.start_byte, offset + name_node.end_byte)
         for cap, nodes in caps.items():
             if cap.startswith("definition."):
                 parent_nodes = caps.get("parent")
                 parent = _text(source, parent_nodes[0]) if parent_nodes else None
                 old = defs.get(key)
-                if old is None or (parent is not None, -pattern) > (old[4] is not None, -old[0]):
-                    defs[key] = (pattern, cap[11:], nodes[0], name_node, parent)
+                rank = (parent is not None, -pattern)
+                if old is None or rank > (old.parent is not None, -old.pattern):
+                    node = nodes[0]
+                    defs[key] = _Def(pattern, cap[11:], offset + node.start_byte,
+                                     offset + node.end_byte, rows + node.start_point.row,
+                                     rows + node.end_point.row, key, parent)  # fmt: skip
             elif cap.startswith("reference.") and key not in refs:
-                refs[key] = (cap[10:], name_node)
-    return defs, refs, tree.root_node.has_error
+                refs[key] = _Ref(cap[10:], key, rows + name_node.start_point.row)
 
 
-def _definitions(source: bytes, lines: list[str], raw: dict) -> list[DefRow]:
+def _name(source: bytes, span: tuple[int, int]) -> str:
+    return source[span[0] : span[1]].decode("utf-8", "replace")
+
+
+def _definitions(source: bytes, lines: list[str], raw: dict[tuple[int, int], _Def]) -> list[DefRow]:
     """Attach each definition to the innermost definition around it (by byte range)."""
-    items = sorted(raw.values(), key=lambda d: (d[2].start_byte, -d[2].end_byte))
+    items = sorted(raw.values(), key=lambda d: (d.start_byte, -d.end_byte))[:MAX_DEFS]
     stack: list[tuple[int, str, str]] = []  # (end_byte, qualname, kind)
     out: list[DefRow] = []
-    for _, kind, node, name_node, explicit_parent in items:
-        while stack and stack[-1][0] <= node.start_byte:
+    for d in items:
+        while stack and stack[-1][0] <= d.start_byte:
             stack.pop()
-        name = _text(source, name_node)
+        name = _name(source, d.name)
+        kind = d.kind
         parent_qual, parent_kind = (stack[-1][1], stack[-1][2]) if stack else (None, None)
-        if explicit_parent:
-            parent_qual, parent_kind = explicit_parent, "class"
+        if d.parent:
+            parent_qual, parent_kind = d.parent, "class"
         if kind in _FUNCTION_KINDS and parent_kind in CONTAINER_KINDS:
             kind = "method"
         qualname = f"{parent_qual}.{name}" if parent_qual else name
-        stack.append((node.end_byte, qualname, kind))
+        stack.append((d.end_byte, qualname, kind))
         if kind in SCOPE_ONLY_KINDS:
             continue
-        row = node.start_point.row
-        signature = lines[row].strip()[:SIGNATURE_CHARS] if row < len(lines) else name
+        row = d.start_row
+        # a bounded slice first: a one-line megabyte file must not be copied per definition
+        line = lines[row][: SIGNATURE_CHARS * 4] if row < len(lines) else name
         parent = parent_qual.rsplit(".", 1)[-1] if parent_qual else None
-        out.append((name, qualname, kind, row + 1, node.end_point.row + 1, parent, signature))
+        out.append((name, qualname, kind, row + 1, d.end_row + 1, parent,
+                    line.strip()[:SIGNATURE_CHARS]))  # fmt: skip
     return out
 
 
-def _references(source: bytes, raw: dict, def_keys: set) -> list[RefRow]:
+def _references(source: bytes, raw: dict[tuple[int, int], _Ref], def_keys: set) -> list[RefRow]:
     out: list[RefRow] = []
-    for key, (kind, node) in raw.items():
+    for key, ref in raw.items():
         if key in def_keys:
             continue  # a definition's own name is not a use of it
-        name = _text(source, node)
-        if kind == "import":
+        name = _name(source, ref.name)
+        if ref.kind == "import":
             name = _import_name(name)
         if name:
-            out.append((name, kind, node.start_point.row + 1))
+            out.append((name, ref.kind, ref.row + 1))
     out.sort(key=lambda r: r[2])
-    return out
+    return out[:MAX_REFS]
+
+
+class Extracted(NamedTuple):
+    defs: list[DefRow]
+    refs: list[RefRow]
+    syntax_error: bool
+    partial: bool  # more definitions or references than one file may add: the first kept
 
 
 def extract(
     language: str, source: bytes, lines: list[str], parse: Parse = parse_fresh
-) -> tuple[list, list, bool]:
-    """Definitions, references and whether the syntax tree has errors."""
-    raw_defs, raw_refs, has_error = _raw_matches(language, source, parse)
-    defs = _definitions(source, lines, raw_defs)
-    refs = _references(source, raw_refs, set(raw_defs))
-    return defs, refs, has_error
+) -> Extracted:
+    """Definitions, references, whether the syntax tree has errors, and whether the file was
+    cut short at the caps."""
+    found = _raw_matches(language, source, parse)
+    defs = _definitions(source, lines, found.defs)
+    refs = _references(source, found.refs, set(found.defs))
+    return Extracted(defs, refs, found.has_error, found.partial)
 
 
 def chunks(lines: list[str], defs: list[DefRow]) -> list[ChunkRow]:

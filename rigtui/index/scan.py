@@ -43,6 +43,7 @@ class FileResult:
     lines: int = 0
     non_utf8: bool = False
     syntax_error: bool = False
+    partial: bool = False  # past the per-file caps: the first definitions/references are kept
     defs: list[DefRow] = field(default_factory=list)
     refs: list[RefRow] = field(default_factory=list)
     chunks: list[ChunkRow] = field(default_factory=list)
@@ -100,9 +101,9 @@ def _fill(result: FileResult, data: bytes, trees: TreeCache | None) -> None:
         source = text.encode("utf-8") if result.non_utf8 else data
         parse = parse_fresh if trees is None else partial(trees.parse, result.path)
         try:
-            result.defs, result.refs, result.syntax_error = extract(
-                result.language, source, lines, parse
-            )
+            found = extract(result.language, source, lines, parse)
+            result.defs, result.refs = found.defs, found.refs
+            result.syntax_error, result.partial = found.syntax_error, found.partial
         except Exception:  # a grammar crash on one file must not end the run
             result.syntax_error = True
     result.chunks = chunks(lines, result.defs) if result.defs else plain_chunks(lines)

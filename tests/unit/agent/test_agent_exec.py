@@ -189,9 +189,7 @@ def test_exec_auto_approval_declines_commands_that_need_a_person(
     script = [Say(calls=[Call("run_command", {"command": c})]) for c in commands]
     script += [Say(calls=[Call("run_command", {"command": "ls src | grep app"})]), Say("ok")]
     with FakeOpenAI(script) as server:
-        configure(project, server.base_url)
-        with (project / ".rigtui.toml").open("a") as settings:
-            settings.write('[sandbox]\nkind = "local"\n')
+        configure(project, server.base_url, '[sandbox]\nkind = "local"\n')
         result = rigtui(
             "exec", "clean up", "--path", str(project), "--json", "--approve", "auto",
             cwd=project, env={"HOME": str(home)},
