@@ -20,7 +20,15 @@ from pathlib import Path
 from rigtui.ignore import IgnoreRules
 from rigtui.index.events import IndexProgress, IndexReady
 from rigtui.index.reparse import TreeCache
-from rigtui.index.scan import GONE, OK, UNCHANGED, FileResult, process_batch, process_file
+from rigtui.index.scan import (
+    GONE,
+    OK,
+    TOO_LARGE,
+    UNCHANGED,
+    FileResult,
+    process_batch,
+    process_file,
+)
 from rigtui.index.store import FileState, IndexStore
 
 ProgressCallback = Callable[[IndexProgress], None]
@@ -88,10 +96,16 @@ class Indexer:
                 except OSError:
                     seen.discard(rel)
                     continue
-                if st.st_size == old.size and st.st_mtime_ns == old.mtime_ns:
+                same = st.st_size == old.size and st.st_mtime_ns == old.mtime_ns
+                if same and not self._limit_moved(old):
                     continue
             todo.append((rel, old.hash if old is not None and old.status == OK else None))
         return todo, seen
+
+    def _limit_moved(self, old: FileState) -> bool:
+        """Whether `max_file_size` changed sides for this file since it was indexed: skipped
+        as too large but now within the limit, or indexed but now over it."""
+        return (old.status == TOO_LARGE) != (old.size > self.max_file_size)
 
     def _results(
         self,

@@ -22,8 +22,34 @@ STYLES = {
 
 def test_split_identifier() -> None:
     assert split_identifier("parseConfig") == ["parse", "config"]
-    assert split_identifier("HTTPServer_v2") == ["http", "server", "v", "2"]
-    assert query_terms("parse_config x") == [["parse", "config"], ["x"]]
+    assert split_identifier("HTTPServer_v2") == ["http", "server", "v2"]
+    assert split_identifier("md5Sum") == ["md5", "sum"]
+    assert [t.parts for t in query_terms("parse_config x")] == [["parse", "config"], ["x"]]
+    assert [t.parts for t in query_terms("sha256 utf8_name v2")] == [
+        ["sha256"],
+        ["utf8", "name"],
+        ["v2"],
+    ]
+
+
+def test_search_finds_words_that_mix_letters_and_digits(
+    make_project: ProjectMaker, open_index: OpenIndex
+) -> None:
+    index = open_index(
+        make_project(
+            {
+                "hashing.py": "import hashlib\n\ndef digest(b):\n    return hashlib.sha256(b)\n",
+                "names.py": "def utf8_name(raw):\n    return raw.decode('utf-8')\n",
+                "api.py": "API = 'v2'\nedit39 = 'x'  # see edit39\nmd5Sum = None\n",
+            }
+        )
+    )
+    index.update()
+    for query, path in [("sha256", "hashing.py"), ("utf8_name", "names.py"), ("utf8", "names.py"),
+                        ("v2", "api.py"), ("edit39", "api.py"), ("md5Sum", "api.py"),
+                        ("md5", "api.py"), ("hashlib sha256", "hashing.py")]:  # fmt: skip
+        assert {h.path for h in index.search(query)} == {path}, query
+    assert {h.path for h in index.search("sha25", prefix=True)} == {"hashing.py"}
 
 
 def test_search_finds_every_identifier_style(

@@ -88,6 +88,27 @@ def test_max_file_size_comes_from_settings(
     assert ready.skipped == {"too_large": 1}
 
 
+def test_changing_max_file_size_re_indexes_the_files_it_moves(
+    make_project: ProjectMaker, open_index: OpenIndex
+) -> None:
+    root = make_project(
+        {
+            ".rigtui.toml": "[index]\nmax_file_size = 100\n",
+            "big.py": "# pad\n" * 40 + "def f(): pass\n",
+        }
+    )
+    assert open_index(root).update().skipped == {"too_large": 1}
+    (root / ".rigtui.toml").write_text("[index]\nmax_file_size = 100000\n")
+    index = open_index(root)
+    ready = index.update()
+    assert ready.skipped == {}, "big.py did not change, the limit did"
+    assert index.find_symbol("f")[0].path == "big.py"
+    (root / ".rigtui.toml").write_text("[index]\nmax_file_size = 100\n")
+    index = open_index(root)
+    assert index.update().skipped == {"too_large": 1}
+    assert index.find_symbol("f") == []
+
+
 def test_incremental_add_change_delete_rename(
     make_project: ProjectMaker, open_index: OpenIndex
 ) -> None:
