@@ -154,7 +154,9 @@ class Indexer:
     # --- single paths (the live index) ------------------------------------------------------
 
     def update_paths(self, paths: Iterable[str]) -> list[str]:
-        """Re-read just these paths (relative or absolute); returns those whose index changed."""
+        """Re-read just these paths (relative or absolute); returns those whose index changed.
+        A path is indexed only when a full run would index it too (`IgnoreRules.reaches`):
+        never through a symlink out of the project."""
         touched: list[str] = []
         with self.store.transaction():
             for raw in paths:
@@ -162,14 +164,19 @@ class Indexer:
                 if not rel:
                     continue
                 full = self.root / rel
-                if full.is_dir():  # a folder moved in: its files may bring no events of their own
-                    touched += self._update_folder(rel)
+                if os.path.isdir(
+                    full
+                ):  # a folder moved in: its files may bring no events of their own
+                    if self.rules.reaches(rel, is_dir=True):
+                        touched += self._update_folder(rel)
+                    else:  # ignored, or a link out of the project (or to a folder indexed already)
+                        touched += self._remove_folder(rel)
                     continue
                 old = self._state(rel)
-                if old is None and not full.exists():  # a folder removed or moved away
+                if old is None and not os.path.exists(full):  # a folder removed or moved away
                     touched += self._remove_folder(rel)
                     continue
-                if not full.is_file() or self.rules.is_ignored(rel, is_dir=False):
+                if not os.path.isfile(full) or not self.rules.reaches(rel, is_dir=False):
                     if old is not None:
                         self.store.delete_file(old.id)
                         touched.append(rel)
@@ -181,14 +188,10 @@ class Indexer:
         return touched
 
     def _update_folder(self, rel: str) -> list[str]:
-        if self.rules.is_ignored(rel, is_dir=True):
-            return []
-        sub = IgnoreRules(self.root / rel)
         touched = []
-        for path in sub.walk():
-            child = f"{rel}/{path.as_posix()}"
-            if self.rules.is_ignored(child, is_dir=False):
-                continue
+        # its own rules object: a full run may be walking with `self.rules` in another thread
+        for path in IgnoreRules(self.root).walk(under=rel):
+            child = path.as_posix()
             old = self._state(child)
             known = old.hash if old is not None and old.status == OK else None
             if self._write(process_file(self.root, child, self.max_file_size, known), old):

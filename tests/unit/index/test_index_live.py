@@ -55,3 +55,56 @@ async def test_wait_for_times_out(tmp_path: Path) -> None:
         assert await live.wait_for(lambda: False, timeout=0.05) is False
     finally:
         index.close()
+
+
+def indexed_paths(index: CodeIndex) -> set[str]:
+    return {r[0] for r in index.store.rows("SELECT path FROM files")}
+
+
+async def test_links_made_while_running_are_confined_like_a_full_run(
+    tmp_path: Path, make_project: ProjectMaker
+) -> None:
+    outside = tmp_path / "outside"
+    (outside / "folder").mkdir(parents=True)
+    (outside / "early").mkdir()
+    (outside / "folder" / "leak.py").write_text("def outside_folder_canary(): pass\n")
+    (outside / "secret.txt").write_text("outsidesecretcanary\n")
+    root = make_project(
+        {
+            ".gitignore": "gen/\n",
+            "src/x.py": "def inside_function(): pass\n",
+            "gen/deep/g.py": "def generated_function(): pass\n",
+        }
+    )
+    (root / "early").symlink_to(outside / "early")  # there before the watcher: it follows it
+    index = CodeIndex.open(root)
+    await index.aupdate()
+    watcher = ProjectWatcher(root, debounce_ms=20, step_ms=10)
+    live = LiveIndex(index, watcher)
+    await watcher.start()
+    await live.start()
+    try:
+        (root / "link").symlink_to(outside / "folder")
+        (root / "s.txt").symlink_to(outside / "secret.txt")
+        (outside / "early" / "e.py").write_text("def outside_early_canary(): pass\n")
+        (root / "alias").symlink_to(root / "src")  # indexed under its own name already
+        (root / "gen_link").symlink_to(root / "gen" / "deep")  # an ignored folder: followed
+        (root / "x_link.py").symlink_to(root / "src" / "x.py")
+        (root / "last.py").write_text("def last_marker(): pass\n")
+        assert await live.wait_for(lambda: bool(index.find_symbol("last_marker")))
+        assert await live.wait_for(lambda: bool(index.find_symbol("generated_function")))
+
+        for canary in ("outside_folder_canary", "outsidesecretcanary", "outside_early_canary"):
+            assert index.search(canary) == []
+        assert index.find_symbol("outside_folder_canary") == []
+        cold = CodeIndex.open(root, db_path=tmp_path / "cold.db")
+        try:
+            cold.update()
+            assert indexed_paths(index) == indexed_paths(cold)
+        finally:
+            cold.close()
+        assert {"gen_link/g.py", "x_link.py", "src/x.py"} <= indexed_paths(index)
+    finally:
+        await live.stop()
+        await watcher.stop()
+        index.close()
