@@ -1,0 +1,37 @@
+"""Showing names that come from disk (file names are untrusted input, DESIGN.md rule 9).
+
+A file may be called `a\\nb.txt` or `\\x1b[31mred.txt`: printed as it is, the first breaks a
+line of output in two (faking a second entry) and the second drives the terminal. Every place
+that shows a path to a person goes through `safe_name`, which writes such characters as
+escapes a reader can see and keeps ordinary Unicode as it is."""
+
+from __future__ import annotations
+
+import os
+
+_NAMED = {"\n": "\\n", "\t": "\\t", "\r": "\\r", "\\": "\\\\"}
+
+
+def safe_name(path: str | os.PathLike[str]) -> str:
+    """`path` with control and other invisible characters (newlines, ESC, bidi overrides,
+    bytes that are not UTF-8) written as `\\n`, `\\x1b`, `\\u202e`, `\\xff`; a backslash is
+    doubled, so the escaped form of a name is never the plain form of another."""
+    text = os.fspath(path)
+    if text.isprintable() and "\\" not in text:
+        return text
+    return "".join(_escape(c) for c in text)
+
+
+def _escape(c: str) -> str:
+    if c in _NAMED:
+        return _NAMED[c]
+    if c.isprintable():
+        return c
+    code = ord(c)
+    if 0xDC80 <= code <= 0xDCFF:  # a byte that is not UTF-8, as os.fsdecode keeps it
+        return f"\\x{code - 0xDC00:02x}"
+    if code < 0x100:
+        return f"\\x{code:02x}"
+    if code < 0x10000:
+        return f"\\u{code:04x}"
+    return f"\\U{code:08x}"
