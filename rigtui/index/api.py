@@ -21,7 +21,7 @@ from rigtui.config import load_settings
 from rigtui.ignore import IgnoreRules
 from rigtui.index import lookup, repomap
 from rigtui.index.events import IndexReady
-from rigtui.index.indexer import Indexer, ProgressCallback
+from rigtui.index.indexer import Indexer, ProgressCallback, collect_unreadable
 from rigtui.index.lookup import Reference, SearchHit, Symbol
 from rigtui.index.store import IndexStore
 from rigtui.paths import project_data_dir
@@ -81,9 +81,11 @@ class CodeIndex:
     ) -> IndexReady:
         return self.indexer.run(progress, workers)
 
-    def update_paths(self, paths: list[str]) -> list[str]:
-        """Re-index just these files (added, changed or deleted); returns the ones that changed."""
-        return self.indexer.update_paths(paths)
+    def update_paths(self, paths: list[str], unreadable: dict[str, str] | None = None) -> list[str]:
+        """Re-index just these files (added, changed or deleted); returns the ones that changed.
+        Folders that cannot be read are added to `unreadable` (folder -> why)."""
+        note = None if unreadable is None else collect_unreadable(unreadable)
+        return self.indexer.update_paths(paths, note)
 
     # --- retrieval --------------------------------------------------------------------------
 
@@ -127,8 +129,10 @@ class CodeIndex:
     async def aupdate(self, progress: ProgressCallback | None = None) -> IndexReady:
         return await asyncio.to_thread(self.update, progress)
 
-    async def aupdate_paths(self, paths: list[str]) -> list[str]:
-        return await asyncio.to_thread(self.update_paths, paths)
+    async def aupdate_paths(
+        self, paths: list[str], unreadable: dict[str, str] | None = None
+    ) -> list[str]:
+        return await asyncio.to_thread(self.update_paths, paths, unreadable)
 
     async def afind_symbol(self, name: str, limit: int = 50) -> list[Symbol]:
         return await asyncio.to_thread(self.find_symbol, name, limit)

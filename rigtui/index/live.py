@@ -2,7 +2,9 @@
 
 `LiveIndex` consumes batches from a `ProjectWatcher` subscription and re-indexes just the
 paths in each batch, in a worker thread so the event loop never waits on SQLite or parsing.
-Listeners get an `IndexUpdated` event per batch that changed the index."""
+Listeners get an `IndexUpdated` event per batch that changed the index, a `Notice` when a
+folder cannot be read (its files leave the index), and an `Error` when the index database
+fails (then the live index stops; the rest of the workbench goes on)."""
 
 from __future__ import annotations
 
@@ -11,11 +13,13 @@ import contextlib
 import time
 from collections.abc import Callable
 
+from rigtui.errors import RigtuiError
+from rigtui.events import Error, Event, Notice
 from rigtui.index.api import CodeIndex
-from rigtui.index.events import IndexUpdated
+from rigtui.index.events import IndexUpdated, unreadable_note
 from rigtui.watch import ProjectWatcher
 
-Listener = Callable[[IndexUpdated], None]
+Listener = Callable[[Event], None]
 
 
 class LiveIndex:
@@ -49,14 +53,27 @@ class LiveIndex:
         async for batch in batches:
             started = time.perf_counter()
             paths = sorted({change.path for change in batch})
-            touched = await self.index.aupdate_paths(paths)
+            unreadable: dict[str, str] = {}
+            try:
+                touched = await self.index.aupdate_paths(paths, unreadable)
+            except RigtuiError as exc:
+                self._tell(
+                    Error(message=f"the live index stopped: {exc.message}", fix=exc.fix or "")
+                )
+                return
             self.updates += 1
+            if unreadable:
+                self._tell(Notice(text=unreadable_note(unreadable)))
             if touched:
-                event = IndexUpdated(paths=touched, seconds=round(time.perf_counter() - started, 4))
-                for listener in list(self.listeners):
-                    listener(event)
+                self._tell(
+                    IndexUpdated(paths=touched, seconds=round(time.perf_counter() - started, 4))
+                )
             async with self._changed:
                 self._changed.notify_all()
+
+    def _tell(self, event: Event) -> None:
+        for listener in list(self.listeners):
+            listener(event)
 
     async def wait_for(self, predicate: Callable[[], bool], timeout: float = 10.0) -> bool:
         """Wait until `predicate()` holds, re-checking after each processed batch."""
