@@ -50,26 +50,34 @@ class LiveIndex:
             self._task = None
 
     async def _run(self, batches) -> None:  # type: ignore[no-untyped-def]
-        async for batch in batches:
-            started = time.perf_counter()
-            paths = sorted({change.path for change in batch})
-            unreadable: dict[str, str] = {}
-            try:
-                touched = await self.index.aupdate_paths(paths, unreadable)
-            except RigtuiError as exc:
-                self._tell(
-                    Error(message=f"the live index stopped: {exc.message}", fix=exc.fix or "")
-                )
-                return
-            self.updates += 1
+        try:
+            async for batch in batches:
+                if not await self._take(batch):
+                    return
+        finally:
+            await batches.aclose()  # a live index that stopped takes no more batches
+
+    async def _take(self, batch) -> bool:  # type: ignore[no-untyped-def]
+        """Index one batch; False when the index database failed (then the live index stops)."""
+        started = time.perf_counter()
+        paths = sorted({change.path for change in batch})
+        unreadable: dict[str, str] = {}
+        ok = True
+        try:
+            touched = await self.index.aupdate_paths(paths, unreadable)
+        except RigtuiError as exc:
+            self._tell(Error(message=f"the live index stopped: {exc.message}", fix=exc.fix or ""))
+            ok = False
+        else:
             if unreadable:
                 self._tell(Notice(text=unreadable_note(unreadable)))
             if touched:
-                self._tell(
-                    IndexUpdated(paths=touched, seconds=round(time.perf_counter() - started, 4))
-                )
-            async with self._changed:
-                self._changed.notify_all()
+                seconds = round(time.perf_counter() - started, 4)
+                self._tell(IndexUpdated(paths=touched, seconds=seconds))
+        self.updates += 1
+        async with self._changed:
+            self._changed.notify_all()
+        return ok
 
     def _tell(self, event: Event) -> None:
         for listener in list(self.listeners):
