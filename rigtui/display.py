@@ -3,7 +3,9 @@
 A file may be called `a\\nb.txt` or `\\x1b[31mred.txt`: printed as it is, the first breaks a
 line of output in two (faking a second entry) and the second drives the terminal. Every place
 that shows a path to a person goes through `safe_name`, which writes such characters as
-escapes a reader can see and keeps ordinary Unicode as it is."""
+escapes a reader can see and keeps ordinary Unicode as it is. A line of a file's text shown
+on its own (a search hit, a diff line) goes through `safe_line`: the same, except that tabs
+and backslashes stay as they are."""
 
 from __future__ import annotations
 
@@ -20,6 +22,14 @@ def safe_name(path: str | os.PathLike[str]) -> str:
     if text.isprintable() and "\\" not in text:
         return text
     return "".join(_escape(c) for c in text)
+
+
+def safe_line(text: str) -> str:
+    """One line of a file's text for a terminal: control characters escaped as in
+    `safe_name`, tabs and backslashes kept."""
+    if text.isprintable():
+        return text
+    return "".join(c if c in "\t\\" else _escape(c) for c in text)
 
 
 def _escape(c: str) -> str:

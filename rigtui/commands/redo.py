@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import argparse
 
+from rigtui.display import safe_name
+
 NAME = "redo"
 HELP = "redo the change set undone last"
 
@@ -20,6 +22,6 @@ def run(args: argparse.Namespace) -> int:
     from rigtui.edits.engine import redo
 
     entry = redo(project_root(args.path), args.change_set_id, force=args.force)
-    print(f"redid change set {entry.id}: {', '.join(entry.paths)}")
+    print(f"redid change set {entry.id}: {', '.join(map(safe_name, entry.paths))}")
     print_kept(entry)
     return 0

@@ -5,6 +5,8 @@ from __future__ import annotations
 import argparse
 from typing import TYPE_CHECKING
 
+from rigtui.display import safe_name
+
 if TYPE_CHECKING:
     from rigtui.edits.journal import JournalEntry
 
@@ -29,7 +31,7 @@ def run(args: argparse.Namespace) -> int:
     action = redo if args.redo else undo
     entry = action(root, args.change_set_id, force=args.force)
     verb = "redid" if args.redo else "undid"
-    print(f"{verb} change set {entry.id}: {', '.join(entry.paths)}")
+    print(f"{verb} change set {entry.id}: {', '.join(map(safe_name, entry.paths))}")
     print_kept(entry)
     return 0
 

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from rigtui.display import safe_name
+from rigtui.display import safe_line, safe_name
 
 
 @pytest.mark.parametrize(
@@ -35,3 +35,9 @@ def test_a_name_on_disk_round_trips_to_one_printable_line(tmp_path: Path) -> Non
     shown = sorted(safe_name(p.name) for p in tmp_path.iterdir())
     assert shown == ["\\x1b[31mred.txt", "a\\nb.txt"]
     assert all(s.isprintable() for s in shown)
+
+
+def test_safe_line_keeps_tabs_and_backslashes_of_a_files_text() -> None:
+    assert safe_line('\tprint("a\\nb")') == '\tprint("a\\nb")'
+    assert safe_line("x = '\x1b[2J'\r") == "x = '\\x1b[2J'\\r"
+    assert safe_line("ok ünïcode") == "ok ünïcode"
