@@ -1,27 +1,47 @@
-"""Text from a project shown on a terminal: control characters (a newline in a name, an escape
-sequence) are made visible instead of acting on the terminal, and bytes that were not UTF-8
-(kept as surrogate escapes so files round-trip exactly) are shown as `\\xNN`."""
+"""Showing names that come from disk (file names are untrusted input, DESIGN.md rule 9).
+
+A file may be called `a\\nb.txt` or `\\x1b[31mred.txt`: printed as it is, the first breaks a
+line of output in two (faking a second entry) and the second drives the terminal. Every place
+that shows a path to a person goes through `safe_name`, which writes such characters as
+escapes a reader can see and keeps ordinary Unicode as it is. A line of a file's text shown
+on its own (a search hit, a diff line) goes through `safe_line`: the same, except that tabs
+and backslashes stay as they are."""
 
 from __future__ import annotations
 
+import os
 
-def _escape(ch: str) -> str:
-    code = ord(ch)
-    if 0xDC80 <= code <= 0xDCFF:  # a byte that was not UTF-8
+_NAMED = {"\n": "\\n", "\t": "\\t", "\r": "\\r", "\\": "\\\\"}
+
+
+def safe_name(path: str | os.PathLike[str]) -> str:
+    """`path` with control and other invisible characters (newlines, ESC, bidi overrides,
+    bytes that are not UTF-8) written as `\\n`, `\\x1b`, `\\u202e`, `\\xff`; a backslash is
+    doubled, so the escaped form of a name is never the plain form of another."""
+    text = os.fspath(path)
+    if text.isprintable() and "\\" not in text:
+        return text
+    return "".join(_escape(c) for c in text)
+
+
+def safe_line(text: str) -> str:
+    """One line of a file's text for a terminal: control characters escaped as in
+    `safe_name`, tabs and backslashes kept."""
+    if text.isprintable():
+        return text
+    return "".join(c if c in "\t\\" else _escape(c) for c in text)
+
+
+def _escape(c: str) -> str:
+    if c in _NAMED:
+        return _NAMED[c]
+    if c.isprintable():
+        return c
+    code = ord(c)
+    if 0xDC80 <= code <= 0xDCFF:  # a byte that is not UTF-8, as os.fsdecode keeps it
         return f"\\x{code - 0xDC00:02x}"
-    return repr(ch)[1:-1]
-
-
-def safe_name(name: str) -> str:
-    """`name` with control characters and undecodable bytes escaped (`\\n`, `\\x1b`, `\\xe9`),
-    other text as it is."""
-    if name.isprintable():
-        return name
-    return "".join(ch if ch.isprintable() else _escape(ch) for ch in name)
-
-
-def visible(line: str) -> str:
-    """A line of a file for display: like `safe_name`, but tabs stay tabs."""
-    if line.isprintable():
-        return line
-    return "".join(ch if ch.isprintable() or ch == "\t" else _escape(ch) for ch in line)
+    if code < 0x100:
+        return f"\\x{code:02x}"
+    if code < 0x10000:
+        return f"\\u{code:04x}"
+    return f"\\U{code:08x}"

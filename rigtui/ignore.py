@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -122,7 +122,7 @@ def _mtimes(folder: Path) -> tuple[float, ...]:
 
 
 def is_virtualenv(path: Path) -> bool:
-    return (path / "pyvenv.cfg").is_file()
+    return os.path.isfile(path / "pyvenv.cfg")  # False, never an error, in a folder we cannot read
 
 
 class IgnoreRules:
@@ -185,12 +185,40 @@ class IgnoreRules:
             if self.ignored_entry("/".join(parts[:depth]), True):
                 return True
         if is_dir is None:
-            is_dir = (self.root / rel).is_dir()
+            is_dir = os.path.isdir(self.root / rel)
         return self.ignored_entry(rel, is_dir)
 
-    def _inside(self, path: str) -> bool:
+    def _real_relative(self, path: str | Path) -> str | None:
+        """Where `path` really is (every symlink resolved), relative to the root; None outside."""
         real = Path(os.path.realpath(path))
-        return real == self.root or self.root in real.parents
+        if real == self.root:
+            return ""
+        if self.root not in real.parents:
+            return None
+        return real.relative_to(self.root).as_posix()
+
+    def follows_link(self, rel: str, is_dir: bool) -> bool:
+        """Whether the walk follows the symlink at `rel`: only to somewhere inside the project,
+        and to a folder only when the walk does not reach that folder by its own path (it is
+        ignored, or inside an ignored folder). So each folder is walked once, under its own
+        name, whatever the order, and a link to the root or a folder above is not followed."""
+        target = self._real_relative(self.root / rel)
+        if target is None:
+            return False
+        return not is_dir or (target != "" and self.is_ignored(target, is_dir=True))
+
+    def reaches(self, rel: str, is_dir: bool) -> bool:
+        """Whether `walk()` yields this file (or enters this folder): it is not ignored and every
+        symlink on its way is one the walk follows. One path at a time, for the live index."""
+        if self.is_ignored(rel, is_dir=is_dir):
+            return False
+        parts = rel.split("/")
+        for depth in range(1, len(parts) + 1):
+            prefix = "/".join(parts[:depth])
+            link_is_dir = is_dir or depth < len(parts)
+            if os.path.islink(self.root / prefix) and not self.follows_link(prefix, link_is_dir):
+                return False
+        return True
 
     def relative(self, path: str | Path) -> str | None:
         p = Path(path)
@@ -205,26 +233,41 @@ class IgnoreRules:
         rel = p.as_posix()
         return "" if rel == "." else rel
 
-    def walk(self, follow_symlinks: bool = True) -> Iterator[Path]:
-        """Every file that is not ignored, as a path relative to the root. Symlinks are followed
-        only when they lead to somewhere inside the project, each folder once (by real path),
-        so symlink loops end and nothing outside the root is ever read."""
+    def walk(
+        self,
+        follow_symlinks: bool = True,
+        *,
+        under: str = "",
+        unreadable: Callable[[str, OSError], None] | None = None,
+    ) -> Iterator[Path]:
+        """Every file that is not ignored, as a path relative to the root; only those in the
+        folder `under` (relative to the root; the caller checks `reaches(under, True)`). Symlinks
+        are followed as `follows_link` says, each folder once (by real path), so symlink loops
+        end and nothing outside the root is ever read. A folder that cannot be read is skipped
+        and passed to `unreadable` with the error."""
         self._walk_cache = {}
         try:
-            yield from self._walk(follow_symlinks)
+            yield from self._walk(follow_symlinks, under, unreadable)
         finally:
             self._walk_cache = None
 
-    def _walk(self, follow_symlinks: bool) -> Iterator[Path]:
+    def _walk(
+        self,
+        follow_symlinks: bool,
+        under: str,
+        unreadable: Callable[[str, OSError], None] | None,
+    ) -> Iterator[Path]:
         seen: set[tuple[int, int]] = set()
-        stack: list[str] = [""]
+        stack: list[str] = [under]
         while stack:
             rel_dir = stack.pop()
             folder = self.root / rel_dir if rel_dir else self.root
             try:
                 st = folder.stat()
                 entries = sorted(os.scandir(folder), key=lambda e: e.name)
-            except OSError:
+            except OSError as exc:
+                if unreadable is not None and not isinstance(exc, FileNotFoundError):
+                    unreadable(rel_dir, exc)
                 continue
             if (st.st_dev, st.st_ino) in seen:
                 continue
@@ -238,8 +281,8 @@ class IgnoreRules:
                     continue
                 if self.ignored_entry(rel, is_dir):
                     continue
-                if entry.is_symlink() and not self._inside(entry.path):
-                    continue  # a link out of the project: its target is not the project's
+                if entry.is_symlink() and not self.follows_link(rel, is_dir):
+                    continue  # a link out of the project, or to a folder walked by its own name
                 if is_dir:
                     subdirs.append(rel)
                 elif entry.is_file(follow_symlinks=follow_symlinks):

@@ -136,7 +136,12 @@ class Session:
         settings = settings or load_settings(root)
         own = store is None
         store = store or await Store.open()
-        project = await store.project_for(root)
+        try:
+            project = await store.project_for(root)
+        except BaseException:
+            if own:  # its connection's thread would keep the process alive
+                await store.close()
+            raise
         session = cls(
             root, settings, store, project, profile=profile, retry=retry, working_dir=working_dir
         )

@@ -85,6 +85,7 @@ class ProjectWatcher:
             stop_event=self._stop,
             recursive=True,
             yield_on_timeout=False,
+            ignore_permission_denied=True,  # a folder we cannot read is not watched, not fatal
         )
         # awatch registers inotify synchronously when its generator first runs, before its
         # first await; one pass of the loop (sleep(0)) runs it that far, so once `start()`

@@ -7,6 +7,7 @@ import argparse
 import sys
 from pathlib import Path
 
+from rigtui.display import safe_name
 from rigtui.errors import BadInput
 
 NAME = "apply"
@@ -79,7 +80,7 @@ def run(args: argparse.Namespace) -> int:
         proposal, decision = outcome
         accepted = set(decision.accepted)
     result = apply_proposal(proposal, accepted, on_wait=note)
-    print(f"applied change set {result.change_set_id}: {', '.join(result.paths)}")
+    print(f"applied change set {result.change_set_id}: {', '.join(map(safe_name, result.paths))}")
     if result.rejected:
         print(f"rejected hunks: {', '.join(result.rejected)}")
     print("undo with `rigtui undo`")
@@ -98,5 +99,5 @@ def _print_check(proposal: object) -> None:
     for write in proposal.writes():  # type: ignore[attr-defined]
         verb = "create" if write.before is None else "delete" if write.after is None else "modify"
         verb = "replace (Add File over an existing file)" if write.path in replaced else verb
-        console.print(f"would {verb} {write.path}", markup=False)
+        console.print(f"would {verb} {safe_name(write.path)}", markup=False)
     console.print("patch applies cleanly; nothing was changed (--check)")

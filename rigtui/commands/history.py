@@ -6,6 +6,8 @@ import argparse
 import json
 import time
 
+from rigtui.display import safe_line
+
 NAME = "history"
 HELP = "list applied and undone change sets (newest first)"
 
@@ -30,5 +32,5 @@ def run(args: argparse.Namespace) -> int:
         print("no change sets applied in this project yet")
     for entry in entries:
         when = time.strftime("%Y-%m-%d %H:%M", time.localtime(entry.applied_at or 0))
-        print(f"{entry.id}  {entry.state:<11} {when}  {entry.summary}")
+        print(f"{entry.id}  {entry.state:<11} {when}  {safe_line(entry.summary)}")
     return 0

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 
+from rigtui.display import safe_line, safe_name
 from rigtui.index.cli_support import (
     add_common_arguments,
     line_text,
@@ -33,5 +34,6 @@ def run(args: argparse.Namespace) -> int:
         return 0
     cache: dict[str, list[str]] = {}
     for r in found:
-        print(f"{r.path}:{r.line}  {r.kind:<7} {line_text(root, r.path, r.line, cache)}")
+        text = safe_line(line_text(root, r.path, r.line, cache))
+        print(f"{safe_name(r.path)}:{r.line}  {r.kind:<7} {text}")
     return 0

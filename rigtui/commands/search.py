@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 
+from rigtui.display import safe_line, safe_name
 from rigtui.errors import BadInput
 from rigtui.index.cli_support import (
     add_common_arguments,
@@ -35,5 +36,5 @@ def run(args: argparse.Namespace) -> int:
         print_json_lines(h.to_dict() for h in hits)
         return 0
     for h in hits:
-        print(f"{h.path}:{h.line}: {h.snippet}")
+        print(f"{safe_name(h.path)}:{h.line}: {safe_line(h.snippet)}")
     return 0

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 
+from rigtui.display import safe_line, safe_name
 from rigtui.index.cli_support import (
     add_common_arguments,
     nothing_found,
@@ -30,5 +31,7 @@ def run(args: argparse.Namespace) -> int:
         print_json_lines(s.to_dict() for s in found)
         return 0
     for s in found:
-        print(f"{s.path}:{s.line}  {s.kind:<9} {s.qualname}  {s.signature}")
+        print(
+            f"{safe_name(s.path)}:{s.line}  {s.kind:<9} {safe_line(s.qualname)}  {safe_line(s.signature)}"
+        )
     return 0

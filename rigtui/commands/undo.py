@@ -5,6 +5,8 @@ from __future__ import annotations
 import argparse
 from typing import TYPE_CHECKING
 
+from rigtui.display import safe_name
+
 if TYPE_CHECKING:
     from rigtui.edits.journal import JournalEntry
 
@@ -33,7 +35,6 @@ def run(args: argparse.Namespace) -> int:
 
 
 def print_done(verb: str, entry: JournalEntry) -> None:
-    from rigtui.display import safe_name
 
     print(f"{verb} change set {entry.id}: {', '.join(safe_name(p) for p in entry.paths)}")
     print_kept(entry)

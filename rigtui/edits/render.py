@@ -17,7 +17,7 @@ from rich.syntax import PygmentsSyntaxTheme
 from rich.table import Table
 from rich.text import Text
 
-from rigtui.display import visible
+from rigtui.display import safe_line, safe_name
 from rigtui.edits.diff import changed_spans
 from rigtui.edits.model import EXECUTABLE, format_mode
 from rigtui.edits.prepare import LocatedHunk, PreparedFile, Proposal, file_mode_text
@@ -52,7 +52,7 @@ def highlight_lines(path: str, lines: list[str]) -> list[Text]:
     (Token styles are cached: Rich's own per-token lookup dominated big diffs.)"""
     if not lines:
         return []
-    lines = [visible(line) for line in lines]
+    lines = [safe_line(line) for line in lines]
     out: list[Text] = [Text()]
     for token_type, value in _lexer_for(path.rsplit("/", 1)[-1]).get_tokens("\n".join(lines)):
         style = _style(token_type)
@@ -61,7 +61,7 @@ def highlight_lines(path: str, lines: list[str]) -> list[Text]:
             if k:
                 out.append(Text())
             if part:
-                out[-1].append(part, style)
+                out[-1].append(safe_line(part), style)  # a file's ESC must not drive the terminal
     while len(out) < len(lines):
         out.append(Text())
     return out[: len(lines)]
@@ -248,7 +248,7 @@ def file_title(pf: PreparedFile) -> Text:
         kind = "new, replaces the existing file"
     if pf.change.move_to:
         kind = "renamed" if kind == "modified" else kind
-    title = Text.assemble((f"{pf.change.label}", "bold"), f"  {kind}  ")
+    title = Text.assemble((safe_name(pf.change.label), "bold"), f"  {kind}  ")
     mode = file_mode_text(pf)
     if mode:
         title.append(mode, style="yellow")

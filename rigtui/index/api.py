@@ -13,24 +13,46 @@ thread for asyncio callers (the TUI, the agent)."""
 from __future__ import annotations
 
 import asyncio
+import functools
 import threading
+from collections.abc import Callable
 from pathlib import Path
 from types import TracebackType
+from typing import Concatenate, ParamSpec, TypeVar
 
 from rigtui.config import load_settings
 from rigtui.ignore import IgnoreRules
 from rigtui.index import lookup, repomap
 from rigtui.index.events import IndexReady
-from rigtui.index.indexer import Indexer, ProgressCallback
+from rigtui.index.indexer import Indexer, ProgressCallback, collect_unreadable
 from rigtui.index.lookup import Reference, SearchHit, Symbol
 from rigtui.index.store import IndexStore
 from rigtui.paths import project_data_dir
+from rigtui.store.sqlite_files import translated
 
 DB_NAME = "index.db"
 
 
 def index_db_path(root: Path) -> Path:
     return project_data_dir(Path(root).resolve()) / DB_NAME
+
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+
+def _store_errors(
+    method: Callable[Concatenate[CodeIndex, P], R],
+) -> Callable[Concatenate[CodeIndex, P], R]:
+    """A failing index database (disk full, damaged, a table gone) raises StoreError naming
+    the file and the fix, never a bare sqlite3 error."""
+
+    @functools.wraps(method)
+    def wrapper(self: CodeIndex, /, *args: P.args, **kwargs: P.kwargs) -> R:
+        with translated(self.store.path):
+            return method(self, *args, **kwargs)
+
+    return wrapper
 
 
 class CodeIndex:
@@ -70,36 +92,46 @@ class CodeIndex:
     def db_path(self) -> Path:
         return self.store.path
 
+    @_store_errors
     def is_empty(self) -> bool:
         """True until the first run has stored anything."""
         return self.store.file_count() == 0
 
     # --- keeping up to date -----------------------------------------------------------------
 
+    @_store_errors
     def update(
         self, progress: ProgressCallback | None = None, workers: int | None = None
     ) -> IndexReady:
         return self.indexer.run(progress, workers)
 
-    def update_paths(self, paths: list[str]) -> list[str]:
-        """Re-index just these files (added, changed or deleted); returns the ones that changed."""
-        return self.indexer.update_paths(paths)
+    @_store_errors
+    def update_paths(self, paths: list[str], unreadable: dict[str, str] | None = None) -> list[str]:
+        """Re-index just these files (added, changed or deleted); returns the ones that changed.
+        Folders that cannot be read are added to `unreadable` (folder -> why)."""
+        note = None if unreadable is None else collect_unreadable(unreadable)
+        return self.indexer.update_paths(paths, note)
 
     # --- retrieval --------------------------------------------------------------------------
 
+    @_store_errors
     def find_symbol(self, name: str, limit: int = 50) -> list[Symbol]:
         return lookup.find_symbol(self.store, name, limit)
 
+    @_store_errors
     def references(self, name: str, limit: int = 500) -> list[Reference]:
         return lookup.references(self.store, name, limit)
 
+    @_store_errors
     def outline(self, path: str | Path) -> list[Symbol]:
         rel = IgnoreRules(self.root).relative(path) if Path(path).is_absolute() else str(path)
         return lookup.outline(self.store, rel or "")
 
+    @_store_errors
     def search(self, text: str, limit: int = 20, *, prefix: bool = False) -> list[SearchHit]:
         return lookup.search(self.store, text, limit, prefix=prefix)
 
+    @_store_errors
     def repo_map(
         self,
         token_budget: int = 1024,
@@ -109,6 +141,7 @@ class CodeIndex:
         rels = [self._relative(p) for p in focus_files]
         return repomap.repo_map(self.graph(), token_budget, rels, focus_symbols)
 
+    @_store_errors
     def graph(self) -> repomap.Graph:
         """The def/ref graph, rebuilt only when the index changed since it was built."""
         with self._graph_lock:
@@ -127,8 +160,10 @@ class CodeIndex:
     async def aupdate(self, progress: ProgressCallback | None = None) -> IndexReady:
         return await asyncio.to_thread(self.update, progress)
 
-    async def aupdate_paths(self, paths: list[str]) -> list[str]:
-        return await asyncio.to_thread(self.update_paths, paths)
+    async def aupdate_paths(
+        self, paths: list[str], unreadable: dict[str, str] | None = None
+    ) -> list[str]:
+        return await asyncio.to_thread(self.update_paths, paths, unreadable)
 
     async def afind_symbol(self, name: str, limit: int = 50) -> list[Symbol]:
         return await asyncio.to_thread(self.find_symbol, name, limit)

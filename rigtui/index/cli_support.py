@@ -15,7 +15,7 @@ from typing import Any, TextIO
 from rigtui.cli import project_root
 from rigtui.errors import BadInput
 from rigtui.index.api import CodeIndex
-from rigtui.index.events import IndexProgress, IndexReady
+from rigtui.index.events import IndexProgress, IndexReady, unreadable_note
 
 BAR_WIDTH = 30
 
@@ -73,11 +73,16 @@ def open_index(path: str, *, update: bool = True) -> CodeIndex:
 
 
 def run_update(index: CodeIndex, workers: int | None = None) -> IndexReady:
+    """Bring the index up to date (a progress bar on a terminal); folders that cannot be read
+    are skipped with one warning line on stderr."""
     bar = ProgressBar()
     try:
-        return index.update(progress=bar, workers=workers)
+        ready = index.update(progress=bar, workers=workers)
     finally:
         bar.finish()
+    if ready.unreadable:
+        print(f"rigtui: warning: {unreadable_note(ready.unreadable)}", file=sys.stderr)
+    return ready
 
 
 def summary_text(ready: IndexReady) -> str:

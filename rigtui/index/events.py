@@ -28,6 +28,7 @@ class IndexReady(Event):
     seconds: float
     skipped: dict[str, int] = field(default_factory=dict)  # reason -> files
     warnings: dict[str, int] = field(default_factory=dict)  # non_utf8, syntax_error -> files
+    unreadable: dict[str, str] = field(default_factory=dict)  # folder -> why it was skipped
 
 
 @event_type
@@ -37,3 +38,26 @@ class IndexUpdated(Event):
 
     paths: list[str]
     seconds: float
+
+
+def unreadable_note(unreadable: dict[str, str]) -> str:
+    """One line about the folders the index skipped because they cannot be read, and the fix."""
+    from rigtui.display import safe_name
+
+    reasons = set(unreadable.values())
+    same = len(reasons) == 1
+    names = [
+        safe_name(rel) if same else f"{safe_name(rel)} ({why})"
+        for rel, why in sorted(unreadable.items())
+    ]
+    shown = ", ".join(names[:3]) + (f" and {len(names) - 3} more" if len(names) > 3 else "")
+    why = f" ({reasons.pop()})" if same else ""
+    if len(names) == 1:
+        return (
+            f"{shown}: the folder cannot be read{why}, so its files are not indexed"
+            " (check its permissions, or add it to .rigtuiignore)"
+        )
+    return (
+        f"{len(names)} folders cannot be read{why}, so their files are not indexed: {shown}"
+        " (check their permissions, or add them to .rigtuiignore)"
+    )

@@ -32,6 +32,7 @@ from rigtui.index.scan import (
 from rigtui.index.store import FileState, IndexStore
 
 ProgressCallback = Callable[[IndexProgress], None]
+UnreadableCallback = Callable[[str, OSError], None]  # a folder (relative; "" the root), why
 
 POOL_THRESHOLD = 150  # fewer changed files than this are parsed in-process
 BATCH_FILES = 24
@@ -42,6 +43,15 @@ def worker_count() -> int:
         return max(1, len(os.sched_getaffinity(0)))
     except AttributeError:  # not on Linux
         return max(1, os.cpu_count() or 1)
+
+
+def collect_unreadable(into: dict[str, str]) -> UnreadableCallback:
+    """A callback that notes each unreadable folder in `into` (folder -> why)."""
+
+    def note(rel: str, exc: OSError) -> None:
+        into[rel or "."] = (exc.strerror or str(exc)).lower()
+
+    return note
 
 
 def _pool_context() -> multiprocessing.context.BaseContext:
@@ -66,7 +76,8 @@ class Indexer:
     ) -> IndexReady:
         started = time.perf_counter()
         states = self.store.file_states()
-        todo, seen = self._changed_files(states)
+        unreadable: dict[str, str] = {}
+        todo, seen = self._changed_files(states, collect_unreadable(unreadable))
         gone = [state.id for path, state in states.items() if path not in seen]
         changed = 0
         if todo or gone:
@@ -80,13 +91,15 @@ class Indexer:
                     changed += self._write(result, states.get(result.path))
                 if cold:
                     self.store.create_indexes()
-        return self.summary(changed, len(gone), time.perf_counter() - started)
+        return self.summary(changed, len(gone), time.perf_counter() - started, unreadable)
 
-    def _changed_files(self, states: dict[str, FileState]) -> tuple[list, set[str]]:
+    def _changed_files(
+        self, states: dict[str, FileState], unreadable: UnreadableCallback
+    ) -> tuple[list, set[str]]:
         todo: list[tuple[str, str | None]] = []
         seen: set[str] = set()
         base = str(self.root)
-        for path in self.rules.walk():
+        for path in self.rules.walk(unreadable=unreadable):
             rel = path.as_posix()
             seen.add(rel)
             old = states.get(rel)
@@ -167,8 +180,13 @@ class Indexer:
 
     # --- single paths (the live index) ------------------------------------------------------
 
-    def update_paths(self, paths: Iterable[str]) -> list[str]:
-        """Re-read just these paths (relative or absolute); returns those whose index changed."""
+    def update_paths(
+        self, paths: Iterable[str], unreadable: UnreadableCallback | None = None
+    ) -> list[str]:
+        """Re-read just these paths (relative or absolute); returns those whose index changed.
+        A path is indexed only when a full run would index it too (`IgnoreRules.reaches`):
+        never through a symlink out of the project. Folders that cannot be read are skipped
+        (their files leave the index, as in a full run) and passed to `unreadable`."""
         touched: list[str] = []
         with self.store.transaction():
             for raw in paths:
@@ -176,14 +194,19 @@ class Indexer:
                 if not rel:
                     continue
                 full = self.root / rel
-                if full.is_dir():  # a folder moved in: its files may bring no events of their own
-                    touched += self._update_folder(rel)
+                if os.path.isdir(
+                    full
+                ):  # a folder moved in: its files may bring no events of their own
+                    if self.rules.reaches(rel, is_dir=True):
+                        touched += self._update_folder(rel, unreadable)
+                    else:  # ignored, or a link out of the project (or to a folder indexed already)
+                        touched += self._remove_folder(rel)
                     continue
                 old = self._state(rel)
-                if old is None and not full.exists():  # a folder removed or moved away
+                if old is None and not os.path.exists(full):  # a folder removed or moved away
                     touched += self._remove_folder(rel)
                     continue
-                if not full.is_file() or self.rules.is_ignored(rel, is_dir=False):
+                if not os.path.isfile(full) or not self.rules.reaches(rel, is_dir=False):
                     if old is not None:
                         self.store.delete_file(old.id)
                         touched.append(rel)
@@ -194,26 +217,31 @@ class Indexer:
                     touched.append(rel)
         return touched
 
-    def _update_folder(self, rel: str) -> list[str]:
-        if self.rules.is_ignored(rel, is_dir=True):
-            return []
-        sub = IgnoreRules(self.root / rel)
+    def _update_folder(self, rel: str, unreadable: UnreadableCallback | None) -> list[str]:
         touched = []
-        for path in sub.walk():
-            child = f"{rel}/{path.as_posix()}"
-            if self.rules.is_ignored(child, is_dir=False):
-                continue
+        seen = set()
+        # its own rules object: a full run may be walking with `self.rules` in another thread
+        for path in IgnoreRules(self.root).walk(under=rel, unreadable=unreadable):
+            child = path.as_posix()
+            seen.add(child)
             old = self._state(child)
             known = old.hash if old is not None and old.status == OK else None
             if self._write(process_file(self.root, child, self.max_file_size, known), old):
                 touched.append(child)
+        for file_id, path in self._rows_under(rel):  # gone, or in a folder no longer readable
+            if path not in seen:
+                self.store.delete_file(file_id)
+                touched.append(path)
         return touched
 
-    def _remove_folder(self, rel: str) -> list[str]:
+    def _rows_under(self, rel: str) -> list[tuple[int, str]]:
         prefix = rel.rstrip("/") + "/"
-        rows = self.store.conn.execute(
+        return self.store.conn.execute(
             "SELECT id, path FROM files WHERE path >= ? AND path < ?", (prefix, prefix[:-1] + "0")
         ).fetchall()
+
+    def _remove_folder(self, rel: str) -> list[str]:
+        rows = self._rows_under(rel)
         for file_id, _ in rows:
             self.store.delete_file(file_id)
         return [path for _, path in rows]
@@ -226,7 +254,13 @@ class Indexer:
 
     # --- summary ----------------------------------------------------------------------------
 
-    def summary(self, changed: int, removed: int, seconds: float) -> IndexReady:
+    def summary(
+        self,
+        changed: int,
+        removed: int,
+        seconds: float,
+        unreadable: dict[str, str] | None = None,
+    ) -> IndexReady:
         by_status = dict(self.store.rows("SELECT status, count(*) FROM files GROUP BY status"))
         warnings = self.store.rows(
             "SELECT coalesce(sum(non_utf8), 0), coalesce(sum(syntax_error), 0) FROM files"
@@ -239,4 +273,5 @@ class Indexer:
             seconds=round(seconds, 4),
             skipped={k: int(v) for k, v in sorted(by_status.items())},
             warnings={"non_utf8": int(warnings[0]), "syntax_error": int(warnings[1])},
+            unreadable=unreadable or {},
         )

@@ -2,7 +2,9 @@
 
 `LiveIndex` consumes batches from a `ProjectWatcher` subscription and re-indexes just the
 paths in each batch, in a worker thread so the event loop never waits on SQLite or parsing.
-Listeners get an `IndexUpdated` event per batch that changed the index."""
+Listeners get an `IndexUpdated` event per batch that changed the index, a `Notice` when a
+folder cannot be read (its files leave the index), and an `Error` when the index database
+fails (then the live index stops; the rest of the workbench goes on)."""
 
 from __future__ import annotations
 
@@ -11,11 +13,13 @@ import contextlib
 import time
 from collections.abc import Callable
 
+from rigtui.errors import RigtuiError
+from rigtui.events import Error, Event, Notice
 from rigtui.index.api import CodeIndex
-from rigtui.index.events import IndexUpdated
+from rigtui.index.events import IndexUpdated, unreadable_note
 from rigtui.watch import ProjectWatcher
 
-Listener = Callable[[IndexUpdated], None]
+Listener = Callable[[Event], None]
 
 
 class LiveIndex:
@@ -46,17 +50,38 @@ class LiveIndex:
             self._task = None
 
     async def _run(self, batches) -> None:  # type: ignore[no-untyped-def]
-        async for batch in batches:
-            started = time.perf_counter()
-            paths = sorted({change.path for change in batch})
-            touched = await self.index.aupdate_paths(paths)
-            self.updates += 1
+        try:
+            async for batch in batches:
+                if not await self._take(batch):
+                    return
+        finally:
+            await batches.aclose()  # a live index that stopped takes no more batches
+
+    async def _take(self, batch) -> bool:  # type: ignore[no-untyped-def]
+        """Index one batch; False when the index database failed (then the live index stops)."""
+        started = time.perf_counter()
+        paths = sorted({change.path for change in batch})
+        unreadable: dict[str, str] = {}
+        ok = True
+        try:
+            touched = await self.index.aupdate_paths(paths, unreadable)
+        except RigtuiError as exc:
+            self._tell(Error(message=f"the live index stopped: {exc.message}", fix=exc.fix or ""))
+            ok = False
+        else:
+            if unreadable:
+                self._tell(Notice(text=unreadable_note(unreadable)))
             if touched:
-                event = IndexUpdated(paths=touched, seconds=round(time.perf_counter() - started, 4))
-                for listener in list(self.listeners):
-                    listener(event)
-            async with self._changed:
-                self._changed.notify_all()
+                seconds = round(time.perf_counter() - started, 4)
+                self._tell(IndexUpdated(paths=touched, seconds=seconds))
+        self.updates += 1
+        async with self._changed:
+            self._changed.notify_all()
+        return ok
+
+    def _tell(self, event: Event) -> None:
+        for listener in list(self.listeners):
+            listener(event)
 
     async def wait_for(self, predicate: Callable[[], bool], timeout: float = 10.0) -> bool:
         """Wait until `predicate()` holds, re-checking after each processed batch."""

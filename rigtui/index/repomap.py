@@ -11,6 +11,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import PurePosixPath
 
+from rigtui.display import safe_line, safe_name
 from rigtui.index.lookup import split_qualified
 from rigtui.index.store import IndexStore
 
@@ -225,12 +226,12 @@ def render(graph: Graph, chosen: list[tuple[float, int, str]]) -> str:
         by_file[file_id].add(name)
     out: list[str] = []
     for file_id in order:
-        out.append(f"{graph.paths[file_id]}:")
+        out.append(f"{safe_name(graph.paths[file_id])}:")
         names = by_file[file_id]
         for name, qualname, line, signature in graph.defs[file_id]:
             if name in names:
                 indent = "    " * qualname.count(".")
-                out.append(f"{line:>5}│ {indent}{signature}")
+                out.append(f"{line:>5}│ {indent}{safe_line(signature)}")
     return "\n".join(out) + ("\n" if out else "")
 
 

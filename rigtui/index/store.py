@@ -18,7 +18,13 @@ from rigtui.index.extract import ChunkRow, DefRow, RefRow
 from rigtui.index.rowdiff import diff_rows
 from rigtui.index.scan import OK, FileResult
 from rigtui.index.schema import INDEXES, MIGRATIONS, SCHEMA_VERSION
-from rigtui.store.sqlite_files import check_header, corrupt, too_new
+from rigtui.store.sqlite_files import (
+    SCHEMA_SQL,
+    check_header,
+    check_schema,
+    too_new,
+    translated,
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,16 +48,12 @@ class IndexStore:
         """Open or create the database; a corrupt file or one from a newer rigtui raises
         StoreError naming the file, and is left as it was."""
         check_header(path)
-        try:
+        with translated(path):
             conn = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
-        except sqlite3.Error as exc:
-            raise corrupt(path, str(exc)) from exc
         store = cls(conn, path)
         try:
-            store._prepare()
-        except sqlite3.DatabaseError as exc:
-            conn.close()
-            raise corrupt(path, str(exc)) from exc
+            with translated(path):
+                store._prepare()
         except BaseException:
             conn.close()
             raise
@@ -61,15 +63,21 @@ class IndexStore:
         version = self.scalar("PRAGMA user_version")
         if version > SCHEMA_VERSION:
             raise too_new(self.path, version, SCHEMA_VERSION)
+        check_schema(self.path, self.rows(SCHEMA_SQL), MIGRATIONS[:version])
         self.conn.execute("PRAGMA journal_mode=WAL")
         self.conn.execute("PRAGMA synchronous=NORMAL")
         self.conn.execute("PRAGMA busy_timeout=5000")
         self.conn.execute("PRAGMA temp_store=MEMORY")
         self.conn.execute("PRAGMA cache_size=-32000")
         for number in range(version, SCHEMA_VERSION):
-            self.conn.executescript(
-                f"BEGIN;\n{MIGRATIONS[number]}\nPRAGMA user_version={number + 1};\nCOMMIT;"
-            )
+            try:
+                self.conn.executescript(
+                    f"BEGIN;\n{MIGRATIONS[number]}\nPRAGMA user_version={number + 1};\nCOMMIT;"
+                )
+            except BaseException:
+                if self.conn.in_transaction:
+                    self.conn.execute("ROLLBACK")
+                raise
         if version == 0:
             self.create_indexes()
 
@@ -115,7 +123,8 @@ class IndexStore:
                 )
                 self.conn.execute("COMMIT")
             except BaseException:
-                self.conn.execute("ROLLBACK")
+                if self.conn.in_transaction:  # a full disk has rolled it back already
+                    self.conn.execute("ROLLBACK")
                 raise
 
     def drop_indexes(self) -> None:

@@ -1,9 +1,13 @@
 """The store: projects, threads (append-only event logs) and tasks in one SQLite file,
-through aiosqlite. WAL mode, foreign keys on, forward migrations by `PRAGMA user_version`."""
+through aiosqlite. WAL mode, foreign keys on, forward migrations by `PRAGMA user_version`.
+Every SQLite failure leaves as a StoreError naming the file and the fix (a disk full, a
+corrupt file, a missing table), and the connection's thread is always closed: aiosqlite's
+worker is not a daemon thread, so a connection left open keeps the process from exiting."""
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import sqlite3
 import time
@@ -17,7 +21,14 @@ import aiosqlite
 from rigtui.events import Event, from_dict
 from rigtui.paths import store_db_path
 from rigtui.store.schema import MIGRATIONS, SCHEMA_VERSION
-from rigtui.store.sqlite_files import check_header, corrupt, too_new
+from rigtui.store.sqlite_files import (
+    SCHEMA_SQL,
+    check_header,
+    check_schema,
+    corrupt,
+    too_new,
+    translated,
+)
 
 
 @dataclass(frozen=True)
@@ -68,16 +79,11 @@ class Store:
     async def open(cls, path: Path | None = None) -> Store:
         path = Path(path) if path else store_db_path()
         check_header(path)
-        try:
+        with translated(path):
             conn = await aiosqlite.connect(path, isolation_level=None)
-        except sqlite3.Error as exc:
-            raise corrupt(path, str(exc)) from exc
         store = cls(conn, path)
         try:
             await store._prepare()
-        except sqlite3.DatabaseError as exc:
-            await conn.close()
-            raise corrupt(path, str(exc)) from exc
         except BaseException:
             await conn.close()
             raise
@@ -90,27 +96,45 @@ class Store:
         check = await self._scalar("PRAGMA quick_check")
         if check != "ok":
             raise corrupt(self.path, f"integrity check: {check}")
-        await self._conn.execute("PRAGMA journal_mode=WAL")
-        await self._conn.execute("PRAGMA synchronous=NORMAL")
-        await self._conn.execute("PRAGMA foreign_keys=ON")
-        await self._conn.execute("PRAGMA busy_timeout=5000")
+        check_schema(self.path, await self._rows(SCHEMA_SQL), MIGRATIONS[:version])
+        await self._execute("PRAGMA journal_mode=WAL")
+        await self._execute("PRAGMA synchronous=NORMAL")
+        await self._execute("PRAGMA foreign_keys=ON")
+        await self._execute("PRAGMA busy_timeout=5000")
         for number in range(version, SCHEMA_VERSION):
-            await self._conn.executescript(
-                f"BEGIN;\n{MIGRATIONS[number]}\nPRAGMA user_version={number + 1};\nCOMMIT;"
-            )
+            try:
+                with translated(self.path):
+                    await self._conn.executescript(
+                        f"BEGIN;\n{MIGRATIONS[number]}\nPRAGMA user_version={number + 1};\nCOMMIT;"
+                    )
+            except BaseException:
+                await self._rollback()
+                raise
 
     async def close(self) -> None:
-        await self._conn.close()
+        with translated(self.path):
+            await self._conn.close()
+
+    async def _execute(self, sql: str, params: tuple[Any, ...] = ()) -> aiosqlite.Cursor:
+        with translated(self.path):
+            return await self._conn.execute(sql, params)
+
+    async def _rollback(self) -> None:
+        # SQLite may have rolled back already (a full disk does): nothing left to undo then
+        with contextlib.suppress(sqlite3.Error):
+            await self._conn.execute("ROLLBACK")
 
     async def _scalar(self, sql: str, params: tuple[Any, ...] = ()) -> Any:
-        async with self._conn.execute(sql, params) as cur:
-            row = await cur.fetchone()
+        with translated(self.path):
+            async with self._conn.execute(sql, params) as cur:
+                row = await cur.fetchone()
         return row[0] if row else None
 
     async def _rows(self, sql: str, params: tuple[Any, ...] = ()) -> list[sqlite3.Row]:
         self._conn.row_factory = sqlite3.Row
-        async with self._conn.execute(sql, params) as cur:
-            return list(await cur.fetchall())
+        with translated(self.path):
+            async with self._conn.execute(sql, params) as cur:
+                return list(await cur.fetchall())
 
     async def schema_version(self) -> int:
         return int(await self._scalar("PRAGMA user_version"))
@@ -123,12 +147,12 @@ class Store:
         now = time.time()
         rows = await self._rows("SELECT id, root, name FROM projects WHERE root = ?", (real,))
         if rows:
-            await self._conn.execute(
+            await self._execute(
                 "UPDATE projects SET opened_at = ? WHERE id = ?", (now, rows[0]["id"])
             )
             return Project(**dict(rows[0]))
         project = Project(new_id("p"), real, Path(real).name or real)
-        await self._conn.execute(
+        await self._execute(
             "INSERT INTO projects (id, root, name, created_at, opened_at) VALUES (?, ?, ?, ?, ?)",
             (project.id, project.root, project.name, now, now),
         )
@@ -141,7 +165,7 @@ class Store:
     ) -> Thread:
         now = time.time()
         thread = Thread(new_id("t"), project_id, title, now, now, parent_id)
-        await self._conn.execute(
+        await self._execute(
             "INSERT INTO threads (id, project_id, title, created_at, updated_at, parent_id,"
             " forked_at_seq) VALUES (?, ?, ?, ?, ?, ?, ?)",
             (thread.id, project_id, title, now, now, parent_id, forked_at or None),
@@ -162,19 +186,19 @@ class Store:
         return [Thread(**dict(r)) for r in rows]
 
     async def rename_thread(self, thread_id: str, title: str) -> None:
-        await self._conn.execute(
+        await self._execute(
             "UPDATE threads SET title = ?, updated_at = ? WHERE id = ?",
             (title, time.time(), thread_id),
         )
 
     async def set_thread_model(self, thread_id: str, profile: str | None) -> None:
-        await self._conn.execute(
+        await self._execute(
             "UPDATE threads SET model_profile = ? WHERE id = ?", (profile, thread_id)
         )
 
     async def delete_thread(self, thread_id: str) -> None:
         """Deletes the thread, its events and tasks (cascade)."""
-        await self._conn.execute("DELETE FROM threads WHERE id = ?", (thread_id,))
+        await self._execute("DELETE FROM threads WHERE id = ?", (thread_id,))
 
     # --- events ----------------------------------------------------------------------------
 
@@ -188,23 +212,23 @@ class Store:
 
     async def _append_many(self, events: list[Event]) -> list[int]:
         seqs: list[int] = []
-        await self._conn.execute("BEGIN IMMEDIATE")
+        await self._execute("BEGIN IMMEDIATE")
         try:
             for event in events:
                 data = event.to_dict()
-                cur = await self._conn.execute(
+                cur = await self._execute(
                     "INSERT INTO events (thread_id, type, at, data) VALUES (?, ?, ?, ?)",
                     (event.thread_id, event.type, event.at, json.dumps(data)),
                 )
                 seqs.append(int(cur.lastrowid or 0))
             touched = {e.thread_id for e in events}
             for thread_id in touched:
-                await self._conn.execute(
+                await self._execute(
                     "UPDATE threads SET updated_at = ? WHERE id = ?", (time.time(), thread_id)
                 )
-            await self._conn.execute("COMMIT")
+            await self._execute("COMMIT")
         except BaseException:
-            await self._conn.execute("ROLLBACK")
+            await self._rollback()
             raise
         return seqs
 
@@ -234,7 +258,7 @@ class Store:
 
     async def create_task(self, thread_id: str, goal: str) -> Task:
         task = Task(new_id("k"), thread_id, goal, "running", [], "", time.time(), None)
-        await self._conn.execute(
+        await self._execute(
             "INSERT INTO tasks (id, thread_id, goal, status, created_at) VALUES (?, ?, ?, ?, ?)",
             (task.id, thread_id, goal, task.status, task.created_at),
         )
@@ -249,18 +273,16 @@ class Store:
         summary: str | None = None,
     ) -> None:
         if plan is not None:
-            await self._conn.execute(
+            await self._execute(
                 "UPDATE tasks SET plan = ? WHERE id = ?", (json.dumps(plan), task_id)
             )
         if status is not None:
             ended = time.time() if status in ("done", "failed", "cancelled") else None
-            await self._conn.execute(
+            await self._execute(
                 "UPDATE tasks SET status = ?, ended_at = ? WHERE id = ?", (status, ended, task_id)
             )
         if summary is not None:
-            await self._conn.execute(
-                "UPDATE tasks SET summary = ? WHERE id = ?", (summary, task_id)
-            )
+            await self._execute("UPDATE tasks SET summary = ? WHERE id = ?", (summary, task_id))
 
     async def tasks(self, thread_id: str) -> list[Task]:
         rows = await self._rows(

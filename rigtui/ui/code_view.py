@@ -4,8 +4,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from rich.text import Text
 from textual.widgets import TextArea
 from textual.widgets.text_area import LanguageDoesNotExist
+
+from rigtui.display import safe_name
 
 EXTENSION_LANGUAGES = {
     ".py": "python", ".pyi": "python", ".js": "javascript", ".mjs": "javascript",
@@ -54,7 +57,7 @@ class CodeView(TextArea):
             self.language = language_for(path)
         except LanguageDoesNotExist:  # a grammar wheel that is not installed: plain text
             self.language = None
-        self.border_title = str(path.name)
+        self.border_title = Text(safe_name(path.name))  # a name, never markup
         if line:
             self.goto(line)
 

@@ -28,6 +28,7 @@ from textual.reactive import reactive
 from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
+from rigtui.display import safe_name
 from rigtui.edits.decision import Decision
 from rigtui.edits.errors import PatchRefused
 from rigtui.edits.prepare import LocatedHunk, PreparedFile, Proposal
@@ -138,7 +139,7 @@ class DiffReview(Vertical, can_focus=True):
         if all(s == "rejected" for s in states):
             mark = "rejected"
         glyph, style = MARKS[mark]
-        label = Text.assemble((f"{glyph} ", style), pf.change.label, " ")
+        label = Text.assemble((f"{glyph} ", style), safe_name(pf.change.label), " ")
         if mode := file_mode_text(pf):
             label.append(f"{mode} ", style="yellow")
         label.append(f"+{pf.change.added}", style="green")
@@ -189,7 +190,7 @@ class DiffReview(Vertical, can_focus=True):
         counts = {s: list(self.states.values()).count(s) for s in MARKS}
         pf = self.current_file
         text = (
-            f" {pf.change.label}  hunk {self.hunk_index + 1}/{len(pf.located)}"
+            f" {safe_name(pf.change.label)}  hunk {self.hunk_index + 1}/{len(pf.located)}"
             f"  file {self.file_index + 1}/{len(self.proposal.files)}"
             f"  ✓{counts['accepted']} ✗{counts['rejected']} ·{counts['pending']}"
             f"  [{self.mode}]  a/r hunk  A/R file  y/x all  e edit  c comment  Enter submit"

@@ -18,6 +18,7 @@ from rich.segment import Segment
 from rich.text import Text
 
 from rigtui import events as ev
+from rigtui.display import safe_line, safe_name
 
 # Events that only change state shown elsewhere (status bar, plan view) or stream live.
 SILENT = frozenset(
@@ -61,18 +62,23 @@ def summarise_arguments(raw: str, width: int = 60) -> str:
         if isinstance(patch, str):  # apply_patch: the files it touches
             files = [ln.split(":", 1)[1].strip() for ln in patch.splitlines()
                      if ln.startswith(("*** Update File:", "*** Add File:", "*** Delete File:"))]  # fmt: skip
-            return _cut(", ".join(files) or "(no files)", width)
+            return _cut(_names(files) or "(no files)", width)
         if isinstance(args.get("plan"), list):
             return f"{len(args['plan'])} steps"
         for key in ARG_KEYS:
             if key in args and args[key]:
                 value = args[key]
                 text = " ".join(map(str, value)) if isinstance(value, list) else str(value)
-                return _cut(text, width)
+                return _cut(safe_line(text), width)
         scalars = [f"{k}={v}" for k, v in args.items() if isinstance(v, str | int | float)]
         if scalars or not args:
-            return _cut(" ".join(scalars), width)
-    return _cut(" ".join(raw.split()), width)
+            return _cut(safe_line(" ".join(scalars)), width)
+    return _cut(safe_line(" ".join(raw.split())), width)
+
+
+def _names(paths: list[str]) -> str:
+    """Paths for a thread line: a file's name cannot break the line or drive the terminal."""
+    return ", ".join(map(safe_name, paths))
 
 
 def _cut(text: str, width: int) -> str:
@@ -121,7 +127,7 @@ def event_text(event: ev.Event) -> Text | None:
             if summary := _one_line(data.get("summary") or ""):
                 text.append(f": {summary}")  # the reply itself is right above, in full
             if files := data.get("changed_files"):
-                text.append(f"\n  changed: {', '.join(files)}", style="dim")
+                text.append(f"\n  changed: {_names(files)}", style="dim")
             if change_sets := data.get("change_sets"):
                 text.append(f"\n  change sets: {', '.join(change_sets)}", style="dim")
             for check in data.get("checks", []):
@@ -130,7 +136,7 @@ def event_text(event: ev.Event) -> Text | None:
                 )
             return text
         case "PatchProposed":
-            files = ", ".join(f"{f['path']} +{f.get('added', 0)} -{f.get('removed', 0)}"
+            files = ", ".join(f"{safe_name(f['path'])} +{f.get('added', 0)} -{f.get('removed', 0)}"
                               + (f" ({f['mode']})" if f.get("mode") else "")
                               for f in data.get("files", []))  # fmt: skip
             return Text(f"◆ change set proposed: {files}", style="bold magenta")
@@ -141,21 +147,21 @@ def event_text(event: ev.Event) -> Text | None:
                 style="magenta",
             )
         case "PatchApplied":
-            return Text(f"◆ applied to {', '.join(data['paths'])} (ctrl+z undoes)", style="green")
+            return Text(f"◆ applied to {_names(data['paths'])} (ctrl+z undoes)", style="green")
         case "PatchRefused":
-            return Text(f"◆ not applied: {data['message']}", style="red")
+            return Text(f"◆ not applied: {safe_line(data['message'])}", style="red")
         case "PatchUndone":
-            return Text(f"◆ undone: {', '.join(data['paths'])}", style="yellow")
+            return Text(f"◆ undone: {_names(data['paths'])}", style="yellow")
         case "CommandApprovalRequested":
             person = " (needs a person)" if data.get("needs_person") else ""
-            return Text(f"? asks to run{person}: {data['command']}", style="yellow")
+            return Text(f"? asks to run{person}: {safe_line(data['command'])}", style="yellow")
         case "CheckFinished":
             state = data.get("state", "")
             style = OUTCOME_STYLES.get(state, "yellow")
             return Text(f"● check {data.get('check', '')} {state}", style=style)
         case "ArtifactsDetected":
             made = data.get("created", []) + data.get("changed", [])
-            return Text(f"▣ files from the command: {', '.join(made)}", style="cyan")
+            return Text(f"▣ files from the command: {_names(made)}", style="cyan")
     return Text(f"· {name}", style="dim")
 
 

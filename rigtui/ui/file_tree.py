@@ -6,8 +6,10 @@ from __future__ import annotations
 from collections.abc import Iterable
 from pathlib import Path
 
+from rich.text import Text
 from textual.widgets import DirectoryTree
 
+from rigtui.display import safe_name
 from rigtui.ignore import IgnoreRules
 
 
@@ -22,6 +24,13 @@ class ProjectTree(DirectoryTree):
     def __init__(self, root: Path, **kwargs: object) -> None:
         self.rules = IgnoreRules(root)
         super().__init__(root, **kwargs)  # type: ignore[arg-type]
+
+    def process_label(self, label: str | Text) -> Text:
+        """A file's name as text, never markup (`[b]x.py` is a name), control characters
+        escaped (a newline would cut `a\\nb.txt` to `a`, an ESC would drive the terminal)."""
+        if isinstance(label, str):
+            label = Text(safe_name(label))
+        return super().process_label(label)
 
     def filter_paths(self, paths: Iterable[Path]) -> Iterable[Path]:
         keep = []

@@ -18,6 +18,8 @@ from textual.message import Message
 from textual.widgets import OptionList
 from textual.widgets.option_list import Option
 
+from rigtui.display import safe_line, safe_name
+
 if TYPE_CHECKING:  # the index package loads tree-sitter: not needed to draw an empty outline
     from rigtui.index import CodeIndex, Location, Symbol
 
@@ -60,7 +62,9 @@ class Outline(OptionList):
         if self.index is None:
             self.add_option(Option("(no code index)", disabled=True))
         elif not symbols:
-            self.add_option(Option(f"no symbols in {Path(path).name}", disabled=True))
+            self.add_option(
+                Option(Text(f"no symbols in {safe_name(Path(path).name)}"), disabled=True)
+            )
         else:
             self.add_options([Option(_label(s)) for s in symbols])
             self.highlighted = 0
@@ -75,5 +79,8 @@ class Outline(OptionList):
 def _label(symbol: Symbol) -> Text:
     mark = KIND_MARKS.get(symbol.kind, "·")
     return Text.assemble(
-        "  " * symbol.depth, (f"{mark} ", "bold"), symbol.name, (f"  {symbol.line}", "dim")
+        "  " * symbol.depth,
+        (f"{mark} ", "bold"),
+        safe_line(symbol.name),
+        (f"  {symbol.line}", "dim"),
     )

@@ -23,6 +23,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Input, OptionList, Static
 from textual.widgets.option_list import Option
 
+from rigtui.display import safe_line, safe_name
 from rigtui.index import CodeIndex, Location, SearchHit, Symbol
 
 
@@ -80,11 +81,15 @@ class SearchScreen(ModalScreen[Location | None]):
         self.locations = []
         options: list[Option] = []
         for s in symbols:
-            label = Text.assemble((f"{s.kind:<9} ", "bold"), s.qualname, (f"  {s.location}", "dim"))
+            label = Text.assemble(
+                (f"{s.kind:<9} ", "bold"), safe_line(s.qualname), (f"  {_where(s.location)}", "dim")
+            )
             options.append(Option(label))
             self.locations.append(s.location)
         for h in hits:
-            options.append(Option(Text.assemble((f"{h.location}  ", "dim"), h.snippet)))
+            options.append(
+                Option(Text.assemble((f"{_where(h.location)}  ", "dim"), safe_line(h.snippet)))
+            )
             self.locations.append(h.location)
         results.add_options(options)
         if options:
@@ -117,3 +122,7 @@ class SearchScreen(ModalScreen[Location | None]):
 def _symbolish(text: str) -> bool:
     """Only a single identifier-like word (maybe `Class.method`) is looked up as a symbol."""
     return " " not in text and any(c.isalnum() or c == "_" for c in text)
+
+
+def _where(location: Location) -> str:
+    return f"{safe_name(location.path)}:{location.line}"

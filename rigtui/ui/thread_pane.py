@@ -12,6 +12,7 @@ from collections import OrderedDict
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -22,6 +23,7 @@ from textual.widgets import ContentSwitcher, Input, OptionList, Static
 from textual.widgets.option_list import Option
 
 from rigtui import events as ev
+from rigtui.display import safe_line
 from rigtui.store import Thread
 from rigtui.ui.event_render import (
     NEWLINES,
@@ -63,12 +65,15 @@ class ThreadList(OptionList):
 
     def set_threads(self, threads: list[Thread], current: str | None, running: set[str]) -> None:
         self.clear_options()
-        self.add_options(
-            [Option(("● " if t.id in running else "") + t.title, id=t.id) for t in threads]
-        )
+        self.add_options([Option(_thread_prompt(t, t.id in running), id=t.id) for t in threads])
         for index, thread in enumerate(threads):
             if thread.id == current:
                 self.highlighted = index
+
+
+def _thread_prompt(thread: Thread, running: bool) -> Text:
+    """A thread's row: its title as text (never markup), control characters escaped."""
+    return Text(("● " if running else "") + safe_line(thread.title))
 
 
 class Reply(Widget):

@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from rigtui import __version__
+from tests.support.permissions import run_python
 
 
 def rigtui(
@@ -50,18 +51,8 @@ def test_unreadable_folder_exit_2(tmp_path: Path) -> None:
     locked = tmp_path / "locked"
     locked.mkdir()
     locked.chmod(0o000)
-    prefix: list[str] = []
-    if os.geteuid() == 0:
-        # root reads anything; drop the capabilities that let it, so the folder is unreadable
-        prefix = ["setpriv", "--bounding-set", "-dac_override,-dac_read_search"]
     try:
-        result = subprocess.run(
-            [*prefix, sys.executable, "-m", "rigtui", str(locked)],
-            capture_output=True,
-            text=True,
-            stdin=subprocess.DEVNULL,
-            timeout=60,
-        )
+        result = run_python("-m", "rigtui", str(locked))
     finally:
         locked.chmod(0o755)
     assert result.returncode == 2, result.stderr

@@ -68,6 +68,26 @@ def test_symlink_loops_end(tmp_path: Path) -> None:
     assert walked(tmp_path) == ["a/file.txt"]
 
 
+def test_a_folder_is_walked_once_under_its_own_name_whatever_the_order(tmp_path: Path) -> None:
+    make(tmp_path, {".gitignore": "gen/\n", "src/x.py": "", "gen/deep/g.py": ""})
+    os.symlink(tmp_path / "src", tmp_path / "a_alias")  # sorts before its target
+    os.symlink(tmp_path / "src", tmp_path / "z_alias")  # and after
+    os.symlink(tmp_path / "gen" / "deep", tmp_path / "gen_link")  # reached only this way
+    os.symlink(tmp_path / "src" / "x.py", tmp_path / "x_link.py")
+    outside = tmp_path.parent / f"{tmp_path.name}-outside"
+    make(outside, {"o.py": ""})
+    os.symlink(outside, tmp_path / "out_link")
+    os.symlink(outside / "o.py", tmp_path / "o_link.py")
+    assert walked(tmp_path) == [".gitignore", "gen_link/g.py", "src/x.py", "x_link.py"]
+    rules = IgnoreRules(tmp_path)
+    assert [rules.reaches(p, True) for p in ("src", "gen_link", "a_alias", "out_link")] == [
+        True, True, False, False,
+    ]  # fmt: skip
+    assert rules.reaches("x_link.py", False) and not rules.reaches("o_link.py", False)
+    assert not rules.reaches("out_link/o.py", False) and not rules.reaches("a_alias/x.py", False)
+    assert sorted(p.as_posix() for p in rules.walk(under="gen_link")) == ["gen_link/g.py"]
+
+
 def test_is_ignored_checks_parent_folders_and_outside(tmp_path: Path) -> None:
     make(tmp_path, {".gitignore": "gen/\n", "gen/deep/x.py": "", "ok.py": ""})
     rules = IgnoreRules(tmp_path)

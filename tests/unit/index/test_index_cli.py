@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from rigtui.cli import main
+from tests.support.permissions import run_python
 
 from .conftest import ProjectMaker
 
@@ -100,3 +101,32 @@ def test_no_progress_bar_without_a_terminal(project: Path, tmp_path: Path) -> No
     assert done.returncode == 0, done.stderr
     assert done.stderr == "" and "indexing" not in done.stdout
     assert "2 files" in done.stdout
+
+
+@pytest.mark.parametrize(
+    ("argv", "found"),
+    [
+        (["index"], "2 files"),
+        (["search", "Connection", "--path"], "app/db.py:"),
+        (["symbols", "connect", "--path"], "app/db.py:1"),
+        (["refs", "connect", "--path"], "app/main.py:4"),
+        (["map", "--path"], "app/db.py"),
+    ],
+)
+def test_a_folder_that_cannot_be_read_is_skipped_with_one_warning(
+    project: Path, argv: list[str], found: str
+) -> None:
+    locked = project / "locked"
+    locked.mkdir()
+    (locked / "hidden.py").write_text("def connect(): pass\n")
+    locked.chmod(0)
+    try:
+        result = run_python("-m", "rigtui", *argv, str(project))
+    finally:
+        locked.chmod(0o755)
+    assert result.returncode == 0, result.stderr
+    assert found in result.stdout and "locked/hidden.py" not in result.stdout
+    assert result.stderr == (
+        "rigtui: warning: locked: the folder cannot be read (permission denied), so its files"
+        " are not indexed (check its permissions, or add it to .rigtuiignore)\n"
+    )

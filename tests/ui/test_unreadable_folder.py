@@ -1,0 +1,62 @@
+"""A project with a folder the user cannot read: the workbench starts, watches and indexes the
+rest, and a folder that becomes unreadable while it runs leaves the index with a notice. Run
+in a child process where file permissions hold (see tests/support/permissions.py)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from tests.support.permissions import run_python
+
+PROBE = """
+import asyncio, os, sys
+from pathlib import Path
+from rigtui.config import load_settings
+from rigtui.ui.app import RigtuiApp
+
+async def main() -> None:
+    root = Path(sys.argv[1])
+    settings = load_settings(root)
+    settings.sandbox.kind = "local"
+    app = RigtuiApp(root, settings)
+    heard = []
+    async with app.run_test(size=(120, 40)):
+        app.workspace.listeners.append(heard.append)
+        await app.workspace_started.wait()
+        await app.workspace.index_ready.wait()
+        print("state:", app.index_state)
+        os.chmod(root / "later", 0)
+        notice = lambda: [e.text for e in heard if e.type == "Notice"]
+        await app.workspace.live.wait_for(lambda: bool(notice()))
+        print("notice:", notice())
+        print("later_function:", app.workspace.index.find_symbol("later_function"))
+    print("closed")
+
+asyncio.run(main())
+"""
+
+
+def test_the_workbench_skips_a_folder_it_cannot_read(tmp_path: Path, rigtui_home: Path) -> None:
+    root = tmp_path / "project"
+    for rel, text in {
+        "a.py": "def hello(): pass\n",
+        "locked/b.py": "def secret(): pass\n",
+        "later/c.py": "def later_function(): pass\n",
+    }.items():
+        (root / rel).parent.mkdir(parents=True, exist_ok=True)
+        (root / rel).write_text(text)
+    (root / "locked").chmod(0)
+    try:
+        result = run_python("-c", PROBE, str(root))
+    finally:
+        (root / "locked").chmod(0o755)
+        (root / "later").chmod(0o755)
+    assert result.returncode == 0, result.stderr
+    assert "Traceback" not in result.stderr
+    assert result.stdout.splitlines() == [
+        "state: 2 files, up to date",
+        "notice: ['later: the folder cannot be read (permission denied), so its files are not"
+        " indexed (check its permissions, or add it to .rigtuiignore)']",
+        "later_function: []",
+        "closed",
+    ]
