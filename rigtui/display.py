@@ -45,3 +45,15 @@ def _escape(c: str) -> str:
     if code < 0x10000:
         return f"\\u{code:04x}"
     return f"\\U{code:08x}"
+
+
+def json_line(value: object) -> str:
+    """`value` as one line of JSON with its text readable (not \\u-escaped), except the bytes
+    that were not UTF-8 (kept as surrogate escapes): those stay `\\udcXX`, which json.loads
+    turns back into the same name, where the raw surrogate could not be written at all."""
+    import json
+
+    text = json.dumps(value, ensure_ascii=False)
+    if text.isascii():
+        return text
+    return "".join(f"\\u{ord(c):04x}" if 0xD800 <= ord(c) <= 0xDFFF else c for c in text)

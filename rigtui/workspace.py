@@ -153,6 +153,12 @@ class Workspace:
                 self.session.services.provide_index(self.index, update)
             ready = await update
             self.emit(ready)
+            from rigtui.index.events import partial_note, unreadable_note
+
+            if ready.unreadable:  # skipped folders are said once, as the CLI says them
+                self.emit(Notice(text=unreadable_note(ready.unreadable)))
+            if note := partial_note(ready):
+                self.emit(Notice(text=note))
         except RigtuiError as exc:
             self.index = None
             self.emit(

@@ -8,7 +8,6 @@ comment the model can act on."""
 from __future__ import annotations
 
 import asyncio
-import json
 import sys
 from typing import TextIO
 
@@ -20,6 +19,7 @@ from rigtui.agent.events import (
     ToolCallStarted,
     UsageUpdated,
 )
+from rigtui.display import json_line, safe_line, safe_name
 from rigtui.ops import DecideCommand, DecidePatch
 from rigtui.session import Session
 
@@ -70,7 +70,9 @@ class Printer:
                     f"error: {message}" + (f"\n  fix: {fix}" if fix else ""), stream=self.err
                 )
             case CommandApprovalRequested(command=command, needs_person=person):
-                self.write(f"? run `{command}`" + (" (needs a person)" if person else ""))
+                self.write(
+                    f"? run `{safe_line(command)}`" + (" (needs a person)" if person else "")
+                )
             case CommandDecided(approved=ok, comment=comment):
                 self.write(
                     f"  {'approved' if ok else 'declined'}{': ' + comment if comment else ''}"
@@ -91,7 +93,7 @@ class Printer:
 
 
 def _short(text: str, limit: int) -> str:
-    flat = " ".join(text.split())
+    flat = safe_line(" ".join(text.split()))
     return flat if len(flat) <= limit else flat[: limit - 1] + "…"
 
 
@@ -100,13 +102,13 @@ def _patch_line(event: ev.Event) -> str:
     files = data.get("paths") or [
         f.get("path") for f in data.get("files", []) if isinstance(f, dict)
     ]
-    return f"{data.get('change_set_id', '')} {', '.join(str(f) for f in files)}".strip()
+    return f"{data.get('change_set_id', '')} {', '.join(safe_name(str(f)) for f in files)}".strip()
 
 
 def _ended(event: ev.TaskEnded, usage: UsageUpdated | None) -> str:
     lines = [f"task {event.outcome}"]
     if event.changed_files:
-        lines.append("changed: " + ", ".join(event.changed_files))
+        lines.append("changed: " + ", ".join(map(safe_name, event.changed_files)))
     if event.change_sets:
         lines.append("change sets: " + ", ".join(event.change_sets))
     for check in event.checks:
@@ -160,5 +162,5 @@ class Approver:
 
 
 def print_json(event: ev.Event, out: TextIO) -> None:
-    out.write(json.dumps(event.to_dict(), ensure_ascii=False) + "\n")
+    out.write(json_line(event.to_dict()) + "\n")
     out.flush()

@@ -12,6 +12,8 @@ import signal
 import sys
 from pathlib import Path
 
+from rigtui.display import safe_line, safe_name
+
 NAME = "check"
 HELP = "run the project's checks once, or re-run them as files change (--watch)"
 SANDBOXES = ("auto", "docker", "local", "local+bwrap")
@@ -135,10 +137,12 @@ def _report(result, as_json: bool) -> None:
         line += f"  (change set {result.change_set_id})"
     if result.state == "failed":
         first = result.locations[0] if result.locations else None
-        where = f"{first['path']}:{first['line']}" if first else f"exit {result.exit_code}"
+        where = (
+            f"{safe_name(first['path'])}:{first['line']}" if first else f"exit {result.exit_code}"
+        )
         line += f"  {where}"
         if first and first.get("message"):
-            line += f"  {first['message']}"
+            line += f"  {safe_line(first['message'])}"
     print(line, flush=True)
     if result.state == "failed" and not result.locations:
         tail = result.output.strip().splitlines()[-10:]

@@ -5,7 +5,6 @@ bar on a terminal only, and printing."""
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 import time
 from collections.abc import Iterable
@@ -13,9 +12,10 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from rigtui.cli import project_root
+from rigtui.display import json_line
 from rigtui.errors import BadInput
 from rigtui.index.api import CodeIndex
-from rigtui.index.events import IndexProgress, IndexReady, unreadable_note
+from rigtui.index.events import IndexProgress, IndexReady, partial_note, unreadable_note
 
 BAR_WIDTH = 30
 
@@ -95,13 +95,15 @@ def summary_text(ready: IndexReady) -> str:
     warned = {k: v for k, v in ready.warnings.items() if v}
     if warned:
         parts.append("indexed with warnings: " + ", ".join(f"{k} {v}" for k, v in warned.items()))
-    return "; ".join(parts)
+    text = "; ".join(parts)
+    note = partial_note(ready)
+    return f"{text}\n{note}" if note else text
 
 
 def print_json(data: Any) -> None:
     """One JSON value on one line: a summary object, or (via `print_json_lines`) each item of
     a list, as every rigtui command with --json prints lists (JSON Lines)."""
-    print(json.dumps(data, ensure_ascii=False))
+    print(json_line(data))
 
 
 def print_json_lines(items: Iterable[Any]) -> None:

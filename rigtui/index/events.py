@@ -29,6 +29,7 @@ class IndexReady(Event):
     skipped: dict[str, int] = field(default_factory=dict)  # reason -> files
     warnings: dict[str, int] = field(default_factory=dict)  # non_utf8, syntax_error -> files
     unreadable: dict[str, str] = field(default_factory=dict)  # folder -> why it was skipped
+    partial: list[str] = field(default_factory=list)  # files indexed in part (the first 20)
 
 
 @event_type
@@ -38,6 +39,22 @@ class IndexUpdated(Event):
 
     paths: list[str]
     seconds: float
+
+
+def partial_note(ready: IndexReady) -> str:
+    """One line about the files indexed only in part (past the per-file caps), or ""."""
+    from rigtui.display import safe_name
+    from rigtui.index.extract import MAX_DEFS, MAX_REFS
+
+    count = ready.warnings.get("partial", 0)
+    if not count:
+        return ""
+    shown = ", ".join(safe_name(p) for p in ready.partial[:3])
+    more = f" and {count - 3} more" if count > 3 else ""
+    return (
+        f"{shown}{more}: indexed in part (one file adds at most {MAX_DEFS:,} definitions and"
+        f" {MAX_REFS:,} references; the first are kept)"
+    )
 
 
 def unreadable_note(unreadable: dict[str, str]) -> str:

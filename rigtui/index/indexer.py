@@ -263,8 +263,12 @@ class Indexer:
     ) -> IndexReady:
         by_status = dict(self.store.rows("SELECT status, count(*) FROM files GROUP BY status"))
         warnings = self.store.rows(
-            "SELECT coalesce(sum(non_utf8), 0), coalesce(sum(syntax_error), 0) FROM files"
+            "SELECT coalesce(sum(non_utf8), 0), coalesce(sum(syntax_error), 0),"
+            " coalesce(sum(partial), 0) FROM files"
         )[0]
+        partial = [r[0] for r in self.store.rows(
+            "SELECT path FROM files WHERE partial = 1 ORDER BY path LIMIT 20"
+        )]  # fmt: skip
         return IndexReady(
             files=int(by_status.pop(OK, 0)),
             symbols=int(self.store.scalar("SELECT count(*) FROM defs")),
@@ -272,6 +276,11 @@ class Indexer:
             removed=removed,
             seconds=round(seconds, 4),
             skipped={k: int(v) for k, v in sorted(by_status.items())},
-            warnings={"non_utf8": int(warnings[0]), "syntax_error": int(warnings[1])},
+            warnings={
+                "non_utf8": int(warnings[0]),
+                "syntax_error": int(warnings[1]),
+                "partial": int(warnings[2]),
+            },  # fmt: skip
             unreadable=unreadable or {},
+            partial=partial,
         )

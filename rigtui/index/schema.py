@@ -54,6 +54,13 @@ MIGRATIONS: list[str] = [
     """
     INSERT INTO chunks_fts(chunks_fts, rank) VALUES ('crisismerge', 8);
     """,
+    # 3: files indexed in part (past the per-file caps), and identifiers split with their
+    # digits (`md5Sum` -> md5 sum): every file is read again at the next run (its hash and
+    # mtime forgotten), and only the rows that differ are rewritten.
+    """
+    ALTER TABLE files ADD COLUMN partial INTEGER NOT NULL DEFAULT 0;
+    UPDATE files SET hash = '', mtime_ns = -1;
+    """,
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)

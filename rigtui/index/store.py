@@ -158,12 +158,12 @@ class IndexStore:
         """Make what is stored about one file match `result` (inside a transaction)."""
         values = (
             result.language, result.status, result.size, result.mtime_ns, result.hash,
-            result.lines, int(result.non_utf8), int(result.syntax_error),
+            result.lines, int(result.non_utf8), int(result.syntax_error), int(result.partial),
         )  # fmt: skip
         if old is None:
             cur = self.conn.execute(
                 "INSERT INTO files (language, status, size, mtime_ns, hash, lines, non_utf8,"
-                " syntax_error, path) VALUES (?,?,?,?,?,?,?,?,?)",
+                " syntax_error, partial, path) VALUES (?,?,?,?,?,?,?,?,?,?)",
                 (*values, result.path),
             )
             if result.status == OK:
@@ -171,7 +171,7 @@ class IndexStore:
             return
         self.conn.execute(
             "UPDATE files SET language=?, status=?, size=?, mtime_ns=?, hash=?, lines=?,"
-            " non_utf8=?, syntax_error=? WHERE id=?",
+            " non_utf8=?, syntax_error=?, partial=? WHERE id=?",
             (*values, old.id),
         )
         if result.status == OK:

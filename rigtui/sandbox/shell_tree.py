@@ -3,21 +3,30 @@
 from __future__ import annotations
 
 import re
+import threading
 from collections.abc import Iterator
 
 import tree_sitter as ts
 
 _parser: ts.Parser | None = None
+_source = threading.local()  # the bytes of the command this thread parsed last
+# Bytes 0x80-0xff given to the grammar as this letter: bash reads every non-ASCII byte as part
+# of a word, so the tree has the same shape, and tree-sitter-bash's scanner crashes (SIGSEGV)
+# on some characters (e.g. U+D5201 after `{`). Offsets stay those of the real bytes.
+_ASCII = bytes(range(128)) + b"a" * 128
 
 
 def parse(text: str) -> ts.Tree:
-    """The syntax tree of `text` as bash reads it (the parser is made once, on first use)."""
+    """The syntax tree of `text` as bash reads it (the parser is made once, on first use).
+    `text_of` reads nodes of the last tree parsed in this thread from the real bytes."""
     global _parser
     if _parser is None:
         import tree_sitter_bash
 
         _parser = ts.Parser(ts.Language(tree_sitter_bash.language()))
-    return _parser.parse(text.encode())
+    data = text.encode("utf-8", "surrogateescape")
+    _source.data = data
+    return _parser.parse(data.translate(_ASCII))
 
 
 def quoted(text: str, limit: int = 60) -> str:
@@ -26,7 +35,9 @@ def quoted(text: str, limit: int = 60) -> str:
 
 
 def text_of(node: ts.Node) -> str:
-    return (node.text or b"").decode(errors="replace")
+    data: bytes | None = getattr(_source, "data", None)
+    raw = data[node.start_byte : node.end_byte] if data is not None else node.text or b""
+    return raw.decode("utf-8", "surrogateescape")
 
 
 def walk(node: ts.Node, skip: set[int] | None = None) -> Iterator[ts.Node]:

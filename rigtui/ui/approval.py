@@ -16,6 +16,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Input, Label, Static
 
 from rigtui.agent.events import CommandApprovalRequested
+from rigtui.display import safe_line
 
 Answer = tuple[bool, str]
 
@@ -48,7 +49,7 @@ class CommandApprovalScreen(ModalScreen[Answer]):
                 f", sandbox {self.request.sandbox}" if self.request.sandbox else ""
             )
             yield Label(f"The model wants to run a command in {where}:")
-            yield Static(self.request.command, id="command", markup=False)
+            yield Static(safe_line(self.request.command), id="command", markup=False)
             if self.request.needs_person:
                 yield Static(
                     "⚠ needs a person: no setting can approve this command, only you",

@@ -136,3 +136,26 @@ def test_edited_hunk_ignores_comment_lines_and_needs_a_change() -> None:
     assert hunk.old_start == 3 and hunk.old_lines == ["a", "b"] and hunk.new_lines == ["a", "c"]
     with pytest.raises(PatchSyntaxError, match="changes nothing"):
         parse_hunk("@@ -1 +1 @@\n a\n")
+
+
+def test_git_quoted_names_in_headers_and_renames_are_read_byte_exact() -> None:
+    """git C-quotes odd names everywhere: `diff --git` (the only names of an empty new file),
+    `rename from/to`, and `---`/`+++`; octal escapes are the name's UTF-8 (or other) bytes."""
+    text = (
+        'diff --git "a/a\\nb.txt" "b/a\\nb.txt"\n'
+        "new file mode 100644\n"
+        "index 0000000..e69de29\n"
+        'diff --git "a/old\\tname.txt" "b/caf\\303\\251 \\"x\\".txt"\n'
+        "similarity index 100%\n"
+        'rename from "old\\tname.txt"\n'
+        'rename to "caf\\303\\251 \\"x\\".txt"\n'
+        'diff --git "a/lat\\351.txt" "b/lat\\351.txt"\n'
+        "index 1111111..2222222 100644\n"
+        '--- "a/lat\\351.txt"\n'
+        '+++ "b/lat\\351.txt"\n'
+        "@@ -1 +1 @@\n-a\n+b\n"
+    )
+    added, renamed, latin = parse_patch(text).files
+    assert (added.kind, added.path) == ("add", "a\nb.txt")
+    assert (renamed.path, renamed.move_to) == ("old\tname.txt", 'café "x".txt')
+    assert latin.path == "lat\udce9.txt"  # the byte 0xe9, as os.fsdecode gives it

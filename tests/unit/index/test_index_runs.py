@@ -13,6 +13,7 @@ import pytest
 from rigtui.errors import StoreError
 from rigtui.index import CodeIndex, index_db_path
 from rigtui.index.events import IndexProgress
+from rigtui.index.schema import SCHEMA_VERSION
 
 from .conftest import ProjectMaker
 
@@ -69,7 +70,7 @@ def test_bad_files_are_counted_and_never_stop_a_run(
     ready = index.update()
     assert ready.files == 3
     assert ready.skipped == {"binary": 1, "too_large": 1}
-    assert ready.warnings == {"non_utf8": 1, "syntax_error": 1}
+    assert ready.warnings == {"non_utf8": 1, "syntax_error": 1, "partial": 0}
     assert index.find_symbol("menu")[0].path == "latin1.py"
     assert {"good", "Later"} <= {s.name for s in index.outline("broken.py")}
     assert index.search("caf")[0].path == "latin1.py"  # decoded with replacement, still searchable
@@ -170,7 +171,7 @@ def test_database_location_and_wal(make_project: ProjectMaker, open_index: OpenI
     index = open_index(root)
     assert index.db_path == index_db_path(root) and index.db_path.name == "index.db"
     assert index.store.scalar("PRAGMA journal_mode") == "wal"
-    assert index.store.scalar("PRAGMA user_version") == 2
+    assert index.store.scalar("PRAGMA user_version") == SCHEMA_VERSION == 3
 
 
 def test_corrupt_database_is_refused_and_kept(make_project: ProjectMaker) -> None:
@@ -194,3 +195,24 @@ def test_newer_database_is_refused_and_kept(make_project: ProjectMaker) -> None:
         CodeIndex.open(root)
     assert str(db) in str(info.value) and info.value.exit_code == 2
     assert db.read_bytes() == before
+
+
+def test_a_pathological_file_is_indexed_in_part_with_a_note(
+    make_project: ProjectMaker, open_index: OpenIndex
+) -> None:
+    """A megabyte of `x=1;` on one line: 250,000 definitions in Python. It is parsed in
+    pieces and stops at the cap, keeping the first definitions; the run says so."""
+    from rigtui.index.cli_support import summary_text
+    from rigtui.index.extract import MAX_DEFS
+
+    root = make_project({"dense.py": "x=1;" * 250_000, "ok.py": "def fine(): pass\n"})
+    index = open_index(root)
+    ready = index.update()
+    assert ready.warnings["partial"] == 1 and ready.partial == ["dense.py"]
+    assert index.store.scalar("SELECT count(*) FROM defs") == MAX_DEFS + 1
+    assert index.find_symbol("fine")[0].path == "ok.py"
+    assert index.find_symbol("x")[0].line == 1
+    assert "dense.py: indexed in part (one file adds at most 20,000 definitions" in summary_text(
+        ready
+    )
+    assert "partial" not in index.update().warnings or index.update().changed == 0

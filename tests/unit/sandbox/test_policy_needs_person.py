@@ -325,3 +325,27 @@ def test_any_words_joined_with_separators_get_a_decision(tmp_path_factory, parts
     decision = decide(command, root, root, AUTO)
     assert decision.action in ("run", "ask")
     assert decision.action == "ask" or not decision.needs_person
+
+
+def test_characters_that_crash_the_bash_grammar_get_a_decision(tmp_path) -> None:
+    """tree-sitter-bash's scanner dies (SIGSEGV) on some non-ASCII characters, e.g. U+D5201
+    after `{`: the grammar is given ASCII stand-ins (the tree's shape is the same) and the
+    names are read from the real bytes. Run in a child: a crash must not take pytest down."""
+    import subprocess
+    import sys
+
+    probe = (
+        "import sys\nfrom pathlib import Path\nfrom rigtui.config import ApprovalSettings\n"
+        "from rigtui.sandbox.policy import decide\n"
+        "root = Path(sys.argv[1])\n"
+        "for c in ['{\\U000d5201\\u012f', 'source ~ ||pushd }$X ) {\\U000d5201\\u012f',"
+        " 'cat ../caf\\u00e9']:\n"
+        "    d = decide(c, root, root, ApprovalSettings(commands='auto'))\n"
+        "    print(d.action, d.needs_person)\n"
+        "print(decide('cat caf\\u00e9/x', root, root, ApprovalSettings(commands='auto')).action)\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", probe, str(tmp_path)], capture_output=True, text=True, timeout=60
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert done.stdout.split("\n")[:4] == ["ask True", "ask True", "ask True", "run"]
