@@ -6,8 +6,12 @@ import json
 import os
 import subprocess
 import sys
+from io import StringIO
 from pathlib import Path
 
+from rigtui import events as ev
+from rigtui.agent.events import UsageUpdated
+from rigtui.agent.headless import Printer
 from tests.support.fake_openai import Call, FakeOpenAI, Say
 
 ADD_FILE = "*** Begin Patch\n*** Add File: hello.txt\n+hello from the model\n*** End Patch\n"
@@ -154,3 +158,17 @@ def test_exec_reruns_the_checks_the_changed_files_trigger(project: Path) -> None
     assert result.returncode == 0, result.stderr
     assert "check hello: passed" in result.stdout
     assert "untouched" not in result.stdout  # not triggered by hello.txt
+
+
+def test_exec_text_marks_estimated_tokens() -> None:
+    out = StringIO()
+    printer = Printer(out, StringIO())
+    usage = dict(thread_id="t", task_id="k", model="m", input_tokens=1, output_tokens=1)
+    printer.show(UsageUpdated(**usage, thread_input_tokens=1200, thread_output_tokens=30))
+    printer.show(ev.TaskEnded(thread_id="t", task_id="k", outcome="done"))
+    printer.show(
+        UsageUpdated(**usage, thread_input_tokens=1200, thread_output_tokens=30, estimated=True)
+    )
+    printer.show(ev.TaskEnded(thread_id="t", task_id="k", outcome="done"))
+    lines = [line for line in out.getvalue().splitlines() if line.startswith("tokens")]
+    assert lines == ["tokens: 1200 in, 30 out", "tokens: ~1200 in, ~30 out (estimated)"]
