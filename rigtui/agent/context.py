@@ -68,7 +68,9 @@ def system_prompt(root: Path, agents_text: str, repo_map: str) -> str:
 
 def messages_from_events(events: list[ev.Event]) -> list[dict[str, Any]]:
     """Chat-shaped messages from a thread's log. Tool calls left without a result (a cancel
-    or a crash mid-call) get one saying so, so the list is always valid for the API."""
+    or a crash mid-call) get one saying so, so the list is always valid for the API. An
+    assistant message that only calls tools carries `"content": ""`, never null: the OpenAI
+    API takes either, but llama-cpp-python and other strict servers answer 500 to null."""
     out: list[dict[str, Any]] = []
     open_calls: list[str] = []
     current: dict[str, Any] | None = None  # the assistant message being assembled
@@ -90,7 +92,7 @@ def messages_from_events(events: list[ev.Event]) -> list[dict[str, Any]]:
         elif isinstance(event, ToolCallStarted):
             if current is None or current["_id"] != event.message_id:
                 close_open_calls()
-                current = {"role": "assistant", "content": None, "_id": event.message_id}
+                current = {"role": "assistant", "content": "", "_id": event.message_id}
                 out.append(current)
             current.setdefault("tool_calls", []).append(
                 {
@@ -106,13 +108,16 @@ def messages_from_events(events: list[ev.Event]) -> list[dict[str, Any]]:
     close_open_calls()
     for message in out:
         message.pop("_id", None)
-        if message["role"] == "assistant" and message.get("tool_calls") and not message["content"]:
-            message["content"] = None
     return out
 
 
-def estimate_tokens(messages: list[dict[str, Any]]) -> int:
-    return sum(len(json.dumps(m)) for m in messages) // CHARS_PER_TOKEN
+def estimate_tokens(
+    messages: list[dict[str, Any]], tools: list[dict[str, Any]] | None = None
+) -> int:
+    """A rough count of what a request puts in the window: the messages and, when given, the
+    tool definitions (a server renders them into the prompt too: ~930 tokens for rigtui's)."""
+    chars = sum(len(json.dumps(m)) for m in messages)
+    return (chars + (len(json.dumps(tools)) if tools else 0)) // CHARS_PER_TOKEN
 
 
 class ContextTooLong(RigtuiError):

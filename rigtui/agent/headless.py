@@ -115,8 +115,11 @@ def _ended(event: ev.TaskEnded, usage: UsageUpdated | None) -> str:
         lines.append(f"check {check.get('check')}: {check.get('state')}")
     if usage is not None:
         cost = f", cost {usage.thread_cost:.4f}" if usage.thread_cost is not None else ""
+        approx = "~" if usage.estimated else ""  # the server reported no usage (as in the TUI)
+        note = " (estimated)" if usage.estimated else ""
         lines.append(
-            f"tokens: {usage.thread_input_tokens} in, {usage.thread_output_tokens} out{cost}"
+            f"tokens: {approx}{usage.thread_input_tokens} in,"
+            f" {approx}{usage.thread_output_tokens} out{cost}{note}"
         )
     return "\n".join(lines)
 

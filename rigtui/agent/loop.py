@@ -13,7 +13,13 @@ from typing import Any
 
 from rigtui import events as ev
 from rigtui.agent.client import ModelClient, ModelUnavailable, cost_of
-from rigtui.agent.context import CANCELLED_RESULT, fit_to_window, messages_from_events
+from rigtui.agent.context import (
+    CANCELLED_RESULT,
+    ContextTooLong,
+    estimate_tokens,
+    fit_to_window,
+    messages_from_events,
+)
 from rigtui.agent.events import ToolCallDelta, ToolCallFinished, ToolCallStarted, UsageUpdated
 from rigtui.agent.tools import ToolContext, call_tool, schemas
 from rigtui.agent.wire import Chunk, Reply, TextChunk, ToolChunk
@@ -97,17 +103,34 @@ class TaskLoop:
 
     # --- one model call -------------------------------------------------------------------
 
-    async def _messages(self) -> list[dict[str, Any]]:
+    async def _messages(self, tools: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        """The system prompt and the thread, fitted to the window (the server's when it says,
+        else the profile's) less what the system prompt and the tool definitions take."""
         history = messages_from_events(await self.load_events())
-        budget = int(self.client.profile.context_window * WINDOW_SHARE) - len(self.system) // 4
-        return [{"role": "system", "content": self.system}, *fit_to_window(history, budget)]
+        window = await self.client.context_window()
+        system = [{"role": "system", "content": self.system}]
+        fixed = estimate_tokens(system, tools)
+        budget = int(window.tokens * WINDOW_SHARE) - fixed
+        where = f"the window is {window.tokens:,} tokens ({window.source})"
+        if budget <= 0:
+            raise ContextTooLong(
+                f"the system prompt and tool definitions alone (~{fixed:,} tokens) do not fit"
+                f" the model's context window: {where}",
+                fix="give the server a bigger window (llama-cpp-python: --n_ctx; llama.cpp:"
+                " --ctx-size) and set context_window in the model profile to match",
+            )
+        try:
+            return [*system, *fit_to_window(history, budget)]
+        except ContextTooLong as exc:
+            raise ContextTooLong(f"{exc.message}; {where}", fix=exc.fix) from None
 
     async def _ask(self) -> Reply:
-        messages = await self._messages()
-        self._request_chars = len(json.dumps(messages))
+        tools = schemas()
+        messages = await self._messages(tools)
+        self._request_chars = len(json.dumps(messages)) + len(json.dumps(tools))
         started = time.perf_counter()
         reply, ttft = await self.client.reply(
-            messages, schemas(), self._on_chunk, self._on_retry, self._new_attempt
+            messages, tools, self._on_chunk, self._on_retry, self._new_attempt
         )
         message_id = self._message_id
         if reply.text or self._streamed:

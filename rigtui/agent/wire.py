@@ -43,6 +43,12 @@ class IncompleteStream(Exception):
     """The stream ended before the model said it was finished (a dropped connection)."""
 
 
+class EmptyStream(IncompleteStream):
+    """The server answered 200 and then sent nothing at all. llama-cpp-python does this for
+    every error it meets once the stream has started (a prompt over its context window, a
+    chat template that fails): the status is already sent, so the error is only in its log."""
+
+
 @dataclass
 class ToolCall:
     call_id: str
@@ -76,6 +82,26 @@ class Reply:
         return [self.calls[i] for i in sorted(self.calls)]
 
 
+async def _body(stream: Any) -> AsyncIterator[Any]:
+    """A stream's items. A connection that breaks once the status is in is a cut stream (an
+    IncompleteStream, or an EmptyStream before anything came), not an unreachable server."""
+    import openai
+
+    received = False
+    try:
+        async with stream:
+            async for item in stream:
+                received = True
+                yield item
+    except openai.APITimeoutError:
+        raise
+    except openai.APIConnectionError as exc:
+        cut = IncompleteStream if received else EmptyStream
+        raise cut("the connection closed before the reply was finished") from exc
+    if not received:
+        raise EmptyStream("the server answered with an empty stream")
+
+
 async def stream_chat(
     client: AsyncOpenAI,
     model: str,
@@ -95,27 +121,41 @@ async def stream_chat(
     )
     finish = ""
     usage = (0, 0)
-    async with stream:
-        async for chunk in stream:
-            if chunk.usage is not None:
-                usage = (chunk.usage.prompt_tokens or 0, chunk.usage.completion_tokens or 0)
-            for choice in chunk.choices or []:
-                delta = choice.delta
-                if delta is not None and delta.content:
-                    yield TextChunk(delta.content)
-                for call in (delta.tool_calls if delta is not None else None) or []:
-                    fn = call.function
-                    yield ToolChunk(
-                        index=call.index or 0,
-                        call_id=call.id or "",
-                        name=(fn.name if fn else None) or "",
-                        arguments=(fn.arguments if fn else None) or "",
-                    )
-                if choice.finish_reason:
-                    finish = choice.finish_reason
+    async for chunk in _body(stream):
+        if chunk.usage is not None:
+            usage = (chunk.usage.prompt_tokens or 0, chunk.usage.completion_tokens or 0)
+        for choice in chunk.choices or []:
+            delta = choice.delta
+            if delta is not None and delta.content:
+                yield TextChunk(delta.content)
+            for call in (delta.tool_calls if delta is not None else None) or []:
+                fn = call.function
+                yield ToolChunk(
+                    index=call.index or 0,
+                    call_id=call.id or "",
+                    name=(fn.name if fn else None) or "",
+                    arguments=(fn.arguments if fn else None) or "",
+                )
+            if choice.finish_reason:
+                finish = choice.finish_reason
     if not finish:
         raise IncompleteStream("the stream ended before the reply was finished")
     yield StreamEnd(finish, *usage)
+
+
+async def ask_once(
+    client: AsyncOpenAI, model: str, messages: list[dict[str, Any]], tools: list[dict[str, Any]]
+) -> None:
+    """The same request, not streamed and capped at one token: a server that can only drop
+    a stream in silence answers this one with its error as an HTTP status and a body (the
+    SDK raises it). Used once, to explain an empty stream."""
+    kwargs: dict[str, Any] = {"tools": tools} if tools else {}
+    await client.chat.completions.create(
+        model=model,
+        messages=messages,  # type: ignore[arg-type]
+        max_tokens=1,
+        **kwargs,
+    )
 
 
 def responses_input(messages: list[dict[str, Any]]) -> tuple[str, list[dict[str, Any]]]:
@@ -171,26 +211,25 @@ async def stream_responses(
         kwargs["instructions"] = instructions
     stream = await client.responses.create(model=model, input=items, stream=True, **kwargs)  # type: ignore[arg-type]
     end: StreamEnd | None = None
-    async with stream:
-        async for event in stream:
-            kind = getattr(event, "type", "")
-            if kind == "response.output_text.delta":
-                yield TextChunk(event.delta)  # type: ignore[union-attr]
-            elif kind == "response.output_item.added":
-                item = event.item  # type: ignore[union-attr]
-                if getattr(item, "type", "") == "function_call":
-                    yield ToolChunk(
-                        index=event.output_index,  # type: ignore[union-attr]
-                        call_id=getattr(item, "call_id", "") or "",
-                        name=getattr(item, "name", "") or "",
-                        arguments=getattr(item, "arguments", "") or "",
-                    )
-            elif kind == "response.function_call_arguments.delta":
-                yield ToolChunk(index=event.output_index, arguments=event.delta)  # type: ignore[union-attr]
-            elif kind in ("response.completed", "response.incomplete"):
-                end = _responses_end(event.response)  # type: ignore[union-attr]
-            elif kind in ("response.failed", "error"):
-                raise ResponsesFailed(_responses_error(event))
+    async for event in _body(stream):
+        kind = getattr(event, "type", "")
+        if kind == "response.output_text.delta":
+            yield TextChunk(event.delta)  # type: ignore[union-attr]
+        elif kind == "response.output_item.added":
+            item = event.item  # type: ignore[union-attr]
+            if getattr(item, "type", "") == "function_call":
+                yield ToolChunk(
+                    index=event.output_index,  # type: ignore[union-attr]
+                    call_id=getattr(item, "call_id", "") or "",
+                    name=getattr(item, "name", "") or "",
+                    arguments=getattr(item, "arguments", "") or "",
+                )
+        elif kind == "response.function_call_arguments.delta":
+            yield ToolChunk(index=event.output_index, arguments=event.delta)  # type: ignore[union-attr]
+        elif kind in ("response.completed", "response.incomplete"):
+            end = _responses_end(event.response)  # type: ignore[union-attr]
+        elif kind in ("response.failed", "error"):
+            raise ResponsesFailed(_responses_error(event))
     if end is None:
         raise IncompleteStream("the stream ended before the response completed")
     yield end

@@ -9,6 +9,14 @@ and Responses, streamed as SSE) to play scripted turns to the real `openai` SDK.
 
 Turns are taken in order from the script; `routes={"word": [...]}` instead picks the queue
 whose word appears in the request's first user message (for threads running at once).
+
+`llama=True` makes it as strict as llama-cpp-python's server (0.3.36, checked against the
+real one by tests/e2e/test_llama_server.py): an assistant message whose content is not a
+string gets its 500 with pydantic's "7 validation errors" body, and with `n_ctx` a prompt
+that does not fit gets what it gets there: HTTP 200 and an empty stream when streamed, 400
+`context_length_exceeded` when not. `GET /v1/models` answers as llama-cpp-python does (no
+window; `model_fields` adds some, as vLLM's `max_model_len`), `GET /props` as llama.cpp's
+server does when `props` is given, else FastAPI's 404.
 """
 
 from __future__ import annotations
@@ -21,14 +29,16 @@ import threading
 import time
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from typing import Any
 
 from rigtui import events as ev
 from rigtui.agent.client import RetryPolicy
 from rigtui.config import ModelProfile, Settings
+from rigtui.ops import SendMessage
 from rigtui.session import Session
+from tests.support.local_server import LocalServer
 
 
 @dataclass
@@ -59,46 +69,52 @@ class Say:
 
 @dataclass
 class Fail:
-    """An HTTP error answer (429, 500, 401 ...)."""
+    """An HTTP error answer (429, 500, 401 ...); `body` is sent verbatim when given."""
 
     status: int
     message: str = "scripted failure"
+    body: dict[str, Any] | None = None
 
 
-Turn = Say | Fail
+@dataclass
+class Empty:
+    """HTTP 200, then nothing: what llama-cpp-python sends when a started stream fails."""
 
 
-class FakeOpenAI:
+Turn = Say | Fail | Empty
+
+
+class FakeOpenAI(LocalServer):
     def __init__(
-        self, script: list[Turn] | None = None, *, routes: dict[str, list[Turn]] | None = None
+        self,
+        script: list[Turn] | None = None,
+        *,
+        routes: dict[str, list[Turn]] | None = None,
+        llama: bool = False,
+        n_ctx: int | None = None,
+        model_fields: dict[str, Any] | None = None,
+        props: dict[str, Any] | None = None,
     ) -> None:
         self.script = list(script or [])
         self.routes = {k: list(v) for k, v in (routes or {}).items()}
+        self.llama, self.n_ctx = llama, n_ctx
+        self.model_fields, self.props = model_fields or {}, props
         self.requests: list[dict[str, Any]] = []
-        self.paths: list[str] = []
+        self.paths: list[str] = []  # of the POSTs
         self.headers: list[dict[str, str]] = []
+        self.gets: list[str] = []
         self._lock = threading.Lock()
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(self))
-        self._server.daemon_threads = True
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+        super().__init__(_handler(self))
 
     @property
     def base_url(self) -> str:
-        host, port = self._server.server_address[:2]
-        return f"http://{host}:{port}/v1"
-
-    def __enter__(self) -> FakeOpenAI:
-        self._thread.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self._server.shutdown()
-        self._server.server_close()
-        self._thread.join(timeout=5)
+        return f"{self.origin}/v1"
 
     def next_turn(self, body: dict[str, Any]) -> Turn:
         with self._lock:
             self.requests.append(body)
+            if self.llama and (refusal := _llama_refusal(body, self.n_ctx)) is not None:
+                return refusal  # before the script: the real server never gets that far
             if self.routes:
                 first = _first_user_text(body)
                 for word, turns in self.routes.items():
@@ -107,6 +123,88 @@ class FakeOpenAI:
             if self.script:
                 return self.script.pop(0)
         return Fail(500, "the fake server's script ran out")
+
+
+def prompt_tokens(body: dict[str, Any]) -> int:
+    """The fake's token count of a chat request: its messages and tools as JSON, 4 characters
+    a token (rigtui's own estimate; the real server tokenizes the rendered prompt)."""
+    return (
+        len(json.dumps(body.get("messages") or [])) + len(json.dumps(body.get("tools") or []))
+    ) // 4
+
+
+def _llama_refusal(body: dict[str, Any], n_ctx: int | None) -> Turn | None:
+    for index, message in enumerate(body.get("messages") or []):
+        if message.get("role") == "assistant" and not isinstance(message.get("content", ""), str):
+            return Fail(500, body=_llama_error(llama_validation_errors(index, message)))
+    if n_ctx is not None and (tokens := prompt_tokens(body)) >= n_ctx:
+        if body.get("stream"):
+            return Empty()
+        asked = body.get("max_tokens")
+        return Fail(
+            400,
+            body={
+                "error": {
+                    "message": f"This model's maximum context length is {n_ctx} tokens."
+                    f" However, you requested {tokens + (asked or 0)} tokens ({tokens} in the"
+                    f" messages, {asked} in the completion). Please reduce the length of the"
+                    " messages or completion.",
+                    "type": "invalid_request_error",
+                    "param": "messages",
+                    "code": "context_length_exceeded",
+                }
+            },
+        )
+    return None
+
+
+def llama_validation_errors(index: int, message: dict[str, Any]) -> str:
+    """llama-cpp-python's words for an assistant message with `content: null` at `index`:
+    FastAPI's RequestValidationError, one line per member of its message union."""
+
+    def role(kind: str, expected: str) -> dict[str, Any]:
+        return {
+            "type": "literal_error",
+            "loc": ("body", "messages", index, kind, "role"),
+            "msg": f"Input should be '{expected}'",
+            "input": "assistant",
+            "ctx": {"expected": f"'{expected}'"},
+        }
+
+    def missing(kind: str, field: str) -> dict[str, Any]:
+        where = ("body", "messages", index, kind, field)
+        return {"type": "missing", "loc": where, "msg": "Field required", "input": message}
+
+    errors = [
+        role("ChatCompletionRequestSystemMessage", "system"),
+        role("ChatCompletionRequestUserMessage", "user"),
+        {
+            "type": "string_type",
+            "loc": ("body", "messages", index, "ChatCompletionRequestAssistantMessage", "content"),
+            "msg": "Input should be a valid string",
+            "input": message.get("content"),
+        },
+        role("ChatCompletionRequestToolMessage", "tool"),
+        missing("ChatCompletionRequestToolMessage", "tool_call_id"),
+        role("ChatCompletionRequestFunctionMessage", "function"),
+        missing("ChatCompletionRequestFunctionMessage", "name"),
+    ]
+    lines = "".join(f"  {e!r}\n" for e in errors)
+    return f"{len(errors)} validation errors:\n{lines}{LLAMA_TRAILER}"
+
+
+# what FastAPI appends to a RequestValidationError's text (the path is the server's install)
+LLAMA_TRAILER = (
+    '\n  File "/venv/lib/python3.11/site-packages/llama_cpp/server/app.py", line 376, in'
+    " create_chat_completion\n    POST /v1/chat/completions"
+)
+
+
+def _llama_error(message: str) -> dict[str, Any]:
+    """llama-cpp-python's wrapping of any exception it did not expect: a 500 with this."""
+    return {
+        "error": {"message": message, "type": "internal_server_error", "param": None, "code": None}
+    }
 
 
 def _first_user_text(body: dict[str, Any]) -> str:
@@ -133,6 +231,16 @@ def _handler(fake: FakeOpenAI) -> type[BaseHTTPRequestHandler]:
         def log_message(self, format: str, *args: Any) -> None:  # quiet
             pass
 
+        def do_GET(self) -> None:
+            fake.gets.append(self.path)
+            if self.path.rstrip("/").endswith("/models"):
+                entry = {"id": "gemma-3-270m", "object": "model", "owned_by": "me"}
+                data = [{**entry, "permissions": [], **fake.model_fields}]
+                return self._json(200, {"object": "list", "data": data})
+            if self.path == "/props" and fake.props is not None:
+                return self._json(200, fake.props)
+            self._json(404, {"detail": "Not Found"})
+
         def do_POST(self) -> None:
             length = int(self.headers.get("Content-Length") or 0)
             body = json.loads(self.rfile.read(length) or b"{}")
@@ -141,19 +249,25 @@ def _handler(fake: FakeOpenAI) -> type[BaseHTTPRequestHandler]:
             turn = fake.next_turn(body)
             if isinstance(turn, Fail):
                 return self._fail(turn)
+            if isinstance(turn, Empty):
+                return self._stream(Say(), [])
+            if not body.get("stream"):
+                return self._json(200, _chat_completion(turn, body))
             responses = self.path.rstrip("/").endswith("/responses")
             events = _responses_events(turn, body) if responses else _chat_events(turn, body)
             self._stream(turn, events)
 
         def _fail(self, turn: Fail) -> None:
-            data = json.dumps(
-                {"error": {"message": turn.message, "type": "scripted", "code": None}}
-            )
-            self.send_response(turn.status)
+            error = {"message": turn.message, "type": "scripted", "code": None}
+            self._json(turn.status, turn.body if turn.body is not None else {"error": error})
+
+        def _json(self, status: int, body: dict[str, Any]) -> None:
+            data = json.dumps(body).encode()
+            self.send_response(status)
             self.send_header("Content-Type", "application/json")
             self.send_header("Content-Length", str(len(data)))
             self.end_headers()
-            self.wfile.write(data.encode())
+            self.wfile.write(data)
 
         def _chunk(self, data: bytes) -> None:
             self.wfile.write(f"{len(data):x}\r\n".encode() + data + b"\r\n")
@@ -188,6 +302,40 @@ def _handler(fake: FakeOpenAI) -> type[BaseHTTPRequestHandler]:
 
 
 _ids = itertools.count(1)
+
+
+def _chat_completion(turn: Say, body: dict[str, Any]) -> dict[str, Any]:
+    """A turn not streamed (rigtui asks so only to learn why a stream came back empty)."""
+    calls = [
+        {
+            "id": call.id or f"call_{next(_ids)}",
+            "type": "function",
+            "function": {"name": call.name, "arguments": call.args_text()},
+        }
+        for call in turn.calls
+    ]
+    message: dict[str, Any] = {"role": "assistant", "content": turn.text}
+    if calls:
+        message["tool_calls"] = calls
+    counts = turn.usage or (0, 0)
+    return {
+        "id": f"chatcmpl-{next(_ids)}",
+        "object": "chat.completion",
+        "created": int(time.time()),
+        "model": body.get("model", "fake"),
+        "choices": [
+            {
+                "index": 0,
+                "message": message,
+                "finish_reason": turn.finish or ("tool_calls" if calls else "stop"),
+            }
+        ],
+        "usage": {
+            "prompt_tokens": counts[0],
+            "completion_tokens": counts[1],
+            "total_tokens": sum(counts),
+        },
+    }
 
 
 def _chat_events(turn: Say, body: dict[str, Any]) -> list[tuple[str, dict[str, Any] | str, bool]]:
@@ -317,8 +465,9 @@ WAIT = 15.0  # seconds before a test gives up waiting for an event
 def make_settings(base_url: str, **profile: object) -> Settings:
     settings = Settings()
     settings.index.enabled = False  # keep tests fast: no index build behind the first reply
+    chosen: dict[str, Any] = {"timeout": 10.0, "max_retries": 3, **profile}
     settings.model.profiles["default"] = ModelProfile(
-        model="fake-model", base_url=base_url, timeout=10.0, max_retries=3, **profile
+        model="fake-model", base_url=base_url, **chosen
     )
     return settings
 
@@ -345,6 +494,24 @@ async def collect_until(
     except TimeoutError:
         raise AssertionError(f"timed out; saw {[e.type for e in seen]}") from None
     return seen
+
+
+async def run_messages(
+    project: Path, settings: Settings, *messages: str, timeout: float = WAIT
+) -> list[list[ev.Event]]:
+    """Send each message in turn in one new thread of a session of its own; the events each
+    one's task brought, up to its TaskEnded."""
+    session = await open_session(project, settings)
+    try:
+        thread = await session.new_thread("t")
+        events = session.subscribe()
+        seen = []
+        for text in messages:
+            await session.send(SendMessage(thread.id, text))
+            seen.append(await collect_until(events, task_ended(thread.id), timeout))
+        return seen
+    finally:
+        await session.close()
 
 
 def task_ended(thread_id: str) -> Callable[[ev.Event], bool]:

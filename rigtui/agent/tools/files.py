@@ -36,18 +36,39 @@ def _read(root: Path, args: dict[str, Any]) -> ToolOutput:
     if b"\0" in data[:8192]:
         raise ToolError(f"{args['path']}: a binary file")
     lines = data.decode("utf-8", errors="replace").splitlines()
+    rel = relative(root, path)
     start = max(1, _int(args, "start_line", 1) or 1)
-    end = _int(args, "end_line", None) or len(lines)
+    asked_end = _int(args, "end_line", None)
+    if asked_end is not None and asked_end < 1:  # 0 or -1: what models send for "to the end"
+        asked_end = None
+    if not lines:
+        return ToolOutput(f"{rel} is empty (0 lines)", f"read {rel}: empty")
+    if start > len(lines):
+        raise ToolError(
+            f"start_line {start} is past the end of {rel}, which has {len(lines)} lines;"
+            f" ask for start_line between 1 and {len(lines)}"
+        )
+    if asked_end is not None and asked_end < start:
+        raise ToolError(
+            f"end_line {asked_end} is before start_line {start}; ask for"
+            f" start_line <= end_line (the file has {len(lines)} lines)"
+        )
+    end = asked_end or len(lines)
     end = min(end, len(lines), start + MAX_LINES - 1)
     out, size = [], 0
     for number in range(start, end + 1):
         line = f"{number:>5}  {lines[number - 1]}"
         size += len(line) + 1
         if size > MAX_CHARS:
-            end = number - 1
+            if not out:  # one line longer than the whole budget: cut it, never return nothing
+                out.append(
+                    line[:MAX_CHARS] + f" [line cut: {len(line) - MAX_CHARS} more characters]"
+                )
+                end = number
+            else:
+                end = number - 1
             break
         out.append(line)
-    rel = relative(root, path)
     more = (
         f"\n[{len(lines) - end} more lines; ask for start_line={end + 1}]"
         if end < len(lines)

@@ -70,7 +70,7 @@ def test_messages_from_events_answer_dangling_calls_and_skip_ui_events() -> None
     ]
     assert [c["id"] for c in messages[1]["tool_calls"]] == ["c1", "c2"]
     assert messages[3] == {"role": "tool", "tool_call_id": "c2", "content": CANCELLED_RESULT}
-    assert messages[5]["content"] is None and messages[5]["tool_calls"][0]["id"] == "c3"
+    assert messages[5]["content"] == "" and messages[5]["tool_calls"][0]["id"] == "c3"
 
 
 def test_trimming_shortens_old_tool_output_and_keeps_every_user_word() -> None:

@@ -6,8 +6,12 @@ import json
 import os
 import subprocess
 import sys
+from io import StringIO
 from pathlib import Path
 
+from rigtui import events as ev
+from rigtui.agent.events import UsageUpdated
+from rigtui.agent.headless import Printer
 from rigtui.trust import trust
 from tests.support.fake_openai import Call, FakeOpenAI, Say
 
@@ -212,3 +216,17 @@ def test_exec_auto_approval_declines_commands_that_need_a_person(
     assert finished[-1]["ok"] is True and "exit code 0" in ran and "app.py" in ran
     assert (beside / "keep.txt").exists() and (home / "keep.txt").exists()
     assert not (tmp_path / "abs").exists() and not (project / "up").exists()
+
+
+def test_exec_text_marks_estimated_tokens() -> None:
+    out = StringIO()
+    printer = Printer(out, StringIO())
+    usage = dict(thread_id="t", task_id="k", model="m", input_tokens=1, output_tokens=1)
+    printer.show(UsageUpdated(**usage, thread_input_tokens=1200, thread_output_tokens=30))
+    printer.show(ev.TaskEnded(thread_id="t", task_id="k", outcome="done"))
+    printer.show(
+        UsageUpdated(**usage, thread_input_tokens=1200, thread_output_tokens=30, estimated=True)
+    )
+    printer.show(ev.TaskEnded(thread_id="t", task_id="k", outcome="done"))
+    lines = [line for line in out.getvalue().splitlines() if line.startswith("tokens")]
+    assert lines == ["tokens: 1200 in, 30 out", "tokens: ~1200 in, ~30 out (estimated)"]

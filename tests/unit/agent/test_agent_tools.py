@@ -28,6 +28,7 @@ from tests.support.fake_openai import (
     make_settings,
     of_type,
     open_session,
+    run_messages,
     task_ended,
 )
 
@@ -357,3 +358,26 @@ async def test_a_queued_message_the_session_closes_on_is_kept_as_not_sent(projec
         history = await reopened.history(thread.id)
         assert [e.text for e in of_type(history, ev.MessageNotSent)] == ["two, queued behind one"]
         await reopened.close()
+
+
+async def test_read_file_ranges_that_read_nothing_are_errors_the_model_can_act_on(
+    project: Path,
+) -> None:
+    (project / "empty.txt").write_text("")
+    calls = [
+        Call("read_file", {"path": "notes.txt", "start_line": 9}, id="past"),
+        Call("read_file", {"path": "notes.txt", "start_line": 3, "end_line": 2}, id="backwards"),
+        Call("read_file", {"path": "notes.txt", "start_line": 2, "end_line": 0}, id="to_end"),
+        Call("read_file", {"path": "empty.txt"}, id="empty"),
+    ]
+    with FakeOpenAI([Say(calls=calls), Say("ok")]) as server:
+        (seen,) = await run_messages(project, make_settings(server.base_url), "read")
+    results = {f.call_id: f for f in of_type(seen, ToolCallFinished)}
+    assert not results["past"].ok and results["past"].output == (
+        "error: start_line 9 is past the end of notes.txt, which has 3 lines;"
+        " ask for start_line between 1 and 3"
+    )
+    assert not results["backwards"].ok
+    assert "end_line 2 is before start_line 3" in results["backwards"].output
+    assert results["to_end"].ok and "lines 2-3 of 3" in results["to_end"].output
+    assert results["empty"].ok and results["empty"].output == "empty.txt is empty (0 lines)"
