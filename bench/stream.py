@@ -57,10 +57,11 @@ def summary(values: list[float]) -> str:
 
 
 async def run(tokens: int, keys: int) -> None:
-    from rigtui import events as ev
+    from rigtui import protocol as ev
     from rigtui.config import load_settings
     from rigtui.ui.app import RigtuiApp
     from tests.support.fake_openai import FakeOpenAI, Say
+    from tests.support.recorder import EventRecorder
 
     text = (PARAGRAPH * (tokens * 4 // len(PARAGRAPH) + 1))[: tokens * 4]
     root = Path(os.environ["RIGTUI_HOME"]) / "project"
@@ -74,12 +75,11 @@ async def run(tokens: int, keys: int) -> None:
         async with app.run_test(size=(120, 40)) as pilot:
             await pilot.pause()
             reference = await type_keys(app, keys)
-            started = app.event_handled(ev.MessageDelta)
-            finished = app.event_handled(ev.AssistantMessage)
+            seen = EventRecorder(app)
+            started = seen.next(ev.MessageDelta)
+            finished = seen.next(ev.AssistantMessage)
             await app.session_required().send(
-                __import__("rigtui.ops", fromlist=["SendMessage"]).SendMessage(
-                    app.current_thread.id, "explain the parser"
-                )
+                ev.SendMessage(app.current_thread.id, "explain the parser")
             )
             await started
             stream_start = time.perf_counter()

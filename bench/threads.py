@@ -35,8 +35,8 @@ def rss_mb() -> float:
 
 
 def thread_events(thread_id: str, count: int) -> list:
-    from rigtui import events as ev
-    from rigtui.agent.events import ToolCallFinished, ToolCallStarted, UsageUpdated
+    from rigtui import protocol as ev
+    from rigtui.protocol import ToolCallFinished, ToolCallStarted, UsageUpdated
 
     out: list = []
     i = 0

@@ -26,11 +26,10 @@ from pathlib import Path
 
 from textual.app import App, ComposeResult
 
-from rigtui.checks.events import CheckFinished, CheckOutput, CheckStarted
 from rigtui.checks.runner import CheckRunner
 from rigtui.checks.spec import Check
 from rigtui.config import ChecksSettings
-from rigtui.events import Event
+from rigtui.protocol import CheckFinished, CheckOutput, CheckStarted, Event
 from rigtui.sandbox.local import LocalSandbox
 from rigtui.ui.checks_panel import ChecksPanel
 from rigtui.watch import ProjectWatcher

@@ -17,22 +17,17 @@ import os
 import pkgutil
 import sys
 from collections.abc import Sequence
-from pathlib import Path
 from types import ModuleType
-from typing import TYPE_CHECKING
 
+import rigtui.commands
 from rigtui import __version__
-from rigtui.errors import BadInput, RigtuiError
-
-if TYPE_CHECKING:
-    from rigtui.config import Settings
+from rigtui.commands._common import project_root
+from rigtui.errors import RigtuiError
 
 
 def _command_modules() -> dict[str, ModuleType]:
-    import rigtui.commands as package
-
     modules: dict[str, ModuleType] = {}
-    for info in pkgutil.iter_modules(package.__path__):
+    for info in pkgutil.iter_modules(rigtui.commands.__path__):
         if info.name.startswith("_"):
             continue
         module = importlib.import_module(f"rigtui.commands.{info.name}")
@@ -56,38 +51,6 @@ def build_parser(commands: dict[str, ModuleType]) -> argparse.ArgumentParser:
     parser.add_argument("--base-url", help="OpenAI-compatible endpoint for this run")
     parser.add_argument("--profile", help="named model profile from settings")
     return parser
-
-
-def note(text: str) -> None:
-    """One line for the user on stderr, beside a command's output (never mixed into it)."""
-    print(f"rigtui: {text}", file=sys.stderr, flush=True)
-
-
-def project_root(path: str | Path) -> Path:
-    """Resolve a PATH argument to a readable project folder, or raise BadInput (exit 2)."""
-    p = Path(path).expanduser()
-    if not p.exists():
-        raise BadInput(f"{p}: no such folder", fix="pass an existing project folder")
-    if not p.is_dir():
-        raise BadInput(f"{p}: not a folder", fix="pass the project's folder, not a file")
-    try:
-        next(p.iterdir(), None)
-    except PermissionError as exc:
-        raise BadInput(
-            f"{p}: cannot be read (permission denied)", fix="check its permissions"
-        ) from exc
-    except OSError as exc:
-        raise BadInput(f"{p}: cannot be read ({exc.strerror})") from exc
-    return p.resolve()
-
-
-def say_ignored(settings: Settings, *, running_checks: bool = False) -> Settings:
-    """One line on stderr when the project's settings file asks for settings that were ignored
-    because the user has not trusted it. Returns the settings."""
-    notice = settings.trust.notice(running_checks=running_checks) if settings.trust else ""
-    if notice:
-        note(notice)
-    return settings
 
 
 def _run_app(args: argparse.Namespace) -> int:

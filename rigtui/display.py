@@ -9,6 +9,7 @@ and backslashes stay as they are."""
 
 from __future__ import annotations
 
+import json
 import os
 
 _NAMED = {"\n": "\\n", "\t": "\\t", "\r": "\\r", "\\": "\\\\"}
@@ -51,7 +52,6 @@ def json_line(value: object) -> str:
     """`value` as one line of JSON with its text readable (not \\u-escaped), except the bytes
     that were not UTF-8 (kept as surrogate escapes): those stay `\\udcXX`, which json.loads
     turns back into the same name, where the raw surrogate could not be written at all."""
-    import json
 
     text = json.dumps(value, ensure_ascii=False)
     if text.isascii():

@@ -9,6 +9,8 @@ from pathlib import Path
 
 import platformdirs
 
+from rigtui.errors import BadInput
+
 APP_NAME = "rigtui"
 
 
@@ -16,8 +18,6 @@ def _ensure(path: Path, what: str) -> Path:
     try:
         path.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
-        from rigtui.errors import BadInput
-
         hint = "RIGTUI_HOME" if os.environ.get("RIGTUI_HOME") else "your home folder"
         raise BadInput(
             f"{path}: rigtui's {what} folder cannot be created ({exc.strerror})",

@@ -10,9 +10,9 @@ import json
 from pathlib import Path
 from typing import Any
 
-from rigtui import events as ev
-from rigtui.agent.events import ToolCallFinished, ToolCallStarted
+from rigtui import protocol as ev
 from rigtui.errors import RigtuiError
+from rigtui.protocol import ToolCallFinished, ToolCallStarted
 
 BASE_PROMPT = """You are a coding agent working in the project at {root}, inside rigtui, a \
 terminal workbench. Use the tools to read and search the code before you change it. Propose \
@@ -75,13 +75,22 @@ def messages_from_events(events: list[ev.Event]) -> list[dict[str, Any]]:
     open_calls: list[str] = []
     current: dict[str, Any] | None = None  # the assistant message being assembled
 
+    notes: list[str] = []  # changes to the files the model did not make, told once calls close
+
     def close_open_calls() -> None:
         for call_id in open_calls:
             out.append({"role": "tool", "tool_call_id": call_id, "content": CANCELLED_RESULT})
         open_calls.clear()
+        if notes:
+            out.append({"role": "user", "content": "\n".join(notes)})
+            notes.clear()
 
     for event in events:
-        if isinstance(event, ev.UserMessage):
+        if (note := change_note(event)) is not None:
+            notes.append(note)
+            if not open_calls:
+                close_open_calls()
+        elif isinstance(event, ev.UserMessage):
             close_open_calls()
             current = None
             out.append({"role": "user", "content": event.text})
@@ -109,6 +118,27 @@ def messages_from_events(events: list[ev.Event]) -> list[dict[str, Any]]:
     for message in out:
         message.pop("_id", None)
     return out
+
+
+def change_note(event: ev.Event) -> str | None:
+    """What the model is told of a change to the project's files it did not make itself
+    (the person undid, redid or applied a change set; a crash's was put back)."""
+    match event:
+        case ev.PatchUndone(change_set_id=cs_id, paths=files):
+            what = f"the user undid change set {cs_id}: {_files(files)} are as before it"
+        case ev.PatchRedone(change_set_id=cs_id, paths=files):
+            what = f"the user redid change set {cs_id}: {_files(files)} have its changes again"
+        case ev.PatchApplied(change_set_id=cs_id, paths=files, origin=origin) if origin != "model":
+            what = f"the user applied change set {cs_id} ({origin} review) to {_files(files)}"
+        case ev.PatchRecovered(change_set_ids=ids):
+            what = f"change set(s) {', '.join(ids)}, cut short by a crash, were rolled back"
+        case _:
+            return None
+    return f"[rigtui: {what}; re-read those files before relying on them]"
+
+
+def _files(paths: list[str]) -> str:
+    return ", ".join(paths[:20]) + (f" and {len(paths) - 20} more" if len(paths) > 20 else "")
 
 
 def estimate_tokens(

@@ -3,9 +3,9 @@ its tool calls and their results: everything up to the next message."""
 
 from __future__ import annotations
 
-from rigtui import events as ev
-from rigtui.agent.events import ThreadForked
+from rigtui import protocol as ev
 from rigtui.errors import BadInput
+from rigtui.protocol import ThreadForked
 
 # The parent's own bookkeeping is not copied; the fork gets its own.
 NOT_COPIED = (ev.ThreadCreated, ev.ThreadRenamed, ev.ThreadDeleted, ThreadForked)

@@ -11,7 +11,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from rigtui import events as ev
+from rigtui import protocol as ev
 from rigtui.agent.client import ModelClient, ModelUnavailable, cost_of
 from rigtui.agent.context import (
     CANCELLED_RESULT,
@@ -20,9 +20,9 @@ from rigtui.agent.context import (
     fit_to_window,
     messages_from_events,
 )
-from rigtui.agent.events import ToolCallDelta, ToolCallFinished, ToolCallStarted, UsageUpdated
 from rigtui.agent.tools import ToolContext, call_tool, schemas
 from rigtui.agent.wire import Chunk, Reply, TextChunk, ToolChunk
+from rigtui.protocol import ToolCallDelta, ToolCallFinished, ToolCallStarted, UsageUpdated
 from rigtui.store import new_id
 
 MAX_ROUNDS = 50

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import re
 
-from rigtui.checks.events import CheckFinished
 from rigtui.checks.parsers import Location, strip_ansi
+from rigtui.protocol import CheckFinished
 
 MAX_MESSAGE_CHARS = 6_000
 MAX_LISTED_LOCATIONS = 20

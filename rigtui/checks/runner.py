@@ -27,13 +27,12 @@ from collections.abc import AsyncIterator, Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from rigtui.checks.events import CheckFinished, CheckOutput, CheckQueued, CheckStarted
 from rigtui.checks.parsers import parse_locations, resolve_paths
 from rigtui.checks.spec import Check
 from rigtui.edits.atomic import TEMP_SUFFIX
-from rigtui.events import Event
 from rigtui.fanout import Fanout
 from rigtui.ignore import IgnoreRules
+from rigtui.protocol import CheckFinished, CheckOutput, CheckQueued, CheckStarted, Event
 from rigtui.sandbox.base import RunRequest, RunResult, Sandbox, Stream
 from rigtui.watch import FileChange, ProjectWatcher
 

@@ -17,9 +17,10 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
-from rigtui.config import PROJECT_FILE, Settings
+from rigtui.config import PROJECT_FILE, Settings, load_settings
 from rigtui.errors import RigtuiError
 from rigtui.paths import write_atomically
+from rigtui.trust import file_digest, record
 
 PY_GLOBS = ("**/*.py", "pyproject.toml", "setup.cfg", "pytest.ini", "tox.ini", "conftest.py")
 JS_GLOBS = ("**/*.js", "**/*.jsx", "**/*.ts", "**/*.tsx", "**/*.mjs", "**/*.cjs", "package.json")
@@ -211,8 +212,6 @@ def confirm_checks(root: Path, checks: Sequence[Check]) -> tuple[Path, bool]:
     did not exist, the new file is trusted (the checks the user confirmed may run on their
     own); otherwise it stays untrusted and they run only when asked. Returns the file and
     whether it is trusted."""
-    from rigtui.config import load_settings
-    from rigtui.trust import file_digest, record
 
     before = load_settings(root).trust
     path, old, new = _append_checks(root, checks)

@@ -4,11 +4,29 @@ diff) to a project. Exit 0 applied, 1 refused or conflict (nothing changed), 2 b
 from __future__ import annotations
 
 import argparse
+import asyncio
 import sys
 from pathlib import Path
 
+from rigtui.commands._common import project_root, say_ignored
+from rigtui.commands._session import one_shot
 from rigtui.display import safe_name
+from rigtui.edits.errors import PatchRefused
+from rigtui.edits.parse import parse_patch
+from rigtui.edits.prepare import Proposal, prepare
 from rigtui.errors import BadInput
+from rigtui.protocol import (
+    AUTO_APPLY,
+    DecidePatch,
+    Decision,
+    PatchApplied,
+    PatchProposed,
+    ProposePatch,
+    Recover,
+)
+from rigtui.protocol import (
+    PatchRefused as PatchRefusedEvent,
+)
 
 NAME = "apply"
 HELP = "review and apply a patch file (apply_patch or unified diff); undoable"
@@ -45,58 +63,75 @@ def read_patch(name: str) -> str:
 
 
 def run(args: argparse.Namespace) -> int:
-    from rigtui.cli import note, project_root, say_ignored
-    from rigtui.config import load_settings
-    from rigtui.edits.decision import AUTO_APPLY, patch_policy
-    from rigtui.edits.engine import apply_proposal, recover
-    from rigtui.edits.parse import parse_patch
-    from rigtui.edits.prepare import prepare
-
     root = project_root(args.path)
     text = read_patch(args.patchfile)
-    for cs_id in recover(root):
-        print(f"recovered change set {cs_id} interrupted by a crash", file=sys.stderr)
     if args.strip is not None and args.strip < 0:
         raise BadInput(f"-p {args.strip}: cannot strip a negative number of folders")
-    proposal = prepare(root, parse_patch(text, strip=args.strip, root=root))
-    if args.check:
-        _print_check(proposal)
-        return 0
-    accepted: set[str] | None = None
-    if not args.yes and patch_policy(root, say_ignored(load_settings(root))) == AUTO_APPLY:
-        print("approval.patches = auto-apply: applying without review", file=sys.stderr)
-    elif not args.yes:
-        if not sys.stdin.isatty() or not sys.stdout.isatty():
+    return asyncio.run(_apply(root, text, args))
+
+
+async def _apply(root: Path, text: str, args: argparse.Namespace) -> int:
+    async with one_shot(root) as shot:
+        session = shot.session
+        await session.send(Recover(""))  # a crash's leftovers are put back first
+        if args.check:
+            _print_check(await asyncio.to_thread(_prepared, root, text, args.strip))
+            return 0
+        auto = not args.yes and say_ignored(session.settings).approval.patches == AUTO_APPLY
+        await session.send(ProposePatch("", text, strip=args.strip))  # a bad patch stops here
+        proposed = await shot.wait_for(PatchProposed)
+        assert isinstance(proposed, PatchProposed)
+        cs_id = proposed.change_set_id
+        if auto:
+            print("approval.patches = auto-apply: applying without review", file=sys.stderr)
+        elif not args.yes and (not sys.stdin.isatty() or not sys.stdout.isatty()):
+            await session.send(DecidePatch("", cs_id, Decision(pending=True)))
             raise BadInput(
                 "the review needs a terminal, and stdin/stdout is not one",
                 fix="pass --yes to apply every hunk, or --check to see what would change",
             )
-        from rigtui.ui.review_app import review  # late: only the review loads Textual
+        decision = Decision()
+        if not (args.yes or auto):
+            request = session.review_request(cs_id)
+            assert request is not None and request.proposal is not None
+            from rigtui.ui.review_app import review  # late: only the review loads Textual
 
-        outcome = review(proposal)
-        if outcome is None:
-            print("review cancelled: nothing changed")
-            return 1
-        proposal, decision = outcome
-        accepted = set(decision.accepted)
-    result = apply_proposal(proposal, accepted, on_wait=note)
-    print(f"applied change set {result.change_set_id}: {', '.join(map(safe_name, result.paths))}")
-    if result.rejected:
-        print(f"rejected hunks: {', '.join(result.rejected)}")
+            outcome = await review(request.proposal)
+            if outcome is None:
+                await session.send(DecidePatch("", cs_id, Decision(pending=True)))
+                print("review cancelled: nothing changed")
+                return 1
+            decision = outcome[1]  # its edited hunks go in again, into the session's proposal
+        await session.send(DecidePatch("", cs_id, decision))
+        done = await shot.wait_for(PatchApplied, PatchRefusedEvent)
+        if isinstance(done, PatchRefusedEvent):
+            if done.can_rebase:  # the files changed meanwhile: no second question here
+                await session.send(DecidePatch("", cs_id, Decision(pending=True)))
+            raise PatchRefused(done.message, fix=done.fix or None)
+    assert isinstance(done, PatchApplied)
+    print(f"applied change set {done.change_set_id}: {', '.join(map(safe_name, done.paths))}")
+    if done.rejected:
+        print(f"rejected hunks: {', '.join(done.rejected)}")
     print("undo with `rigtui undo`")
     return 0
 
 
-def _print_check(proposal: object) -> None:
+def _prepared(root: Path, text: str, strip: int | None) -> Proposal:
+    return prepare(root, parse_patch(text, strip=strip, root=root))
+
+
+def _print_check(proposal: Proposal) -> None:
+    # Rich's console and the diff renderer only for --check: every command module is imported
+    # when the CLI starts (the workbench too), so they load here, when used.
     from rich.console import Console
 
     from rigtui.edits.render import render_proposal
 
     # Piped to a file or a program: one line per line, never wrapped at 80 columns.
     console = Console(highlight=False, soft_wrap=not sys.stdout.isatty())
-    console.print(render_proposal(proposal))  # type: ignore[arg-type]
-    replaced = {pf.target for pf in proposal.files if pf.overwrites}  # type: ignore[attr-defined]
-    for write in proposal.writes():  # type: ignore[attr-defined]
+    console.print(render_proposal(proposal))
+    replaced = {pf.target for pf in proposal.files if pf.overwrites}
+    for write in proposal.writes():
         verb = "create" if write.before is None else "delete" if write.after is None else "modify"
         verb = "replace (Add File over an existing file)" if write.path in replaced else verb
         console.print(f"would {verb} {safe_name(write.path)}", markup=False)

@@ -12,7 +12,12 @@ import signal
 import sys
 from pathlib import Path
 
+from rigtui.checks.spec import HOW_TO_CONFIGURE, checks_for, confirm_checks
+from rigtui.commands._common import project_root, say_ignored
+from rigtui.config import load_settings
 from rigtui.display import safe_line, safe_name
+from rigtui.errors import BadInput
+from rigtui.protocol import CheckFinished
 
 NAME = "check"
 HELP = "run the project's checks once, or re-run them as files change (--watch)"
@@ -35,10 +40,6 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from rigtui.checks.spec import HOW_TO_CONFIGURE, checks_for, confirm_checks
-    from rigtui.cli import project_root, say_ignored
-    from rigtui.config import load_settings
-    from rigtui.errors import BadInput
 
     root = project_root(args.path)
     settings = say_ignored(load_settings(root), running_checks=True)
@@ -75,6 +76,8 @@ def _note(text: str) -> None:
 
 
 async def _main(root: Path, settings, checks, args: argparse.Namespace) -> int:
+    # Every command module is imported when the CLI starts: the runner (watchfiles) and the
+    # sandbox layer load only when checks run.
     from rigtui.checks.runner import CheckRunner
     from rigtui.sandbox import get_sandbox
 
@@ -104,8 +107,7 @@ async def _main(root: Path, settings, checks, args: argparse.Namespace) -> int:
 
 
 async def _watch(root: Path, runner, as_json: bool) -> int:
-    from rigtui.checks.events import CheckFinished
-    from rigtui.watch import ProjectWatcher
+    from rigtui.watch import ProjectWatcher  # watchfiles: only when watching
 
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()

@@ -6,15 +6,14 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
-import dataclasses
 import sys
 from pathlib import Path
 
-from rigtui.agent.headless import Approver, Printer, print_json
+from rigtui.commands._common import project_root, say_ignored
+from rigtui.commands._exec_output import Approver, Printer, print_json
 from rigtui.config import Settings, apply_overrides, load_settings
 from rigtui.errors import BadInput
-from rigtui.events import Notice, TaskEnded
-from rigtui.ops import SendMessage
+from rigtui.protocol import Note, Notice, SendMessage, TaskEnded
 from rigtui.session import Session, launch_folder
 
 NAME = "exec"
@@ -40,7 +39,6 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from rigtui.cli import project_root, say_ignored
 
     root = project_root(args.path)
     prompt = sys.stdin.read() if args.prompt == "-" else args.prompt
@@ -88,52 +86,18 @@ async def _exec(root: Path, settings: Settings, prompt: str, args: argparse.Name
                 await approver.handle(event)
 
         consumer = asyncio.create_task(consume())
+        # What the workbench gets: a crash's leftovers put back, the watcher, the live index,
+        # the checks that follow each applied change set, and their auto-fix rounds.
+        await session.start()
         if said:  # what the project file asked for and was ignored: kept in the thread too
-            await session.emit(Notice(thread_id=thread.id, text=said))  # --json prints it
+            await session.send(Note(thread.id, said))  # --json prints it
         await session.send(SendMessage(thread.id, prompt))
-        await session.wait_idle(thread.id)
-        if ended and ended[-1].changed_files:
-            await _checks_after(session, thread.id, ended[-1].changed_files)
+        await session.wait_idle(thread.id)  # the task, its checks, and any auto-fix rounds
     finally:
         await session.close()  # ends the subscription, so the consumer finishes
     with contextlib.suppress(Exception):
         await consumer
     return 0 if ended and ended[-1].outcome == "done" else 1
-
-
-async def _checks_after(session: Session, thread_id: str, paths: list[str]) -> None:
-    """After the task changed files, the configured checks those files trigger run once and
-    their results are stored in the thread (and printed), as in the workbench."""
-    from rigtui.checks.runner import CheckRunner
-    from rigtui.checks.spec import configured_checks
-    from rigtui.sandbox import get_sandbox
-    from rigtui.trust import trust_command
-
-    triggered = [c for c in configured_checks(session.settings) if c.triggered_by(paths)]
-    checks = [c for c in triggered if c.trusted]
-    if untrusted := [c.name for c in triggered if not c.trusted]:
-        trust = session.settings.trust
-        file = trust.file.name if trust else "the project's settings"
-        how = f"`{trust_command(session.root)}` lets them run on their own"
-        await session.emit(
-            Notice(
-                thread_id=thread_id,
-                text=f"not running check(s) {', '.join(untrusted)} after the task's edits: they"
-                f" come from {file}, which is not trusted ({how}; `rigtui check` runs them now)",
-            )
-        )
-    if not checks:
-        return
-    sandbox = await asyncio.to_thread(get_sandbox, session.settings, session.root)
-    runner = CheckRunner(
-        session.root, checks, sandbox, debounce_ms=0, timeout=session.settings.sandbox.timeout
-    )
-    try:
-        for finished in await runner.run_once():
-            await session.emit(dataclasses.replace(finished, thread_id=thread_id))
-    finally:
-        await runner.close()
-        await sandbox.close()
 
 
 def _title(prompt: str) -> str:

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import argparse
 
-from rigtui.cli import project_root
+from rigtui.commands._common import project_root
+from rigtui.commands._index_support import print_json, run_update, summary_text
 from rigtui.index.api import CodeIndex
-from rigtui.index.cli_support import print_json, run_update, summary_text
 
 NAME = "index"
 HELP = "build or update the code index (symbols, references, full-text search)"

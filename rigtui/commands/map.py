@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import argparse
 
-from rigtui.errors import BadInput
-from rigtui.index.cli_support import (
+from rigtui.commands._index_support import (
     add_common_arguments,
     nothing_found,
     open_index,
     print_json,
     project_relative,
 )
+from rigtui.errors import BadInput
 
 NAME = "map"
 HELP = "a ranked map of files and symbols within a token budget"

@@ -3,6 +3,11 @@
 from __future__ import annotations
 
 import argparse
+import asyncio
+
+from rigtui.commands._common import project_root
+from rigtui.commands.undo import swap
+from rigtui.protocol import Redo
 
 NAME = "redo"
 HELP = "redo the change set undone last"
@@ -15,10 +20,5 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from rigtui.cli import note, project_root
-    from rigtui.commands.undo import print_done
-    from rigtui.edits.engine import redo
-
-    entry = redo(project_root(args.path), args.change_set_id, force=args.force, on_wait=note)
-    print_done("redid", entry)
-    return 0
+    root = project_root(args.path)
+    return asyncio.run(swap(root, Redo("", args.change_set_id, force=args.force)))

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import argparse
 
-from rigtui.display import safe_line, safe_name
-from rigtui.index.cli_support import (
+from rigtui.commands._index_support import (
     add_common_arguments,
     line_text,
     nothing_found,
     open_index,
     print_json_lines,
 )
+from rigtui.display import safe_line, safe_name
 
 NAME = "refs"
 HELP = "find references to a name (calls, type uses, imports)"

@@ -13,6 +13,11 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from rigtui.commands._common import project_root, say_ignored
+from rigtui.config import load_settings
+from rigtui.errors import BadInput
+from rigtui.paths import write_atomically
+
 if TYPE_CHECKING:
     from rigtui.sandbox.base import RunRequest, Sandbox
     from rigtui.sandbox.capture import Capture
@@ -52,7 +57,6 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def _command(args: argparse.Namespace) -> list[str] | str:
-    from rigtui.errors import BadInput
 
     words = list(args.command)
     if words and words[0] == "--":
@@ -73,9 +77,8 @@ def _write(stream: str, text: str) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from rigtui.cli import project_root, say_ignored
-    from rigtui.config import load_settings
-    from rigtui.errors import BadInput
+    # Every command module is imported when the CLI starts: the sandbox layer (and through it
+    # the docker SDK) loads only when a command runs.
     from rigtui.sandbox import RunRequest, get_sandbox
 
     root = project_root(args.path)
@@ -106,7 +109,7 @@ def run(args: argparse.Namespace) -> int:
 async def _run(
     sandbox: Sandbox, request: RunRequest, root: Path, *, quiet: bool, capture_to: Path | None
 ) -> int:
-    from rigtui.sandbox.changes import run_tracked
+    from rigtui.sandbox.changes import run_tracked  # as in run(): loaded when used
 
     try:
         result, artifacts = await run_tracked(sandbox, request, root, _write)
@@ -148,7 +151,6 @@ def _report_capture(captured: Capture, root: Path, capture_to: Path | None, *, q
         if not quiet:
             _note("the project is read-only: no text changes to save")
         return
-    from rigtui.paths import write_atomically
 
     write_atomically(target, captured.patch())
     _note(f"the project is read-only: changes saved to {target}; review and apply them with"
@@ -156,7 +158,7 @@ def _report_capture(captured: Capture, root: Path, capture_to: Path | None, *, q
 
 
 def _default_capture_file(root: Path) -> Path:
-    from rigtui.sandbox.capture import new_capture_path
+    from rigtui.sandbox.capture import new_capture_path  # as in run(): loaded when used
 
     path = new_capture_path(root, "run")
     return path.with_name(path.name + ".patch")

@@ -8,6 +8,7 @@ import json
 import time
 from pathlib import Path
 
+from rigtui.commands._common import project_root
 from rigtui.config import load_settings
 from rigtui.session import Session
 
@@ -22,7 +23,6 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from rigtui.cli import project_root
 
     root = project_root(args.path)
     rows = asyncio.run(_rows(root, args.search))

@@ -9,6 +9,11 @@ import argparse
 import time
 from pathlib import Path
 
+from rigtui.commands._common import project_root
+from rigtui.config import PROJECT_FILE, load_settings
+from rigtui.errors import BadInput
+from rigtui.trust import current_digest, entries, record, revoke
+
 NAME = "trust"
 HELP = "trust the project's .rigtui.toml (its endpoints, approval, sandbox and checks apply)"
 
@@ -22,10 +27,6 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from rigtui.cli import project_root
-    from rigtui.config import PROJECT_FILE, load_settings
-    from rigtui.errors import BadInput
-    from rigtui.trust import record, revoke
 
     if args.list:
         return _list()
@@ -58,7 +59,6 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _list() -> int:
-    from rigtui.trust import current_digest, entries
 
     found = entries()
     if not found:

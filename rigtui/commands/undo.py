@@ -1,14 +1,16 @@
-"""`rigtui undo`: restore the files of the last applied change set, byte for byte."""
+"""`rigtui undo`: restore the files of the last applied change set, byte for byte. The session
+does it, so the thread the change set came from records it (and its model is told)."""
 
 from __future__ import annotations
 
 import argparse
-from typing import TYPE_CHECKING
+import asyncio
+from pathlib import Path
 
+from rigtui.commands._common import project_root
+from rigtui.commands._session import one_shot
 from rigtui.display import safe_name
-
-if TYPE_CHECKING:
-    from rigtui.edits.journal import JournalEntry
+from rigtui.protocol import PatchRedone, PatchUndone, Redo, Undo
 
 NAME = "undo"
 HELP = "undo the last applied change set (from rigtui's journal, not git)"
@@ -24,25 +26,21 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from rigtui.cli import note, project_root
-    from rigtui.edits.engine import redo, undo
-
     root = project_root(args.path)
-    action = redo if args.redo else undo
-    entry = action(root, args.change_set_id, force=args.force, on_wait=note)
-    print_done("redid" if args.redo else "undid", entry)
-    return 0
+    op = Redo if args.redo else Undo
+    return asyncio.run(swap(root, op("", args.change_set_id, force=args.force)))
 
 
-def print_done(verb: str, entry: JournalEntry) -> None:
-
-    print(f"{verb} change set {entry.id}: {', '.join(safe_name(p) for p in entry.paths)}")
-    print_kept(entry)
-
-
-def print_kept(entry: JournalEntry) -> None:
-    if entry.kept_id:
+async def swap(root: Path, op: Undo | Redo) -> int:
+    async with one_shot(root) as shot:
+        await shot.session.send(op)
+        done = await shot.wait_for(PatchUndone, PatchRedone)
+    assert isinstance(done, PatchUndone | PatchRedone)
+    verb = "undid" if isinstance(done, PatchUndone) else "redid"
+    print(f"{verb} change set {done.change_set_id}: {', '.join(map(safe_name, done.paths))}")
+    if done.kept_id:
         print(
-            f"the newer content it overwrote is kept as change set {entry.kept_id}:"
+            f"the newer content it overwrote is kept as change set {done.kept_id}:"
             " `rigtui redo` brings it back"
         )
+    return 0

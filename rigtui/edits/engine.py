@@ -21,7 +21,7 @@ from pathlib import Path
 
 from rigtui.display import safe_name
 from rigtui.edits import atomic
-from rigtui.edits.errors import PatchConflict, PatchRefused
+from rigtui.edits.errors import PatchRefused
 from rigtui.edits.fsops import Entry
 from rigtui.edits.journal import Journal, JournalEntry, journal_path
 from rigtui.edits.lock import writer_lock
@@ -29,6 +29,23 @@ from rigtui.edits.model import new_change_set_id
 from rigtui.edits.prepare import FileWrite, Proposal, prepare
 
 WaitCallback = Callable[[str], None] | None
+
+
+class PatchConflict(PatchRefused):
+    """Files changed since the change set was proposed (or since it was applied, for undo).
+    `rebased` is a fresh proposal when every hunk still matches the new content."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        paths: list[str],
+        rebased: Proposal | None = None,
+        fix: str | None = None,
+    ) -> None:
+        super().__init__(message, fix=fix)
+        self.paths = paths
+        self.rebased = rebased
 
 
 @dataclass(frozen=True)

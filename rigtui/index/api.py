@@ -23,11 +23,11 @@ from typing import Concatenate, ParamSpec, TypeVar
 from rigtui.config import load_settings
 from rigtui.ignore import IgnoreRules
 from rigtui.index import lookup, repomap
-from rigtui.index.events import IndexReady
 from rigtui.index.indexer import Indexer, ProgressCallback, collect_unreadable
 from rigtui.index.lookup import Reference, SearchHit, Symbol
 from rigtui.index.store import IndexStore
 from rigtui.paths import project_data_dir
+from rigtui.protocol import IndexReady
 from rigtui.store.sqlite_files import translated
 
 DB_NAME = "index.db"

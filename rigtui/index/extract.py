@@ -12,6 +12,7 @@ from typing import NamedTuple
 import tree_sitter as ts
 
 from rigtui.index.languages import CONTAINER_KINDS, SCOPE_ONLY_KINDS, grammar
+from rigtui.index.notes import MAX_DEFS, MAX_REFS
 
 # (name, qualname, kind, line, end_line, parent, signature); lines are 1-based
 DefRow = tuple[str, str, str, int, int, str | None, str]
@@ -46,8 +47,6 @@ def parse_fresh(language: str, source: bytes) -> ts.Tree:
 # and time: a file over SEGMENT_BYTES is parsed in pieces cut at top-level lines (a tree can
 # take ~190 bytes per source byte for such input), and extraction stops at the caps.
 SEGMENT_BYTES = 128 * 1024
-MAX_DEFS = 20_000
-MAX_REFS = 50_000
 
 
 class _Def(NamedTuple):

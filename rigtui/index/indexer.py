@@ -18,7 +18,6 @@ from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wai
 from pathlib import Path
 
 from rigtui.ignore import IgnoreRules
-from rigtui.index.events import IndexProgress, IndexReady
 from rigtui.index.reparse import TreeCache
 from rigtui.index.scan import (
     GONE,
@@ -30,6 +29,7 @@ from rigtui.index.scan import (
     process_file,
 )
 from rigtui.index.store import FileState, IndexStore
+from rigtui.protocol import IndexProgress, IndexReady
 
 ProgressCallback = Callable[[IndexProgress], None]
 UnreadableCallback = Callable[[str, OSError], None]  # a folder (relative; "" the root), why

@@ -14,9 +14,9 @@ import time
 from collections.abc import Callable
 
 from rigtui.errors import RigtuiError
-from rigtui.events import Error, Event, Notice
 from rigtui.index.api import CodeIndex
-from rigtui.index.events import IndexUpdated, unreadable_note
+from rigtui.index.notes import unreadable_note
+from rigtui.protocol import Error, Event, IndexUpdated, Notice
 from rigtui.watch import ProjectWatcher
 
 Listener = Callable[[Event], None]

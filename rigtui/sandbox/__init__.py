@@ -74,7 +74,7 @@ def _docker(
     settings: Settings, root: Path, *, image: str | None, thread_id: str, reuse: bool | None
 ) -> Sandbox:
     try:
-        from rigtui.sandbox.docker_sandbox import DockerSandbox
+        from rigtui.sandbox.docker_sandbox import DockerSandbox  # the docker SDK: when asked for
     except ImportError as exc:  # the module itself, or the docker SDK it needs
         raise RigtuiError(
             f"the Docker sandbox is unavailable: {exc}",

@@ -20,8 +20,11 @@ loopback.
 
 from __future__ import annotations
 
+import functools
 import os
+import shutil
 import stat
+import subprocess
 import sys
 from pathlib import Path
 
@@ -124,3 +127,40 @@ def hidden_socket_flags(root: Path, hidden: list[str], kept: list[str]) -> list[
 
 def _under(path: str, folder: str) -> bool:
     return path == folder or path.startswith(folder.rstrip("/") + "/")
+
+
+@functools.lru_cache(maxsize=1)
+def bwrap_status() -> tuple[bool, str]:
+    """(usable, reason): probed once per process. bwrap fails inside containers that lack user
+    namespaces; then we fall back and say so."""
+    path = shutil.which("bwrap")
+    if path is None:
+        return False, "bwrap is not installed"
+    probe = [path, *bwrap_flags(Path("/"), Path("/"), network=False, mount="ro"), "true"]
+    try:
+        done = subprocess.run(probe, capture_output=True, timeout=10, check=False)
+    except (OSError, subprocess.TimeoutExpired) as exc:
+        return False, f"bwrap cannot start: {exc}"
+    if done.returncode != 0:
+        detail = done.stderr.decode(errors="replace").strip().splitlines()
+        return False, f"bwrap does not work here: {detail[-1] if detail else done.returncode}"
+    return True, path
+
+
+def bwrap_flags(
+    root: Path, cwd: Path, *, network: bool, mount: str, source: Path | None = None
+) -> list[str]:
+    """`source`: a copy of the project to mount, writable, at the project's path. What else the
+    command sees of the host (no runtime folders, no sockets): rigtui.sandbox.bwrap_view."""
+    before, after = view_flags(root)
+    flags = ["--ro-bind", "/", "/", "--dev", "/dev", "--proc", "/proc", *before]
+    if source is not None:
+        flags += ["--bind", str(source), str(root)]
+    else:
+        flags += ["--bind" if mount == "rw" else "--ro-bind", str(root), str(root)]
+    flags += after
+    # its own SysV IPC too: the host's shared memory segments and queues are not its business
+    flags += ["--unshare-pid", "--unshare-ipc", "--die-with-parent", "--chdir", str(cwd)]
+    if not network:
+        flags.append("--unshare-net")  # also isolates abstract Unix sockets
+    return flags

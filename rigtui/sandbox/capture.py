@@ -11,13 +11,20 @@ the project.
 from __future__ import annotations
 
 import os
+import shutil
 import stat
+import time
+import uuid
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
+from rigtui.edits.diff import unified_diff
+from rigtui.edits.errors import PatchRefused
+from rigtui.edits.safety import confine
 from rigtui.ignore import IgnoreRules
+from rigtui.paths import project_data_dir
 
 # relative posix path -> (the bytes the command left there, their permission bits), or None
 # when it deleted the file
@@ -50,7 +57,6 @@ class CapturedFile:
         return self.before is not None and self.before == self.after
 
     def diff(self) -> str:
-        from rigtui.edits.diff import unified_diff
 
         # A change of mode alone never decodes the bytes: a binary file can be chmodded too.
         before, after = (b"", b"") if self.mode_only else (self.before, self.after)
@@ -169,11 +175,6 @@ KEEP_CAPTURES = 50  # the newest entries (patches, folders of binary files) kept
 def new_capture_path(root: Path, name: str) -> Path:
     """A fresh path under the project's captures folder in rigtui's data dir (never inside the
     project), after removing all but the newest KEEP_CAPTURES entries there."""
-    import shutil
-    import time
-    import uuid
-
-    from rigtui.paths import project_data_dir
 
     folder = project_data_dir(root) / "captures"
     folder.mkdir(parents=True, exist_ok=True)
@@ -306,8 +307,6 @@ def _host_file(root: Path, rel: str) -> tuple[bytes | None, int | None]:
     """The project's file now, as (bytes, permission bits); (None, None) when it is absent or
     not a regular file, and when a symlinked folder on the way leads out of the project
     (`confine`: nothing is ever read through it)."""
-    from rigtui.edits.errors import PatchRefused
-    from rigtui.edits.safety import confine
 
     try:
         confine(root, rel)

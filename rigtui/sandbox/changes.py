@@ -11,8 +11,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from rigtui.ignore import IgnoreRules
+from rigtui.protocol import ArtifactsDetected
 from rigtui.sandbox.base import OutputCallback, RunRequest, RunResult, Sandbox
-from rigtui.sandbox.events import ArtifactsDetected
 from rigtui.sandbox.policy import command_text
 
 Snapshot = dict[str, tuple[int, int, int]]  # relative posix path -> (mtime_ns, size, mode)

@@ -66,7 +66,7 @@ def connect(timeout: float | None = PROBE_TIMEOUT, version: str | None = None) -
     address = engine_address()
     try:
         if address.startswith("ssh://"):
-            from rigtui.sandbox.ssh_tunnel import open_tunnel
+            from rigtui.sandbox.ssh_tunnel import open_tunnel  # only for ssh:// engines
 
             tunnel = open_tunnel(address)
             client = docker.DockerClient(

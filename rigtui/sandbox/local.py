@@ -26,8 +26,11 @@ from dataclasses import replace
 from pathlib import Path
 from typing import IO, TYPE_CHECKING
 
+from rigtui.errors import RigtuiError
 from rigtui.sandbox.base import OutputCallback, RunRequest, RunResult, Stream
-from rigtui.sandbox.bwrap_view import view_flags
+from rigtui.sandbox.bwrap_view import bwrap_flags, bwrap_status
+from rigtui.sandbox.capture import TIMED_OUT, collect
+from rigtui.sandbox.local_layers import new_layer
 from rigtui.sandbox.output import (
     OutputCollector,
     not_found,
@@ -35,6 +38,7 @@ from rigtui.sandbox.output import (
     scrubbed_env,
     shell_argv,
 )
+from rigtui.sandbox.reaper import PR_SET_DUMPABLE, prctl
 
 if TYPE_CHECKING:
     from rigtui.sandbox.local_layers import CopyLayer, OverlayLayer
@@ -57,43 +61,6 @@ UNISOLATED_NOTE = (
 )
 
 
-@functools.lru_cache(maxsize=1)
-def bwrap_status() -> tuple[bool, str]:
-    """(usable, reason): probed once per process. bwrap fails inside containers that lack user
-    namespaces; then we fall back and say so."""
-    path = shutil.which("bwrap")
-    if path is None:
-        return False, "bwrap is not installed"
-    probe = [path, *_bwrap_flags(Path("/"), Path("/"), network=False, mount="ro"), "true"]
-    try:
-        done = subprocess.run(probe, capture_output=True, timeout=10, check=False)
-    except (OSError, subprocess.TimeoutExpired) as exc:
-        return False, f"bwrap cannot start: {exc}"
-    if done.returncode != 0:
-        detail = done.stderr.decode(errors="replace").strip().splitlines()
-        return False, f"bwrap does not work here: {detail[-1] if detail else done.returncode}"
-    return True, path
-
-
-def _bwrap_flags(
-    root: Path, cwd: Path, *, network: bool, mount: str, source: Path | None = None
-) -> list[str]:
-    """`source`: a copy of the project to mount, writable, at the project's path. What else the
-    command sees of the host (no runtime folders, no sockets): rigtui.sandbox.bwrap_view."""
-    before, after = view_flags(root)
-    flags = ["--ro-bind", "/", "/", "--dev", "/dev", "--proc", "/proc", *before]
-    if source is not None:
-        flags += ["--bind", str(source), str(root)]
-    else:
-        flags += ["--bind" if mount == "rw" else "--ro-bind", str(root), str(root)]
-    flags += after
-    # its own SysV IPC too: the host's shared memory segments and queues are not its business
-    flags += ["--unshare-pid", "--unshare-ipc", "--die-with-parent", "--chdir", str(cwd)]
-    if not network:
-        flags.append("--unshare-net")  # also isolates abstract Unix sockets
-    return flags
-
-
 def kill_group(pgid: int) -> None:
     with contextlib.suppress(ProcessLookupError, PermissionError):
         os.killpg(pgid, signal.SIGKILL)
@@ -114,7 +81,6 @@ def _not_dumpable() -> None:
     neither read /proc/<rigtui>/environ (which keeps the API keys rigtui started with) or its
     memory, nor attach to it. The cost: no core dumps of rigtui, and a debugger or py-spy can
     attach to it only as root. Once per process, from the first unisolated sandbox on."""
-    from rigtui.sandbox.reaper import PR_SET_DUMPABLE, prctl
 
     prctl(PR_SET_DUMPABLE, 0)
 
@@ -138,8 +104,6 @@ class LocalSandbox:
         self.note = ""
         usable, detail = bwrap_status() if isolate is not False else (False, "")
         if isolate and not usable:
-            from rigtui.errors import RigtuiError
-
             raise RigtuiError(
                 f"bubblewrap isolation requested but unavailable: {detail}",
                 fix="install bubblewrap, or use plain `--sandbox local`",
@@ -157,8 +121,6 @@ class LocalSandbox:
             self.note = f"{UNISOLATED_NOTE} ({detail})" if detail else UNISOLATED_NOTE
         if self.read_only:
             if not self.bwrap:
-                from rigtui.errors import RigtuiError
-
                 raise RigtuiError(
                     'a read-only project ([sandbox] mount = "ro") needs bubblewrap to run'
                     f" commands locally: {detail or 'isolation was turned off'}",
@@ -174,7 +136,7 @@ class LocalSandbox:
         if not self.bwrap:
             return [sys.executable, "-S", "-I", str(REAPER), str(os.getpid()), *argv]
         source = layer.source if layer is not None else None
-        flags = _bwrap_flags(self.root, cwd, network=self.network, mount=self.mount, source=source)
+        flags = bwrap_flags(self.root, cwd, network=self.network, mount=self.mount, source=source)
         if layer is None:
             return [self.bwrap, *flags, "--", *argv]
         return [*layer.outer(), self.bwrap, *layer.bwrap_flags(), *flags, "--", *argv]
@@ -182,8 +144,6 @@ class LocalSandbox:
     async def run(self, request: RunRequest, on_output: OutputCallback | None = None) -> RunResult:
         if not self.read_only:
             return await self._run(request, on_output)
-        from rigtui.sandbox.capture import TIMED_OUT, collect
-        from rigtui.sandbox.local_layers import new_layer
 
         layer = await asyncio.to_thread(new_layer, self.root)  # the first one probes overlays
         try:

@@ -18,6 +18,7 @@ import tempfile
 from pathlib import Path
 
 from rigtui.errors import RigtuiError
+from rigtui.sandbox.bwrap_view import bwrap_status
 from rigtui.sandbox.capture import (
     LayerEntry,
     Written,
@@ -36,8 +37,6 @@ MOUNT_THEN_EXEC = 'mount -t overlay overlay -o "$1" "$2" && shift 2 && exec "$@"
 def overlay_status() -> tuple[bool, str]:
     """(usable, reason): whether this machine lets us mount an overlay unprivileged and start
     bubblewrap inside it, as a read-only run does; probed once per process."""
-    from rigtui.sandbox.local import bwrap_status
-
     if shutil.which("unshare") is None:
         return False, "unshare (util-linux) is not installed"
     usable, bwrap = bwrap_status()

@@ -20,7 +20,6 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from pathlib import PurePosixPath
-from typing import Protocol
 
 from rigtui.sandbox.shell_options import parse_options
 from rigtui.sandbox.shell_sed_awk import awk, sed
@@ -42,15 +41,7 @@ from rigtui.sandbox.shell_tables import (
     Wrapper,
 )
 from rigtui.sandbox.shell_tree import quoted as _q
-from rigtui.sandbox.shell_words import Word
-
-
-class Scan(Protocol):
-    def person(self, reason: str) -> None: ...
-    def assignment(self, name: str, value: Word) -> None: ...
-    def nested(
-        self, argv: list[Word], *, chdir: Word | None = None, stdin_file: bool = False
-    ) -> None: ...
+from rigtui.sandbox.shell_words import Scan, Word
 
 
 def program_name(path: str) -> str:

@@ -12,16 +12,12 @@ without a person only when it cannot run commands, read other files or write fil
 from __future__ import annotations
 
 import re
-from typing import TYPE_CHECKING
 
 from rigtui.sandbox.shell_options import Options, parse_options
 from rigtui.sandbox.shell_options import names as _set
 from rigtui.sandbox.shell_tables import STDIN_FILES
 from rigtui.sandbox.shell_tree import quoted as _q
-from rigtui.sandbox.shell_words import Word
-
-if TYPE_CHECKING:
-    from rigtui.sandbox.shell_programs import Scan
+from rigtui.sandbox.shell_words import Scan, Word
 
 _AWK = Options("FvfEeilW", "bcCdDgGhLMnNOpPrsStVyY",
                long_value=_set("field-separator", "assign", "file", "exec", "source", "include",

@@ -16,6 +16,7 @@ import itertools
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from typing import Protocol
 
 import tree_sitter as ts
 
@@ -345,3 +346,11 @@ def _split(pieces: list[_Piece], source: str) -> list[Word]:
     if started:
         words.append((text, pattern))
     return [Word(t, source, p if _GLOB.search(p) and p != glob.escape(t) else "") for t, p in words]
+
+
+class Scan(Protocol):
+    def person(self, reason: str) -> None: ...
+    def assignment(self, name: str, value: Word) -> None: ...
+    def nested(
+        self, argv: list[Word], *, chdir: Word | None = None, stdin_file: bool = False
+    ) -> None: ...

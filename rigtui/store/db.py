@@ -18,8 +18,8 @@ from typing import Any
 
 import aiosqlite
 
-from rigtui.events import Event, from_dict
 from rigtui.paths import store_db_path
+from rigtui.protocol import Event, from_dict
 from rigtui.store.schema import MIGRATIONS, SCHEMA_VERSION
 from rigtui.store.sqlite_files import (
     SCHEMA_SQL,

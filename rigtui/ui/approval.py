@@ -15,8 +15,8 @@ from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Input, Label, Static
 
-from rigtui.agent.events import CommandApprovalRequested
 from rigtui.display import safe_line
+from rigtui.protocol import CommandApprovalRequested
 
 Answer = tuple[bool, str]
 

@@ -27,11 +27,10 @@ from textual.message import Message
 from textual.widgets import Log, OptionList
 from textual.widgets.option_list import Option, OptionDoesNotExist
 
-from rigtui.checks.events import CheckFinished, CheckOutput, CheckQueued, CheckStarted
 from rigtui.checks.feedback import failure_message
 from rigtui.checks.parsers import Location, strip_ansi
 from rigtui.checks.spec import Check
-from rigtui.events import Event
+from rigtui.protocol import CheckFinished, CheckOutput, CheckQueued, CheckStarted, Event
 
 MAX_OUTPUT_CHARS = 200_000  # per check, in the panel; the tail is kept
 STYLES = {

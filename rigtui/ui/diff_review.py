@@ -3,8 +3,8 @@ rejected (with an optional comment) or edited in `$EDITOR` before the decision i
 
 Embed it with `DiffReview(proposal)` (a `rigtui.edits.prepare.Proposal`). It posts
 `DiffReview.Decided(proposal, decision)` when the user submits (Enter) and
-`DiffReview.Cancelled()` on Escape. The proposal in `Decided` includes any edited hunks;
-apply it with `rigtui.edits.engine.apply_proposal(proposal, set(decision.accepted))`.
+`DiffReview.Cancelled()` on Escape. The proposal in `Decided` includes any edited hunks; the
+decision (edits in it) goes to the session in a `DecidePatch` op, which applies it.
 Hunks left undecided count as rejected. Nothing here touches the disk except the temp file an
 edit goes through.
 """
@@ -29,7 +29,6 @@ from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
 from rigtui.display import safe_name
-from rigtui.edits.decision import Decision
 from rigtui.edits.errors import PatchRefused
 from rigtui.edits.prepare import LocatedHunk, PreparedFile, Proposal
 from rigtui.edits.render import (
@@ -40,6 +39,7 @@ from rigtui.edits.render import (
     render_unified,
 )
 from rigtui.errors import BadInput
+from rigtui.protocol import Decision
 from rigtui.ui.modals import PromptScreen
 
 State = Literal["pending", "accepted", "rejected"]

@@ -17,18 +17,8 @@ from rich.markdown import Markdown
 from rich.segment import Segment
 from rich.text import Text
 
-from rigtui import events as ev
+from rigtui import protocol as ev
 from rigtui.display import safe_line, safe_name
-
-# Events that only change state shown elsewhere (status bar, plan view) or stream live.
-SILENT = frozenset(
-    {
-        "ThreadCreated", "MessageStarted", "MessageDelta", "UsageUpdated", "ToolCallDelta",
-        "TaskStarted", "CommandDecided", "ModelChanged", "PlanUpdated", "ThreadDeleted",
-        "IndexProgress", "IndexReady", "IndexUpdated", "CheckQueued", "CheckStarted",
-        "CheckOutput",
-    }
-)  # fmt: skip
 
 # Rich's Markdown parses with these rules: blocks are cut where it would see them.
 MARKDOWN = MarkdownIt().enable("strikethrough").enable("table")
@@ -106,63 +96,68 @@ OUTCOME_STYLES = {"done": "green", "passed": "green", "failed": "red"}
 
 
 def event_text(event: ev.Event) -> Text | None:
-    """One line or a few for an event that is not a message; None for silent events."""
-    name = event.type
-    if name in SILENT:
-        return None
-    data = event.to_dict()
-    match name:
-        case "Notice":
-            return Text(data["text"], style="dim")
-        case "MessageNotSent":
-            return Text(f"not sent (cancelled while queued): {data['text']}", style="dim")
-        case "ThreadRenamed":
-            return Text(f"· renamed to {data['title']!r}", style="dim")
-        case "ThreadForked":
-            return Text(f"· forked from {data.get('parent_id', '')}", style="dim")
-        case "TaskEnded":
-            outcome = data.get("outcome", "")
-            style = OUTCOME_STYLES.get(outcome, "yellow")
-            text = Text(f"■ task {outcome}", style=f"bold {style}")
-            if summary := _one_line(data.get("summary") or ""):
-                text.append(f": {summary}")  # the reply itself is right above, in full
-            if files := data.get("changed_files"):
-                text.append(f"\n  changed: {_names(files)}", style="dim")
-            if change_sets := data.get("change_sets"):
-                text.append(f"\n  change sets: {', '.join(change_sets)}", style="dim")
-            for check in data.get("checks", []):
-                text.append(
-                    f"\n  check {check.get('check', '')}: {check.get('state', '')}", style="dim"
-                )
-            return text
-        case "PatchProposed":
-            files = ", ".join(f"{safe_name(f['path'])} +{f.get('added', 0)} -{f.get('removed', 0)}"
+    """One line or a few for an event that is not a message; None for events that only
+    change what is shown elsewhere (status bar, plan view, checks panel) or stream live."""
+    match event:
+        case ev.Notice(text=text):
+            return Text(text, style="dim")
+        case ev.MessageNotSent(text=text):
+            return Text(f"not sent (cancelled while queued): {text}", style="dim")
+        case ev.ThreadRenamed(title=title):
+            return Text(f"· renamed to {title!r}", style="dim")
+        case ev.ThreadForked(parent_id=parent):
+            return Text(f"· forked from {parent}", style="dim")
+        case ev.TaskEnded():
+            return _task_ended(event)
+        case ev.PatchProposed(files=files):
+            shown = ", ".join(f"{safe_name(f['path'])} +{f.get('added', 0)} -{f.get('removed', 0)}"
                               + (f" ({f['mode']})" if f.get("mode") else "")
-                              for f in data.get("files", []))  # fmt: skip
-            return Text(f"◆ change set proposed: {files}", style="bold magenta")
-        case "PatchDecided":
+                              for f in files)  # fmt: skip
+            return Text(f"◆ change set proposed: {shown}", style="bold magenta")
+        case ev.PatchDecided(accepted=accepted, rejected=rejected):
             return Text(
-                f"◆ decided: {len(data['accepted'])} hunk(s) accepted, "
-                f"{len(data['rejected'])} rejected",
+                f"◆ decided: {len(accepted)} hunk(s) accepted, {len(rejected)} rejected",
                 style="magenta",
             )
-        case "PatchApplied":
-            return Text(f"◆ applied to {_names(data['paths'])} (ctrl+z undoes)", style="green")
-        case "PatchRefused":
-            return Text(f"◆ not applied: {safe_line(data['message'])}", style="red")
-        case "PatchUndone":
-            return Text(f"◆ undone: {_names(data['paths'])}", style="yellow")
-        case "CommandApprovalRequested":
-            person = " (needs a person)" if data.get("needs_person") else ""
-            return Text(f"? asks to run{person}: {safe_line(data['command'])}", style="yellow")
-        case "CheckFinished":
-            state = data.get("state", "")
-            style = OUTCOME_STYLES.get(state, "yellow")
-            return Text(f"● check {data.get('check', '')} {state}", style=style)
-        case "ArtifactsDetected":
-            made = data.get("created", []) + data.get("changed", [])
-            return Text(f"▣ files from the command: {_names(made)}", style="cyan")
-    return Text(f"· {name}", style="dim")
+        case ev.PatchApplied(paths=paths):
+            return Text(f"◆ applied to {_names(paths)} (ctrl+z undoes)", style="green")
+        case ev.PatchRefused(message=message):
+            return Text(f"◆ not applied: {safe_line(message)}", style="red")
+        case ev.PatchUndone(paths=paths):
+            return Text(f"◆ undone: {_names(paths)}", style="yellow")
+        case ev.PatchRedone(paths=paths):
+            return Text(f"◆ redone: {_names(paths)}", style="yellow")
+        case ev.PatchRecovered(change_set_ids=ids):
+            return Text(f"◆ rolled back after a crash: {', '.join(ids)}", style="yellow")
+        case ev.CommandApprovalRequested(command=command, needs_person=person):
+            who = " (needs a person)" if person else ""
+            return Text(f"? asks to run{who}: {safe_line(command)}", style="yellow")
+        case ev.CheckFinished(check=check, state=state):
+            return Text(f"● check {check} {state}", style=OUTCOME_STYLES.get(state, "yellow"))
+        case ev.ArtifactsDetected(created=created, changed=changed):
+            return Text(f"▣ files from the command: {_names(created + changed)}", style="cyan")
+        case (
+            ev.ThreadCreated() | ev.MessageStarted() | ev.MessageDelta() | ev.UsageUpdated()
+            | ev.ToolCallDelta() | ev.TaskStarted() | ev.CommandDecided() | ev.ModelChanged()
+            | ev.PlanUpdated() | ev.ThreadDeleted() | ev.IndexProgress() | ev.IndexReady()
+            | ev.IndexUpdated() | ev.CheckQueued() | ev.CheckStarted() | ev.CheckOutput()
+        ):  # fmt: skip
+            return None
+    return Text(f"· {event.type}", style="dim")
+
+
+def _task_ended(event: ev.TaskEnded) -> Text:
+    style = OUTCOME_STYLES.get(event.outcome, "yellow")
+    text = Text(f"■ task {event.outcome}", style=f"bold {style}")
+    if summary := _one_line(event.summary or ""):
+        text.append(f": {summary}")  # the reply itself is right above, in full
+    if event.changed_files:
+        text.append(f"\n  changed: {_names(event.changed_files)}", style="dim")
+    if event.change_sets:
+        text.append(f"\n  change sets: {', '.join(event.change_sets)}", style="dim")
+    for check in event.checks:
+        text.append(f"\n  check {check.get('check', '')}: {check.get('state', '')}", style="dim")
+    return text
 
 
 @dataclass(frozen=True)

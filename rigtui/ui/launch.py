@@ -8,8 +8,7 @@ from pathlib import Path
 
 from rigtui.config import apply_overrides, load_settings
 from rigtui.errors import BadInput
-from rigtui.paths import store_db_path
-from rigtui.store.check import check_store_file
+from rigtui.session import check_store
 from rigtui.themes import discover_themes
 
 
@@ -25,9 +24,9 @@ def launch(root: Path, args: argparse.Namespace) -> int:
     builtin_textual = {"textual-dark", "textual-light", "nord", "gruvbox", "dracula", "monokai"}
     if theme not in names and theme not in builtin_textual:
         raise BadInput(f"unknown theme {theme!r}", fix=f"choose one of: {', '.join(names)}")
-    check_store_file(store_db_path())
+    check_store()
 
-    from rigtui.ui.app import RigtuiApp
+    from rigtui.ui.app import RigtuiApp  # Textual only once everything above has passed
 
     app = RigtuiApp(root, settings, theme=theme, profile=args.profile, reload=settings_for_this_run)
     result = app.run()

@@ -6,15 +6,16 @@ from textual import on
 from textual.app import App, ComposeResult
 from textual.widgets import Footer, Header
 
-from rigtui.edits.decision import Decision
 from rigtui.edits.prepare import Proposal
+from rigtui.protocol import Decision
 from rigtui.ui.diff_review import DiffReview
 
 Outcome = tuple[Proposal, Decision] | None
 
 
 class ReviewApp(App[Outcome]):
-    """Exits with (proposal, decision) when the user submits, None when they cancel."""
+    """Exits with (proposal, decision) when the user submits (the proposal with the edited
+    hunks in it, the decision naming them), None when they cancel."""
 
     TITLE = "rigtui · review patch"
 
@@ -37,6 +38,6 @@ class ReviewApp(App[Outcome]):
         self.exit(None)
 
 
-def review(proposal: Proposal) -> Outcome:
+async def review(proposal: Proposal) -> Outcome:
     """Run the review in the terminal; returns what the user decided."""
-    return ReviewApp(proposal).run()
+    return await ReviewApp(proposal).run_async()

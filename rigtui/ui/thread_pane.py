@@ -22,9 +22,9 @@ from textual.widget import Widget
 from textual.widgets import ContentSwitcher, Input, OptionList, Static
 from textual.widgets.option_list import Option
 
-from rigtui import events as ev
+from rigtui import protocol as ev
 from rigtui.display import safe_line
-from rigtui.store import Thread
+from rigtui.session import Thread
 from rigtui.ui.event_render import (
     NEWLINES,
     Block,
@@ -258,8 +258,8 @@ class ThreadView(VerticalScroll):
         """Widgets for stored events; a tool call and its result share one line."""
         widgets: list[Widget] = []
         for event in events:
-            if isinstance(event, ev.Event) and event.type == "ToolCallFinished":
-                call = self._tools.get(getattr(event, "call_id", ""))
+            if isinstance(event, ev.ToolCallFinished):
+                call = self._tools.get(event.call_id)
                 if call is not None:
                     self._finish_tool(call, event)
                     continue
@@ -277,26 +277,24 @@ class ThreadView(VerticalScroll):
             case ev.Error(message=message, fix=fix):
                 text = f"✗ {message}" + (f"\n  {fix}" if fix else "")
                 return Static(text, classes="error", markup=False)
-        if event.type == "ToolCallStarted":
-            data = event.to_dict()
-            call = _ToolCall(Static(classes="line"), data["name"], data["arguments"])
-            call.widget.update(tool_line(call.name, call.arguments))
-            self._tools[data["call_id"]] = call
-            return call.widget
+            case ev.ToolCallStarted(call_id=call_id, name=name, arguments=arguments):
+                call = _ToolCall(Static(classes="line"), name, arguments)
+                call.widget.update(tool_line(call.name, call.arguments))
+                self._tools[call_id] = call
+                return call.widget
         text = event_text(event)
         return Static(text, classes="line") if text is not None else None
 
-    def _finish_tool(self, call: _ToolCall, event: ev.Event) -> None:
-        data = event.to_dict()
-        summary = data.get("summary") or data.get("output", "").strip().splitlines()[:1]
-        summary = summary if isinstance(summary, str) else (summary[0] if summary else "")
-        call.widget.update(tool_line(call.name, call.arguments, ok=data["ok"], summary=summary))
+    def _finish_tool(self, call: _ToolCall, event: ev.ToolCallFinished) -> None:
+        first = event.output.strip().splitlines()[:1]
+        summary = event.summary or (first[0] if first else "")
+        call.widget.update(tool_line(call.name, call.arguments, ok=event.ok, summary=summary))
 
     # --- live events -----------------------------------------------------------------------
 
     async def add_event(self, event: ev.Event) -> None:
         # Called for every streamed delta: nothing here may walk the DOM or lay it out.
-        if self._empty is not None:
+        if self._empty is not None and _shows_something(event):
             await self._empty.remove()
             self._empty = None
         follow = self.max_scroll_y - self.scroll_y < 3
@@ -311,9 +309,9 @@ class ThreadView(VerticalScroll):
             with self.app.batch_update():  # same lines: the swap is not seen
                 await self.mount(live.finished(event.text, classes="assistant"), after=live)
                 await live.remove()
-        elif event.type == "ToolCallDelta":
+        elif isinstance(event, ev.ToolCallDelta):
             await self._tool_delta(event)
-        elif event.type == "ToolCallStarted" and self._adopt_streamed_call(event):
+        elif isinstance(event, ev.ToolCallStarted) and self._adopt_streamed_call(event):
             pass
         else:
             for widget in self._build([event]):
@@ -321,35 +319,40 @@ class ThreadView(VerticalScroll):
         if follow:
             self.scroll_end(animate=False, immediate=False)
 
-    async def _tool_delta(self, event: ev.Event) -> None:
-        data = event.to_dict()
-        key = f"{data['message_id']}#{data['index']}"
+    async def _tool_delta(self, event: ev.ToolCallDelta) -> None:
+        key = f"{event.message_id}#{event.index}"
         call = self._tools.get(key)
         if call is None:
             call = _ToolCall(Static(classes="line"))
             self._tools[key] = call
             await self.mount(call.widget)
-        call.name = data["name"] or call.name
-        call.arguments += data["arguments"]
+        call.name = event.name or call.name
+        call.arguments += event.arguments
         call.widget.update(tool_line(call.name, call.arguments, streaming=True))
 
-    def _adopt_streamed_call(self, event: ev.Event) -> bool:
+    def _adopt_streamed_call(self, event: ev.ToolCallStarted) -> bool:
         """The finished call takes over the line its streamed arguments were filling."""
-        data = event.to_dict()
         for key, call in list(self._tools.items()):
-            if key.startswith(f"{data['message_id']}#") and call.name == data["name"]:
+            if key.startswith(f"{event.message_id}#") and call.name == event.name:
                 del self._tools[key]
-                call.arguments = data["arguments"]
+                call.arguments = event.arguments
                 call.widget.update(tool_line(call.name, call.arguments))
-                self._tools[data["call_id"]] = call
+                self._tools[event.call_id] = call
                 return True
         return False
+
+
+def _shows_something(event: ev.Event) -> bool:
+    """Whether a live event adds something to the view (a silent one leaves the empty note)."""
+    return _is_visible(event) or isinstance(event, ev.MessageStarted | ev.ToolCallDelta)
 
 
 def _is_visible(event: ev.Event) -> bool:
     if isinstance(event, ev.UserMessage | ev.AssistantMessage | ev.Error):
         return True
-    return event.type in ("ToolCallStarted", "ToolCallFinished") or event_text(event) is not None
+    return (
+        isinstance(event, ev.ToolCallStarted | ev.ToolCallFinished) or event_text(event) is not None
+    )
 
 
 class ThreadPane(Vertical):

@@ -45,10 +45,9 @@ from pathlib import Path
 
 import pytest
 
-from rigtui import events as ev
-from rigtui.agent.events import ToolCallFinished, ToolCallStarted, UsageUpdated
+from rigtui import protocol as ev
 from rigtui.config import Settings
-from rigtui.ops import SendMessage
+from rigtui.protocol import SendMessage, ToolCallFinished, ToolCallStarted, UsageUpdated
 from rigtui.trust import trust
 from tests.support.fake_openai import (
     FakeOpenAI,

@@ -33,10 +33,10 @@ from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from typing import Any
 
-from rigtui import events as ev
+from rigtui import protocol as ev
 from rigtui.agent.client import RetryPolicy
 from rigtui.config import ModelProfile, Settings
-from rigtui.ops import SendMessage
+from rigtui.protocol import SendMessage
 from rigtui.session import Session
 from tests.support.local_server import LocalServer
 

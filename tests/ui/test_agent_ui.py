@@ -5,8 +5,8 @@ from __future__ import annotations
 from textual.app import App, ComposeResult
 from textual.widgets import Static
 
-from rigtui import events as ev
-from rigtui.agent.events import CommandApprovalRequested
+from rigtui import protocol as ev
+from rigtui.protocol import CommandApprovalRequested
 from rigtui.ui.approval import CommandApprovalScreen
 from rigtui.ui.plan_view import PlanView
 

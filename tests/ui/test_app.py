@@ -6,7 +6,7 @@ from pathlib import Path
 
 from textual.widgets import ContentSwitcher, Input, OptionList
 
-from rigtui import events as ev
+from rigtui import protocol as ev
 from rigtui.trust import trust
 from rigtui.ui.app import RigtuiApp
 from rigtui.ui.checks_panel import ChecksPanel
@@ -18,6 +18,7 @@ from rigtui.ui.outline import Outline
 from rigtui.ui.search_screen import SearchScreen
 from rigtui.ui.thread_pane import ThreadList, ThreadView
 from tests.support.pilot import settle_until
+from tests.support.recorder import recorder
 
 
 def titles(app: RigtuiApp) -> list[str]:
@@ -61,7 +62,7 @@ async def test_threads_create_rename_switch_delete(make_app) -> None:
         await pilot.press("escape", "ctrl+t")
         await pilot.press("f2")
         assert isinstance(app.screen, PromptScreen)
-        renamed = app.event_handled(ev.ThreadRenamed)
+        renamed = recorder(app).next(ev.ThreadRenamed)
         await pilot.press("ctrl+u", *"parser work", "enter")
         await renamed
         assert app.current_thread.title == "parser work"
@@ -85,7 +86,7 @@ async def test_message_without_model_explains_how_to_configure(make_app) -> None
     app = make_app()
     async with app.run_test(size=(120, 40)) as pilot:
         await pilot.pause()
-        error = app.event_handled(ev.Error)
+        error = recorder(app).next(ev.Error)
         await pilot.press(*"hello there", "enter")
         await error
         view = app.query_one(ThreadView)
@@ -97,7 +98,7 @@ async def test_history_is_shown_after_restart(make_app) -> None:
     app = make_app()
     async with app.run_test(size=(120, 40)) as pilot:
         await pilot.pause()
-        stored = app.event_handled(ev.Error)
+        stored = recorder(app).next(ev.Error)
         await pilot.press(*"remember me", "enter")
         await stored
     again = make_app()
@@ -187,7 +188,7 @@ async def test_themes_from_files_are_selectable(make_app) -> None:
 async def test_search_jumps_to_a_symbol_and_the_outline_follows_the_file(make_app) -> None:
     app = make_app()
     async with app.run_test(size=(120, 40)) as pilot:
-        await app.workspace.index_ready.wait()
+        await app.session_required().runtime.index_ready.wait()
         await pilot.press("ctrl+f")
         assert isinstance(app.screen, SearchScreen)
         await pilot.press(*"parse_line")
@@ -205,7 +206,7 @@ async def test_search_jumps_to_a_symbol_and_the_outline_follows_the_file(make_ap
 async def test_selecting_a_file_shows_its_outline(make_app, demo_project: Path) -> None:
     app = make_app()
     async with app.run_test(size=(120, 40)) as pilot:
-        await app.workspace.index_ready.wait()
+        await app.session_required().runtime.index_ready.wait()
         tree = app.query_one(ProjectTree)
         tree.post_message(ProjectTree.FileSelected(tree.root, demo_project / "src/demo/parser.py"))
         await pilot.pause()
@@ -226,8 +227,8 @@ async def test_checks_panel_runs_a_configured_check_and_jumps_to_the_failure(
     trust(demo_project)  # the user's own settings for this project
     app = make_app()
     async with app.run_test(size=(120, 40)) as pilot:
-        await app.workspace_started.wait()
-        finished = app.event_handled_by_workspace("CheckFinished")
+        await app.session_required().runtime.started.wait()
+        finished = recorder(app).next(ev.CheckFinished)
         await pilot.press("ctrl+r")
         event = await finished
         assert event.state == "failed"  # type: ignore[attr-defined]
@@ -256,11 +257,6 @@ async def _review_patch_file(app: RigtuiApp, pilot, name: str) -> None:
     await settle_until(pilot, lambda: bool(app.query(DiffReview)))
 
 
-async def _applied(app: RigtuiApp) -> None:
-    for worker in [w for w in app.workers if w.group == "apply"]:
-        await worker.wait()
-
-
 async def test_a_patch_file_is_reviewed_and_applied_without_a_model(
     make_app, demo_project: Path
 ) -> None:
@@ -271,18 +267,27 @@ async def test_a_patch_file_is_reviewed_and_applied_without_a_model(
         await _review_patch_file(app, pilot, "fix.patch")
         assert app.query_one("#right", ContentSwitcher).current == "review"
         app.query_one(DiffReview).focus()
+        seen = recorder(app)
+        applied = seen.next(ev.PatchApplied)
         await pilot.press("a", "enter")
-        await pilot.pause()
-        await _applied(app)
+        assert (await applied).origin == "file"
         assert "line.expandtabs().partition" in (demo_project / "src/demo/parser.py").read_text()
+        undone = seen.next(ev.PatchUndone)
         await pilot.press("ctrl+z")  # undo from the journal
-        for worker in [w for w in app.workers if w.group == "undo"]:
-            await worker.wait()
+        await undone
         assert "line.expandtabs()" not in (demo_project / "src/demo/parser.py").read_text()
+        redone = seen.next(ev.PatchRedone)
         await pilot.press("ctrl+y")  # and redo
-        for worker in [w for w in app.workers if w.group == "undo"]:
-            await worker.wait()
+        await redone
         assert "line.expandtabs().partition" in (demo_project / "src/demo/parser.py").read_text()
+        # Each step is in the thread, as it will be when the thread is opened again.
+        history = await app.session_required().history(app.current_thread.id)  # type: ignore[union-attr]
+        steps = [
+            type(e)
+            for e in history
+            if isinstance(e, ev.PatchApplied | ev.PatchUndone | ev.PatchRedone)
+        ]
+        assert steps == [ev.PatchApplied, ev.PatchUndone, ev.PatchRedone]
 
 
 async def test_a_file_changed_during_review_is_rebased_only_when_the_user_agrees(
@@ -299,8 +304,9 @@ async def test_a_file_changed_during_review_is_rebased_only_when_the_user_agrees
         await pilot.press("y", "enter")
         await settle_until(pilot, lambda: isinstance(app.screen, ConfirmScreen))
         assert "still match" in app.screen.question
+        applied = recorder(app).next(ev.PatchApplied)
         await pilot.press("y")
-        await _applied(app)
+        assert (await applied).rebased
         text = parser.read_text()
         assert text.startswith("# a comment added meanwhile\n")
         assert "line.expandtabs().partition" in text
@@ -329,7 +335,7 @@ async def test_a_change_set_a_crash_interrupted_is_rolled_back_when_the_workbenc
     assert crashed.returncode == 9  # killed between the two renames
     app = make_app()
     async with app.run_test(size=(120, 40)) as pilot:
-        await app.workspace_started.wait()
+        await app.session_required().runtime.started.wait()
         await pilot.pause()
     after = (demo_project / "README.md").read_bytes(), (demo_project / "docs/guide.md").read_bytes()
     assert after == before
@@ -338,17 +344,20 @@ async def test_a_change_set_a_crash_interrupted_is_rolled_back_when_the_workbenc
 async def test_an_unsent_queued_message_comes_back_into_the_message_box(make_app) -> None:
     from textual.widgets import Input
 
-    from rigtui import events as ev
+    from rigtui import protocol as ev
 
     app = make_app()
     async with app.run_test(size=(120, 40)) as pilot:
         await pilot.pause()
         session = app.session_required()
         kept = await session.new_thread("kept")
-        await session.emit(ev.MessageNotSent(thread_id=kept.id, text="also fix the docs"))
+        # Logs as a closed session leaves them (MessageNotSent is what it stores on close).
+        await session.store.append(ev.MessageNotSent(thread_id=kept.id, text="also fix the docs"))
         resent = await session.new_thread("resent")
-        await session.emit(ev.MessageNotSent(thread_id=resent.id, text="old words"))
-        await session.emit(ev.UserMessage(thread_id=resent.id, message_id="m", text="new words"))
+        await session.store.append(ev.MessageNotSent(thread_id=resent.id, text="old words"))
+        await session.store.append(
+            ev.UserMessage(thread_id=resent.id, message_id="m", text="new words")
+        )
         box = app.query_one("#message", Input)
         await app.switch_thread(resent.id)
         assert box.value == ""  # something was sent after it: not offered again

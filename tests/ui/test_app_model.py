@@ -11,9 +11,15 @@ from typing import Any
 
 import pytest
 
-from rigtui import events as ev
-from rigtui.agent.events import CommandApprovalRequested, ToolCallFinished
-from rigtui.edits.events import PatchApplied, PatchProposed, PatchRefused
+from rigtui import protocol as ev
+from rigtui.protocol import (
+    CheckFinished,
+    CommandApprovalRequested,
+    PatchApplied,
+    PatchProposed,
+    PatchRefused,
+    ToolCallFinished,
+)
 from rigtui.sandbox.local import bwrap_status
 from rigtui.trust import trust
 from rigtui.ui.app import RigtuiApp
@@ -22,6 +28,8 @@ from rigtui.ui.code_view import CodeView
 from rigtui.ui.diff_review import DiffReview
 from rigtui.ui.thread_pane import ThreadPane
 from tests.support.fake_openai import Call, FakeOpenAI, Say
+from tests.support.pilot import settle_until
+from tests.support.recorder import recorder
 
 PATCH = """*** Begin Patch
 *** Update File: src/demo/cli.py
@@ -68,7 +76,7 @@ async def workbench(
 
 async def ask(app: RigtuiApp, pilot, text: str, until: type[ev.Event]) -> ev.Event:
     """Type a message, send it, and wait until an event of `until` has been rendered."""
-    rendered = app.event_handled(until)
+    rendered = recorder(app).next(until)
     await pilot.press(*text, "enter")
     event = await rendered
     await pilot.pause()
@@ -92,8 +100,8 @@ async def test_a_reply_streams_and_a_patch_is_reviewed_then_applied(
         await ask(app, pilot, "sort the cli output", PatchProposed)
         review = app.query_one(DiffReview)
         assert app.query_one("#right").border_title.startswith("Review change set")
-        applied = app.event_handled(PatchApplied)
-        ended = app.event_handled(ev.TaskEnded)
+        applied = recorder(app).next(PatchApplied)
+        ended = recorder(app).next(ev.TaskEnded)
         review.focus()
         await pilot.press("y", "enter")  # accept all, submit
         await applied
@@ -113,12 +121,12 @@ async def test_a_command_waits_for_approval_in_a_modal(model_app, demo_project: 
         Say("It printed."),
     ]
     async with workbench(model_app, script) as (server, app, pilot):
-        asked = app.event_handled(CommandApprovalRequested)
+        asked = recorder(app).next(CommandApprovalRequested)
         await pilot.press(*"run it", "enter")
         await asked
         await pilot.pause()
         assert isinstance(app.screen, CommandApprovalScreen)
-        finished = app.event_handled(ToolCallFinished)
+        finished = recorder(app).next(ToolCallFinished)
         await pilot.press("y")
         result = await finished
         assert result.ok and "approved-output" in result.output  # type: ignore[attr-defined]
@@ -130,15 +138,15 @@ async def test_escape_stops_a_streaming_reply_and_the_thread_goes_on(
     hold = threading.Event()
     script = [Say("a long answer " * 50, hold=hold), Say("second answer")]
     async with workbench(model_app, script) as (server, app, pilot):
-        delta = app.event_handled(ev.MessageDelta)
+        delta = recorder(app).next(ev.MessageDelta)
         await pilot.press(*"talk a lot", "enter")
         await delta
-        ended = app.event_handled(ev.TaskEnded)
+        ended = recorder(app).next(ev.TaskEnded)
         await pilot.press("escape")
         outcome = await ended
         hold.set()
         assert outcome.outcome == "cancelled"  # type: ignore[attr-defined]
-        ended = app.event_handled(ev.TaskEnded)
+        ended = recorder(app).next(ev.TaskEnded)
         await pilot.press(*"again", "enter")
         assert (await ended).outcome == "done"  # type: ignore[attr-defined]
         await pilot.pause()
@@ -164,13 +172,11 @@ async def test_an_applied_change_set_reruns_checks_in_its_thread_and_auto_fix_re
     with FakeOpenAI(script) as server:
         app = model_app(server)  # reads the .rigtui.toml written above
         async with app.run_test(size=(120, 40)) as pilot:
-            await app.workspace_started.wait()
+            await app.session_required().runtime.started.wait()
             await ask(app, pilot, "sort it", PatchProposed)
             # The watcher may see the write first and start an unlinked run; the change set's
             # own run then replaces it (cancelled). Wait for the linked one.
-            checked = app.event_handled_by_workspace(
-                "CheckFinished", lambda e: bool(getattr(e, "change_set_id", ""))
-            )
+            checked = recorder(app).next(CheckFinished, lambda e: bool(e.change_set_id))
             await accept_all(app, pilot)
             finished = await checked
             assert finished.state == "failed" and finished.change_set_id  # type: ignore[attr-defined]
@@ -194,7 +200,7 @@ async def test_files_a_command_makes_are_artifacts_openable_in_the_code_view(
         Say("Wrote the report."),
     ]
     async with workbench(model_app, script) as (server, app, pilot):
-        ended = app.event_handled(ev.TaskEnded)
+        ended = recorder(app).next(ev.TaskEnded)
         await pilot.press(*"write a report", "enter")
         await ended
         await pilot.pause()
@@ -217,7 +223,7 @@ async def test_cancelling_while_a_change_set_waits_closes_its_review(
     ):
         await ask(app, pilot, "sort it", PatchProposed)
         assert app.query_one("#right").border_title.startswith("Review change set")
-        ended = app.event_handled(ev.TaskEnded)
+        ended = recorder(app).next(ev.TaskEnded)
         await pilot.press("ctrl+c")
         assert (await ended).outcome == "cancelled"  # type: ignore[attr-defined]
         await pilot.pause()
@@ -234,7 +240,7 @@ async def test_the_status_bar_shows_the_current_threads_own_usage(
         app = model_app(server)
         async with app.run_test(size=(140, 40)) as pilot:
             await pilot.pause()
-            ended = app.event_handled(ev.TaskEnded)
+            ended = recorder(app).next(ev.TaskEnded)
             await pilot.press(*"first", "enter")
             await ended
             first = app.current_thread
@@ -242,7 +248,7 @@ async def test_the_status_bar_shows_the_current_threads_own_usage(
             await pilot.pause()
             status = str(app.query_one("#status").render())
             assert "111↑" not in status  # a new thread has used nothing yet
-            ended = app.event_handled(ev.TaskEnded)
+            ended = recorder(app).next(ev.TaskEnded)
             await pilot.press(*"second", "enter")
             await ended
             await pilot.pause()
@@ -275,14 +281,18 @@ async def test_a_change_set_left_pending_by_exec_is_reviewed_later_in_the_workbe
         app = model_app(server)
         async with app.run_test(size=(120, 40)) as pilot:
             await pilot.pause()
-            await app.action_review_pending()
-            await pilot.pause()
+            proposed = recorder(app).next(PatchProposed)
+            app.action_review_pending()
+            assert (await proposed).origin == "pending"
+            await settle_until(pilot, lambda: bool(app.query(DiffReview)))
             app.query_one(DiffReview).focus()
-            applied = app.event_handled(PatchApplied)
+            applied = recorder(app).next(PatchApplied)
             await pilot.press("y", "enter")
             await applied
             assert "sorted(parse_config" in (demo_project / "src/demo/cli.py").read_text()
-            assert await app._leftover_patch() is None  # the thread now records it applied
+            session = app.session_required()
+            thread_id = app.current_thread.id  # type: ignore[union-attr]
+            assert await session.leftover(thread_id) is None  # the thread now records it applied
 
 
 async def test_a_file_changed_during_review_is_offered_rebased_for_a_second_review(
@@ -294,13 +304,13 @@ async def test_a_file_changed_during_review_is_offered_rebased_for_a_second_revi
     ) as (server, app, pilot):
         await ask(app, pilot, "sort it", PatchProposed)
         cli.write_text("# edited meanwhile\n" + cli.read_text())
-        refused = app.event_handled(PatchRefused)
-        offered = app.event_handled(PatchProposed)
+        refused = recorder(app).next(PatchRefused)
+        offered = recorder(app).next(PatchProposed)
         await accept_all(app, pilot)
         assert (await refused).can_rebase  # type: ignore[attr-defined]
         await offered  # the re-based change set, for a second look
         await pilot.pause()
-        applied = app.event_handled(PatchApplied)
+        applied = recorder(app).next(PatchApplied)
         await accept_all(app, pilot)
         await applied
         text = cli.read_text()
@@ -323,8 +333,8 @@ async def test_a_read_only_projects_command_output_is_reviewed_before_it_lands(
         await ask(app, pilot, "write a report", PatchProposed)
         assert not (demo_project / "report.md").exists()
         assert app.query_one("#right").border_title.startswith("Review change set")
-        applied = app.event_handled(PatchApplied)
-        ended = app.event_handled(ev.TaskEnded)
+        applied = recorder(app).next(PatchApplied)
+        ended = recorder(app).next(ev.TaskEnded)
         await accept_all(app, pilot)
         await applied
         await ended
@@ -343,7 +353,7 @@ async def test_the_open_reviews_keys_are_in_the_palette_and_work_from_it(
         await ask(app, pilot, "sort it", PatchProposed)
         commands = {c.title: c for c in app.get_system_commands(app.screen)}
         assert commands["Review: Next file"].help == "key ]"
-        applied = app.event_handled(PatchApplied)
+        applied = recorder(app).next(PatchApplied)
         for title in ("Review: Accept all", "Review: Submit"):
             await commands[title].callback()
             await pilot.pause()

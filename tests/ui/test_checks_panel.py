@@ -7,9 +7,9 @@ from pathlib import Path
 from textual.app import App, ComposeResult
 from textual.widgets import Log, OptionList
 
-from rigtui.checks.events import CheckFinished, CheckOutput, CheckQueued, CheckStarted
 from rigtui.checks.parsers import parse_locations
 from rigtui.checks.spec import Check
+from rigtui.protocol import CheckFinished, CheckOutput, CheckQueued, CheckStarted
 from rigtui.ui.checks_panel import ChecksPanel
 
 SAMPLE = (Path(__file__).parents[1] / "unit" / "checks" / "samples" / "pytest_long.txt").read_text()

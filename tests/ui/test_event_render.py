@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from rigtui import events as ev
+from rigtui import protocol as ev
 from rigtui.ui.event_render import event_text, summarise_arguments, tool_line
 
 
@@ -31,7 +31,7 @@ def test_silent_and_described_events() -> None:
 
 
 def test_a_task_summary_is_one_line_and_a_proposal_names_mode_changes() -> None:
-    from rigtui.edits.events import PatchProposed
+    from rigtui.protocol import PatchProposed
 
     reply = "## Parsing tabs\n\nThe parser now expands tabs.\n\n```py\nx = 1\n```\n"
     ended = ev.TaskEnded(thread_id="t", task_id="k", outcome="done", summary=reply)

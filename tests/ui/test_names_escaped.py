@@ -9,11 +9,15 @@ from pathlib import Path
 from textual.app import App, ComposeResult
 from textual.widgets import OptionList, Static
 
-from rigtui.agent.events import CommandApprovalRequested
-from rigtui.edits.events import PatchApplied, PatchProposed, PatchUndone
 from rigtui.edits.parse import parse_patch
 from rigtui.edits.prepare import prepare
-from rigtui.events import TaskEnded
+from rigtui.protocol import (
+    CommandApprovalRequested,
+    PatchApplied,
+    PatchProposed,
+    PatchUndone,
+    TaskEnded,
+)
 from rigtui.store import Thread
 from rigtui.ui.code_view import CodeView
 from rigtui.ui.diff_review import DiffReview, HunkView

@@ -13,7 +13,7 @@ from rich.markdown import Markdown
 from rich.segment import Segment
 from textual.widget import Widget
 
-from rigtui import events as ev
+from rigtui import protocol as ev
 from rigtui.ui.app import RigtuiApp
 from rigtui.ui.event_render import (
     RenderedMarkdown,
@@ -24,6 +24,7 @@ from rigtui.ui.event_render import (
 )
 from rigtui.ui.thread_pane import LiveReply, Reply, ThreadPane
 from tests.support.fake_openai import FakeOpenAI, Say
+from tests.support.recorder import recorder
 from tests.ui.test_app_model import ask, model_app  # noqa: F401  (model_app: a fixture)
 
 REPLY = """## Parsing tabs
@@ -143,7 +144,7 @@ async def test_a_reply_looks_the_same_while_streaming_finished_and_reopened(
             assert "def split(line):" in "\n".join(partial)  # shown before the reply ends
             assert "return" not in "\n".join(partial)
 
-            finished = app.event_handled(ev.AssistantMessage)
+            finished = recorder(app).next(ev.AssistantMessage)
             hold.set()
             await finished
             await pilot.pause()

@@ -7,6 +7,7 @@ import pytest
 from textual.pilot import Pilot
 
 from rigtui.sandbox import local
+from tests.support.pilot import settle_until
 
 
 @pytest.fixture(autouse=True)
@@ -17,7 +18,13 @@ def same_sandbox_everywhere(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 async def _settle(pilot: Pilot[object]) -> None:
-    await pilot.app.workspace.index_ready.wait()  # type: ignore[attr-defined]
+    app = pilot.app
+    await app.session_required().runtime.index_ready.wait()  # type: ignore[attr-defined]
+    status = app.status.facts  # type: ignore[attr-defined]
+    # the index's news and the sandbox's name shown (events reach the bar after the fact)
+    await settle_until(
+        pilot, lambda: status.index.endswith("up to date") and status.sandbox != "none"
+    )
     await pilot.pause()
     await pilot.wait_for_scheduled_animations()
     await pilot.pause()

@@ -9,10 +9,12 @@ from pathlib import Path
 from textual.widgets import Static
 
 from rigtui.paths import user_config_file
+from rigtui.protocol import CheckFinished, CheckQueued
 from rigtui.trust import lookup
 from rigtui.ui.app import RigtuiApp
 from rigtui.ui.trust_screen import TrustScreen
 from tests.support.pilot import settle_until
+from tests.support.recorder import recorder
 
 ASKS = (
     '[approval]\npatches = "auto-apply"\n'
@@ -40,12 +42,12 @@ async def test_yes_applies_what_the_file_asks_for_and_is_remembered(
             'checks.mark = { command = "touch mark-ran", paths = ["*.txt"] }',
         ]
         await pilot.press("y")
-        await app.workspace_started.wait()
+        await app.session_required().runtime.started.wait()
         assert app.settings.approval.patches == "auto-apply"
         assert app.session is not None and app.session.settings is app.settings
-        assert app.workspace.checks is not None
-        assert [c.trusted for c in app.workspace.checks.checks] == [True]
-        finished = app.event_handled_by_workspace("CheckFinished")
+        assert app.session_required().runtime.checks is not None
+        assert [c.trusted for c in app.session_required().runtime.checks.checks] == [True]
+        finished = recorder(app).next(CheckFinished)
         (demo_project / "notes.txt").write_text("a change\n")
         assert (await finished).check == "mark"  # type: ignore[attr-defined]
         assert (demo_project / "mark-ran").exists()
@@ -67,7 +69,7 @@ async def test_no_keeps_them_ignored_says_so_and_is_not_asked_again(
     async with app.run_test(size=(120, 40)) as pilot:
         await question(app, pilot)
         await pilot.press("n")
-        await app.workspace_started.wait()
+        await app.session_required().runtime.started.wait()
         assert app.settings.approval.patches == "review"
         (notice,) = [n.message for n in app._notifications if "asks for" in n.message]
         assert 'approval.patches = "auto-apply"' in notice
@@ -99,19 +101,17 @@ async def test_an_untrusted_projects_checks_do_not_follow_changes(
     async with app.run_test(size=(120, 40)) as pilot:
         await question(app, pilot)
         await pilot.press("n")
-        await app.workspace_started.wait()
-        queued: list[str] = []
-        app.workspace.listeners.append(
-            lambda e: queued.append(e.check) if e.type == "CheckQueued" else None  # type: ignore[attr-defined]
-        )
-        finished = app.event_handled_by_workspace("CheckFinished")
+        await app.session_required().runtime.started.wait()
+        seen = recorder(app)
+        finished = seen.next(CheckFinished)
         (demo_project / "notes.txt").write_text("a change\n")
         # A change queues every check it triggers at once: when the trusted one has finished,
         # the untrusted one would have been queued too.
         assert (await finished).check == "mine"  # type: ignore[attr-defined]
-        assert queued == ["mine"] and not (demo_project / "theirs-ran").exists()
+        assert [e.check for e in seen.of(CheckQueued)] == ["mine"]
+        assert not (demo_project / "theirs-ran").exists()
 
-        ran = app.event_handled_by_workspace("CheckFinished", lambda e: e.check == "theirs")  # type: ignore[attr-defined]
+        ran = recorder(app).next(CheckFinished, lambda e: e.check == "theirs")
         await pilot.press("ctrl+r")  # the user asks: it runs
         await ran
         assert (demo_project / "theirs-ran").exists()

@@ -12,7 +12,10 @@ PROBE = """
 import asyncio, os, sys
 from pathlib import Path
 from rigtui.config import load_settings
-from rigtui.ui.app import RigtuiApp
+from rigtui.protocol import Notice
+from rigtui.ui.app import RigtuiApp, SessionEvent
+from tests.support.pilot import settle_until
+from tests.support.recorder import EventRecorder
 
 async def main() -> None:
     root = Path(sys.argv[1])
@@ -20,17 +23,25 @@ async def main() -> None:
     settings.sandbox.kind = "local"
     app = RigtuiApp(root, settings)
     heard = []
-    app.workspace.listeners.append(heard.append)  # before it starts: nothing is missed
-    async with app.run_test(size=(120, 40)):
-        await app.workspace_started.wait()
-        await app.workspace.index_ready.wait()
-        print("state:", app.index_state)
-        notice = lambda: [e.text for e in heard if e.type == "Notice" and "folder" in e.text]
+
+    def hook(message):  # every event the app is given, from the start: nothing is missed
+        if isinstance(message, SessionEvent):
+            heard.append(message.event)
+
+    async with app.run_test(size=(120, 40), message_hook=hook) as pilot:
+        runtime = app.session_required().runtime
+        await runtime.started.wait()
+        await runtime.index_ready.wait()
+        await settle_until(pilot, lambda: app.status.facts.index.endswith("up to date"))
+        print("state:", app.status.facts.index)
+        notice = lambda: [e.text for e in heard if isinstance(e, Notice) and "folder" in e.text]
+        await settle_until(pilot, lambda: bool(notice()))
         print("at start:", notice())
+        told = EventRecorder(app).next(Notice, lambda e: "later" in e.text)
         os.chmod(root / "later", 0)
-        await app.workspace.live.wait_for(lambda: len(notice()) > 1)
+        await told
         print("notice:", notice()[1:])
-        print("later_function:", app.workspace.index.find_symbol("later_function"))
+        print("later_function:", runtime.index.find_symbol("later_function"))
     print("closed")
 
 asyncio.run(main())

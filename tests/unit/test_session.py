@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from rigtui import events as ev
-from rigtui.ops import DeleteThread, RenameThread, SendMessage
+from rigtui import protocol as ev
+from rigtui.protocol import DeleteThread, RenameThread, SendMessage
 from rigtui.session import Session
 
 

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from rigtui.errors import StoreError
-from rigtui.events import AssistantMessage, UserMessage
+from rigtui.protocol import AssistantMessage, UserMessage
 from rigtui.store import Store
 from rigtui.store.check import check_store_file
 from rigtui.store.schema import SCHEMA_VERSION
@@ -90,7 +90,7 @@ WRITER = textwrap.dedent(
     """
     import asyncio, sys
     from pathlib import Path
-    from rigtui.events import UserMessage
+    from rigtui.protocol import UserMessage
     from rigtui.store import Store
 
     async def main():

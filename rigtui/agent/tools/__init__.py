@@ -10,8 +10,10 @@ from typing import Any
 
 from rigtui.agent.tools import checks, code_index, commands, files, patch, plan
 from rigtui.agent.tools.base import (
+    AskCommand,
+    ChangeWriter,
     CommandDecision,
-    PatchDecision,
+    ProjectServices,
     TaskRecord,
     Tool,
     ToolContext,
@@ -25,8 +27,10 @@ TOOLS: dict[str, Tool] = {
 
 __all__ = [
     "TOOLS",
+    "AskCommand",
+    "ChangeWriter",
+    "ProjectServices",
     "CommandDecision",
-    "PatchDecision",
     "TaskRecord",
     "Tool",
     "ToolContext",

@@ -6,10 +6,17 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from rigtui.config import Settings
-from rigtui.events import Event
+from rigtui.protocol import CheckSummary, Decision, Event
+
+if TYPE_CHECKING:  # types only: the tools load what they use when they run
+    from rigtui.checks.runner import CheckRunner
+    from rigtui.edits.engine import ApplyResult
+    from rigtui.edits.prepare import Proposal
+    from rigtui.index.api import CodeIndex
+    from rigtui.sandbox.base import Sandbox
 
 
 class ToolError(Exception):
@@ -22,21 +29,10 @@ class TaskRecord:
 
     changed_files: list[str] = field(default_factory=list)
     change_sets: list[str] = field(default_factory=list)
-    checks: list[dict[str, Any]] = field(default_factory=list)
+    checks: list[CheckSummary] = field(default_factory=list)
 
     def add_files(self, paths: list[str]) -> None:
         self.changed_files += [p for p in paths if p not in self.changed_files]
-
-
-@dataclass(frozen=True)
-class PatchDecision:
-    accepted: list[str] | None  # None: every hunk
-    rejected: list[str]
-    comment: str = ""
-    comments: dict[str, str] = field(default_factory=dict)
-    edited: dict[str, str] = field(default_factory=dict)
-    pending: bool = False
-    policy: str = "review"
 
 
 @dataclass(frozen=True)
@@ -44,6 +40,45 @@ class CommandDecision:
     approved: bool
     comment: str = ""
     by: str = "user"
+
+
+class AskCommand(Protocol):
+    """Ask whoever decides (a person, or the headless policy) whether a command may run."""
+
+    async def __call__(
+        self,
+        command: str,
+        cwd: str,
+        reason: str,
+        *,
+        sandbox: str = "",
+        outside_paths: list[str] | None = None,
+        needs_person: bool = False,
+    ) -> CommandDecision: ...
+
+
+class ProjectServices(Protocol):
+    """What the session's runtime lends the tools: one sandbox per thread, the live code
+    index, the one check runner. Each may be unavailable (None, or a clear RigtuiError)."""
+
+    async def sandbox(self, thread_id: str) -> Sandbox: ...
+
+    async def code_index(self) -> CodeIndex | None: ...
+
+    async def check_runner(self) -> CheckRunner: ...
+
+
+class ChangeWriter(Protocol):
+    """The session's change sets: the only writer of the project's files. `review` proposes
+    a change set in the thread and waits for its decision (the person's edits applied to the
+    proposal it returns); `apply` writes the accepted hunks, journals them and records the
+    outcome in the thread (`PatchRefused` raised when nothing could be written)."""
+
+    async def review(self, proposal: Proposal, *, thread_id: str) -> tuple[Proposal, Decision]: ...
+
+    async def apply(
+        self, proposal: Proposal, decision: Decision, *, thread_id: str
+    ) -> ApplyResult: ...
 
 
 @dataclass
@@ -54,11 +89,9 @@ class ToolContext:
     task_id: str
     record: TaskRecord
     emit: Callable[[Event], Awaitable[None]]
-    # (command, cwd, reason, *, sandbox=name, outside_paths=[...], needs_person=False)
-    # -> the person's decision
-    ask_command: Callable[..., Awaitable[CommandDecision]]
-    ask_patch: Callable[[Any], Awaitable[PatchDecision]]  # a rigtui.edits Proposal
-    services: Any = None  # the session's shared helpers (sandbox, index), when present
+    ask_command: AskCommand
+    services: ProjectServices | None = None  # the session's runtime, when there is one
+    changes: ChangeWriter | None = None  # how a change set reaches the disk, when it may
 
 
 @dataclass(frozen=True)

@@ -7,18 +7,19 @@ it goes through the same approval policy and question as `run_command`."""
 from __future__ import annotations
 
 import dataclasses
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rigtui.agent.tools.base import Tool, ToolContext, ToolError, ToolOutput, obj
+from rigtui.checks.feedback import failure_message
+
+if TYPE_CHECKING:
+    from rigtui.checks.runner import CheckRunner
+    from rigtui.checks.spec import Check
 
 
 async def run_checks(ctx: ToolContext, args: dict[str, Any]) -> ToolOutput:
     if ctx.services is None:
         raise ToolError("checks are not available here")
-    try:
-        from rigtui.checks.feedback import failure_message
-    except ImportError as exc:
-        raise ToolError(f"checks are not available in this build ({exc}); use run_command") from exc
     runner = await ctx.services.check_runner()
     known = [c.name for c in runner.checks]
     if not known:
@@ -50,9 +51,9 @@ async def run_checks(ctx: ToolContext, args: dict[str, Any]) -> ToolOutput:
     return ToolOutput("\n\n".join(lines), f"checks: {passed}/{len(chosen)} passed")
 
 
-async def _approved(ctx: ToolContext, check: Any, runner: Any) -> bool:
+async def _approved(ctx: ToolContext, check: Check, runner: CheckRunner) -> bool:
     """An untrusted check runs when the command policy says so, or the user agrees."""
-    from rigtui.sandbox.policy import decide
+    from rigtui.sandbox.policy import decide  # the shell grammar (tree-sitter): when first used
 
     verdict = decide(check.command, ctx.root, ctx.root, ctx.settings.approval)
     if verdict.action == "run":

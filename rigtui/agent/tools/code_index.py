@@ -4,6 +4,7 @@ When the index is not available the tools say so, and the model can fall back on
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 from rigtui.agent.tools.base import Tool, ToolContext, ToolError, ToolOutput, obj
@@ -12,7 +13,7 @@ from rigtui.agent.tools.base import Tool, ToolContext, ToolError, ToolOutput, ob
 async def _index(ctx: ToolContext) -> Any:
     if ctx.services is None:
         raise ToolError("the code index is not available here; use list_files and read_file")
-    index = await ctx.services.index()
+    index = await ctx.services.code_index()
     if index is None:
         raise ToolError(
             "the code index is not available (disabled in settings or not installed);"
@@ -46,8 +47,6 @@ async def find_symbol(ctx: ToolContext, args: dict[str, Any]) -> ToolOutput:
         f"{s.kind} {s.qualname} at {s.path}:{s.line}-{s.end_line}  {s.signature}" for s in symbols
     ]
     if args.get("references"):
-        import asyncio
-
         refs = await asyncio.to_thread(index.references, name, 100)
         lines += [f"{r.kind} reference at {r.path}:{r.line}" for r in refs]
     if not lines:

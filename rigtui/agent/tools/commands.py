@@ -10,9 +10,14 @@ from __future__ import annotations
 
 import asyncio
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rigtui.agent.tools.base import Tool, ToolContext, ToolError, ToolOutput, confine, obj, relative
+from rigtui.agent.tools.patch import propose_patch_text
+
+if TYPE_CHECKING:
+    from rigtui.sandbox.base import Sandbox
+    from rigtui.sandbox.capture import Capture
 
 MAX_OUTPUT = 30_000
 
@@ -37,6 +42,8 @@ async def run_command(ctx: ToolContext, args: dict[str, Any]) -> ToolOutput:
     # runs commands whose every part starts with an allowed prefix and asks about the rest,
     # `auto` runs all; a command that needs a person is asked about whatever the policy says,
     # and the request says so (front ends must not answer it from a policy).
+    # The sandbox layer and its shell grammar (tree-sitter) load when the model first runs a
+    # command, not when the session is imported (the workbench paints first).
     from rigtui.sandbox.policy import decide
 
     verdict = decide(command, cwd, ctx.root, ctx.settings.approval)
@@ -46,8 +53,7 @@ async def run_command(ctx: ToolContext, args: dict[str, Any]) -> ToolOutput:
             reason = f"{verdict.reason} (the model says: {said})" if said else verdict.reason
         else:
             reason = f"{said} ({verdict.reason})" if said else verdict.reason
-        services = ctx.services
-        sandbox = await services.sandbox(ctx.thread_id) if services is not None else _local(ctx)
+        sandbox = await _sandbox(ctx)
         decision = await ctx.ask_command(
             command,
             relative(ctx.root, cwd),
@@ -64,12 +70,11 @@ async def run_command(ctx: ToolContext, args: dict[str, Any]) -> ToolOutput:
     return await _run(ctx, command, cwd, float(timeout))
 
 
-async def _run(ctx: ToolContext, command: str, cwd: Any, timeout: float) -> ToolOutput:
-    from rigtui.sandbox.base import RunRequest
+async def _run(ctx: ToolContext, command: str, cwd: Path, timeout: float) -> ToolOutput:
+    from rigtui.sandbox.base import RunRequest  # as above: loaded on first use
     from rigtui.sandbox.changes import run_tracked
 
-    services = ctx.services
-    sandbox = await services.sandbox(ctx.thread_id) if services is not None else _local(ctx)
+    sandbox = await _sandbox(ctx)
     request = RunRequest(command=command, cwd=cwd, timeout=timeout, output_limit=MAX_OUTPUT * 4)
     result, artifacts = await run_tracked(
         sandbox, request, ctx.root, thread_id=ctx.thread_id, task_id=ctx.task_id
@@ -97,7 +102,7 @@ async def _run(ctx: ToolContext, command: str, cwd: Any, timeout: float) -> Tool
     return ToolOutput("\n".join(parts), summary)
 
 
-async def _propose_captured(ctx: ToolContext, captured: Any) -> tuple[str, str]:
+async def _propose_captured(ctx: ToolContext, captured: Capture) -> tuple[str, str]:
     """The project is read-only in this sandbox: offer what the command wrote for review.
     Returns (text for the model, summary)."""
     lines = ["[the project is read-only in this sandbox; the command's writes were captured]"]
@@ -109,8 +114,6 @@ async def _propose_captured(ctx: ToolContext, captured: Any) -> tuple[str, str]:
     if not captured.files:
         lines.append("no text changes to propose")
         return "\n".join(lines), "no changes captured"
-    from rigtui.agent.tools.patch import propose_patch_text
-
     try:
         outcome = await propose_patch_text(ctx, captured.patch())
     except ToolError as exc:
@@ -120,18 +123,18 @@ async def _propose_captured(ctx: ToolContext, captured: Any) -> tuple[str, str]:
     return "\n".join(lines), outcome.summary or "captured changes reviewed"
 
 
-def _save_binaries(ctx: ToolContext, captured: Any) -> Path:
-    from rigtui.sandbox.capture import new_capture_path
+def _save_binaries(ctx: ToolContext, captured: Capture) -> Path:
+    from rigtui.sandbox.capture import new_capture_path  # as above: loaded on first use
 
     folder = new_capture_path(ctx.root, ctx.task_id or "task")
     captured.save_binaries(folder)
     return folder
 
 
-def _local(ctx: ToolContext) -> Any:
-    from rigtui.sandbox import get_sandbox
-
-    return get_sandbox(ctx.settings, ctx.root, "local", thread_id=ctx.thread_id)
+async def _sandbox(ctx: ToolContext) -> Sandbox:
+    if ctx.services is None:
+        raise ToolError("commands cannot run here")
+    return await ctx.services.sandbox(ctx.thread_id)
 
 
 TOOLS = [

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from rigtui.agent.tools.base import Tool, ToolContext, ToolError, ToolOutput, obj
-from rigtui.events import PlanUpdated
+from rigtui.protocol import PlanUpdated
 
 STATUSES = ("pending", "in_progress", "completed")
 

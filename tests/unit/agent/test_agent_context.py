@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from rigtui import events as ev
+from rigtui import protocol as ev
 from rigtui.agent.context import (
     CANCELLED_RESULT,
     ContextTooLong,
@@ -17,7 +17,7 @@ from rigtui.agent.context import (
     instructions,
     messages_from_events,
 )
-from rigtui.agent.events import ToolCallFinished, ToolCallStarted
+from rigtui.protocol import ToolCallFinished, ToolCallStarted
 
 
 def test_agents_files_run_from_the_root_down_to_the_working_folder(tmp_path: Path) -> None:

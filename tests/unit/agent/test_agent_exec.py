@@ -9,9 +9,9 @@ import sys
 from io import StringIO
 from pathlib import Path
 
-from rigtui import events as ev
-from rigtui.agent.events import UsageUpdated
-from rigtui.agent.headless import Printer
+from rigtui import protocol as ev
+from rigtui.commands._exec_output import Printer
+from rigtui.protocol import UsageUpdated
 from rigtui.trust import trust
 from tests.support.fake_openai import Call, FakeOpenAI, Say
 

@@ -10,9 +10,15 @@ from pathlib import Path
 
 import pytest
 
-from rigtui import events as ev
-from rigtui.agent.events import ToolCallDelta, ToolCallFinished, ToolCallStarted, UsageUpdated
-from rigtui.ops import Cancel, SendMessage
+from rigtui import protocol as ev
+from rigtui.protocol import (
+    Cancel,
+    SendMessage,
+    ToolCallDelta,
+    ToolCallFinished,
+    ToolCallStarted,
+    UsageUpdated,
+)
 from rigtui.store import Store
 from tests.support.fake_openai import (
     Call,

@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from rigtui import events as ev
-from rigtui.agent.events import ToolCallFinished, UsageUpdated
+from rigtui import protocol as ev
 from rigtui.agent.window import from_error, from_models, from_props, props_url
+from rigtui.protocol import ToolCallFinished, UsageUpdated
 from tests.support.fake_openai import (
     Call,
     Empty,

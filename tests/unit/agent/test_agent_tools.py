@@ -8,16 +8,21 @@ from typing import Any
 
 import pytest
 
-from rigtui import events as ev
-from rigtui.agent.events import (
+from rigtui import protocol as ev
+from rigtui.config import ModelProfile
+from rigtui.protocol import (
     CommandApprovalRequested,
     CommandDecided,
+    DecideCommand,
+    DecidePatch,
+    Decision,
+    ForkThread,
     ModelChanged,
+    SendMessage,
+    SetThreadModel,
     ThreadForked,
     ToolCallFinished,
 )
-from rigtui.config import ModelProfile
-from rigtui.ops import DecideCommand, DecidePatch, ForkThread, SendMessage, SetThreadModel
 from rigtui.sandbox.local import bwrap_status
 from rigtui.session import Session
 from tests.support.fake_openai import (
@@ -125,16 +130,11 @@ async def test_patch_review_applies_accepted_hunks_and_tells_the_model(project: 
         await session.send(SendMessage(thread.id, "edit"))
         proposed = (await collect_until(events, lambda e: e.type == "PatchProposed"))[-1]
         cs_id = proposed.change_set_id  # type: ignore[attr-defined]
-        assert cs_id in session.proposals  # the front end can render the proposal
-        await session.send(
-            DecidePatch(
-                thread.id,
-                cs_id,
-                accepted=["1.1"],
-                rejected=["2.1"],
-                comments={"2.1": "no new files"},
-            )
-        )
+        request = session.review_request(cs_id)  # the front end can render the proposal
+        assert request is not None and request.proposal is not None
+        assert request.proposal.id == cs_id and not request.future.done()
+        decision = Decision(accepted=["1.1"], rejected=["2.1"], comments={"2.1": "no new files"})
+        await session.send(DecidePatch(thread.id, cs_id, decision))
         seen = await collect_until(events, task_ended(thread.id))
         assert (project / "notes.txt").read_text().startswith("FIRST LINE\n")
         assert not (project / "new.txt").exists()
@@ -168,8 +168,10 @@ async def test_a_read_only_project_turns_a_commands_writes_into_a_reviewed_chang
         assert (project / "notes.txt").read_text().startswith("first line")  # not yet
         assert not (project / "generated.txt").exists()
         cs_id = proposed.change_set_id  # type: ignore[attr-defined]
-        assert session.proposals[cs_id].change_set.paths == ["generated.txt", "notes.txt"]
-        await session.send(DecidePatch(thread.id, cs_id, accepted=["2.1"], rejected=["1.1"]))
+        request = session.review_request(cs_id)
+        assert request is not None and request.proposal is not None
+        assert request.proposal.change_set.paths == ["generated.txt", "notes.txt"]
+        await session.send(DecidePatch(thread.id, cs_id, Decision(["2.1"], ["1.1"])))
         seen = await collect_until(events, task_ended(thread.id))
         assert (project / "notes.txt").read_text().startswith("1st line")
         assert not (project / "generated.txt").exists()

@@ -16,10 +16,9 @@ from pathlib import Path
 
 import pytest
 
-from rigtui.agent.events import CommandApprovalRequested, ToolCallFinished
 from rigtui.config import load_settings
-from rigtui.ops import DecideCommand, SendMessage
 from rigtui.paths import user_config_file
+from rigtui.protocol import CommandApprovalRequested, DecideCommand, SendMessage, ToolCallFinished
 from rigtui.sandbox.local import bwrap_status
 from tests.support.fake_openai import (
     Call,

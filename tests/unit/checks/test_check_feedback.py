@@ -4,10 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from rigtui.checks.events import CheckFinished
 from rigtui.checks.feedback import AutoFixRounds, failure_message, trimmed_output
 from rigtui.checks.parsers import parse_locations
-from rigtui.events import from_dict
+from rigtui.protocol import CheckFinished, from_dict
 
 SAMPLES = Path(__file__).parent / "samples"
 

@@ -11,10 +11,9 @@ from pathlib import Path
 
 import pytest
 
-from rigtui.checks.events import CheckFinished, CheckOutput, CheckQueued, CheckStarted
 from rigtui.checks.runner import CheckRunner
 from rigtui.checks.spec import Check
-from rigtui.events import Event
+from rigtui.protocol import CheckFinished, CheckOutput, CheckQueued, CheckStarted, Event
 from rigtui.sandbox.local import LocalSandbox
 from rigtui.watch import ProjectWatcher
 

@@ -15,8 +15,8 @@ import pytest
 
 from rigtui.cli import main
 from rigtui.edits.diff import unified_diff
-from rigtui.edits.engine import apply_proposal, history, redo, undo
-from rigtui.edits.errors import PatchConflict, PatchRefused, PatchSyntaxError
+from rigtui.edits.engine import PatchConflict, apply_proposal, history, redo, undo
+from rigtui.edits.errors import PatchRefused, PatchSyntaxError
 from rigtui.edits.model import EXECUTABLE, REGULAR, with_git_mode
 from rigtui.edits.parse import parse_patch
 from rigtui.edits.prepare import prepare
@@ -441,7 +441,7 @@ def test_unified_diff_without_modes_is_unchanged() -> None:
 
 
 def test_the_proposed_event_carries_each_files_mode(tmp_path: Path, script: Path) -> None:
-    from rigtui.edits.decision import proposed_event
+    from rigtui.session.changes import proposed_event
 
     both = MODE_ONLY + NEW_EXECUTABLE
     files = {f["path"]: f for f in proposed_event(prepare(tmp_path, parse_patch(both))).files}

@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 
 from rigtui.edits import atomic
-from rigtui.edits.engine import apply_proposal
-from rigtui.edits.errors import PatchConflict, PatchRefused
+from rigtui.edits.engine import PatchConflict, apply_proposal
+from rigtui.edits.errors import PatchRefused
 from rigtui.edits.parse import parse_patch
 from rigtui.edits.prepare import prepare
 

@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from rigtui.edits.engine import apply_proposal, history, recover, redo, undo
-from rigtui.edits.errors import PatchConflict, PatchRefused
+from rigtui.edits.engine import PatchConflict, apply_proposal, history, recover, redo, undo
+from rigtui.edits.errors import PatchRefused
 from rigtui.edits.journal import SCHEMA_VERSION, Journal, journal_path
 from rigtui.edits.parse import parse_patch
 from rigtui.edits.prepare import prepare

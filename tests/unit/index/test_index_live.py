@@ -8,10 +8,9 @@ import sqlite3
 from collections.abc import AsyncIterator
 from pathlib import Path
 
-from rigtui.events import Error, Event
 from rigtui.index import CodeIndex
-from rigtui.index.events import IndexUpdated
 from rigtui.index.live import LiveIndex
+from rigtui.protocol import Error, Event, IndexUpdated
 from rigtui.watch import ProjectWatcher
 
 from .conftest import ProjectMaker

@@ -12,8 +12,8 @@ import pytest
 
 from rigtui.errors import StoreError
 from rigtui.index import CodeIndex, index_db_path
-from rigtui.index.events import IndexProgress
 from rigtui.index.schema import SCHEMA_VERSION
+from rigtui.protocol import IndexProgress
 
 from .conftest import ProjectMaker
 
@@ -202,7 +202,7 @@ def test_a_pathological_file_is_indexed_in_part_with_a_note(
 ) -> None:
     """A megabyte of `x=1;` on one line: 250,000 definitions in Python. It is parsed in
     pieces and stops at the cap, keeping the first definitions; the run says so."""
-    from rigtui.index.cli_support import summary_text
+    from rigtui.commands._index_support import summary_text
     from rigtui.index.extract import MAX_DEFS
 
     root = make_project({"dense.py": "x=1;" * 250_000, "ok.py": "def fine(): pass\n"})

@@ -11,10 +11,9 @@ import pytest
 from rigtui.cli import main
 from rigtui.config import Settings
 from rigtui.errors import BadInput, RigtuiError
-from rigtui.events import from_dict
+from rigtui.protocol import ArtifactsDetected, from_dict
 from rigtui.sandbox import LocalSandbox, RunRequest, get_sandbox
 from rigtui.sandbox.changes import run_tracked
-from rigtui.sandbox.events import ArtifactsDetected
 
 
 @pytest.fixture

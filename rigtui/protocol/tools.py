@@ -1,15 +1,14 @@
-"""Events of the model loop: tool calls, usage, command approvals and forks.
+"""Events of the model's tool calls: the calls and their results, the commands it asks to run
+and the decisions on them, and what those commands left in the project.
 
-Deltas (`MessageDelta`, `ToolCallDelta`) are for live rendering and are not stored; the finished
-forms (`AssistantMessage`, `ToolCallStarted`, `ToolCallFinished`) are, and the model's message
-list is rebuilt from them when a thread resumes.
-"""
+Deltas (`ToolCallDelta`) are for live rendering and are not stored; the finished forms are,
+and the model's message list is rebuilt from them when a thread resumes."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from rigtui.events import Event, event_type
+from rigtui.protocol.base import Event, event_type
 
 
 @event_type
@@ -49,24 +48,6 @@ class ToolCallFinished(Event):
 
 @event_type
 @dataclass(frozen=True, kw_only=True)
-class UsageUpdated(Event):
-    """Tokens and time of one model call, with the thread's running totals."""
-
-    task_id: str
-    model: str
-    input_tokens: int
-    output_tokens: int
-    thread_input_tokens: int
-    thread_output_tokens: int
-    time_to_first_token: float | None = None  # seconds
-    duration: float = 0.0
-    cost: float | None = None  # in the price unit of the profile, when prices are set
-    thread_cost: float | None = None
-    estimated: bool = False  # the server reported no usage (llama.cpp streams): chars / 4
-
-
-@event_type
-@dataclass(frozen=True, kw_only=True)
 class CommandApprovalRequested(Event):
     """The model wants to run a command; resolve with the `DecideCommand` op."""
 
@@ -91,17 +72,30 @@ class CommandDecided(Event):
 
 @event_type
 @dataclass(frozen=True, kw_only=True)
-class ThreadForked(Event):
-    """First event of a forked thread: where it came from."""
+class SandboxSelected(Event):
+    """Commands in this thread (or project-wide, thread_id '') run in `sandbox`
+    ("docker:IMAGE", "local+bwrap", "local"); `note` says why, e.g. why not Docker."""
 
-    parent_id: str
-    forked_at: int  # the parent's event seq the copy goes up to
+    sandbox: str
+    note: str = ""
 
 
 @event_type
 @dataclass(frozen=True, kw_only=True)
-class ModelChanged(Event):
-    """The thread now talks to another model profile."""
+class ArtifactsDetected(Event):
+    """Project files a command created, changed or deleted (paths relative to the root)."""
 
-    profile: str
-    model: str
+    command: str
+    sandbox: str
+    created: list[str] = field(default_factory=list)
+    changed: list[str] = field(default_factory=list)
+    deleted: list[str] = field(default_factory=list)
+    task_id: str = ""
+
+
+@event_type
+@dataclass(frozen=True, kw_only=True)
+class LeftoversRemoved(Event):
+    """Containers a killed rigtui left behind, removed at start."""
+
+    containers: list[str]

@@ -1,4 +1,4 @@
-"""`rigtui exec`'s front end: print a task's events (text or JSON lines) and answer approvals
+"""`rigtui exec`'s output and approvals: print a task's events (text or JSON lines) and answer approvals
 from the `--approve` policy: `auto` applies every change set and runs every command, `never`
 leaves change sets pending and declines commands, `review` asks on the terminal (and, with no
 terminal to ask on, behaves like `never`). A command that needs a person (its effects cannot
@@ -11,16 +11,26 @@ import asyncio
 import sys
 from typing import TextIO
 
-from rigtui import events as ev
-from rigtui.agent.events import (
+from rigtui import protocol as ev
+from rigtui.display import json_line, safe_line, safe_name
+from rigtui.protocol import (
+    CheckFinished,
     CommandApprovalRequested,
     CommandDecided,
+    DecideCommand,
+    DecidePatch,
+    Decision,
+    PatchApplied,
+    PatchDecided,
+    PatchProposed,
+    PatchRecovered,
+    PatchRedone,
+    PatchRefused,
+    PatchUndone,
     ToolCallFinished,
     ToolCallStarted,
     UsageUpdated,
 )
-from rigtui.display import json_line, safe_line, safe_name
-from rigtui.ops import DecideCommand, DecidePatch
 from rigtui.session import Session
 
 PLAN_MARKS = {"completed": "[x]", "in_progress": "[~]", "pending": "[ ]"}
@@ -81,15 +91,26 @@ class Printer:
                 self.usage = event
             case ev.TaskEnded():
                 self.write(_ended(event, self.usage))
-            case _ if event.type == "CheckFinished":
-                data = event.to_dict()
-                where = [f"{loc['path']}:{loc['line']}" for loc in data.get("locations", [])[:5]]
+            case CheckFinished(check=check, state=state, duration=duration, locations=found):
+                where = [f"{loc['path']}:{loc['line']}" for loc in found[:5]]
                 self.write(
-                    f"check {data['check']}: {data['state']} ({data['duration']:.1f}s)"
+                    f"check {check}: {state} ({duration:.1f}s)"
                     + (f" at {', '.join(where)}" if where else "")
                 )
-            case _ if type(event).__name__.startswith("Patch"):
-                self.write(f"· {type(event).__name__}: {_patch_line(event)}")
+            case PatchProposed(change_set_id=cs_id, files=files):
+                self.write(f"· PatchProposed: {_patch_line(cs_id, [f['path'] for f in files])}")
+            case PatchDecided(change_set_id=cs_id):
+                self.write(f"· PatchDecided: {cs_id}")
+            case PatchApplied(change_set_id=cs_id, paths=paths):
+                self.write(f"· PatchApplied: {_patch_line(cs_id, paths)}")
+            case PatchRefused(change_set_id=cs_id):
+                self.write(f"· PatchRefused: {cs_id}")
+            case PatchUndone(change_set_id=cs_id, paths=paths):
+                self.write(f"· PatchUndone: {_patch_line(cs_id, paths)}")
+            case PatchRedone(change_set_id=cs_id, paths=paths):
+                self.write(f"· PatchRedone: {_patch_line(cs_id, paths)}")
+            case PatchRecovered(change_set_ids=ids):
+                self.write(f"· PatchRecovered: {', '.join(ids)}")
 
 
 def _short(text: str, limit: int) -> str:
@@ -97,12 +118,8 @@ def _short(text: str, limit: int) -> str:
     return flat if len(flat) <= limit else flat[: limit - 1] + "…"
 
 
-def _patch_line(event: ev.Event) -> str:
-    data = event.to_dict()
-    files = data.get("paths") or [
-        f.get("path") for f in data.get("files", []) if isinstance(f, dict)
-    ]
-    return f"{data.get('change_set_id', '')} {', '.join(safe_name(str(f)) for f in files)}".strip()
+def _patch_line(change_set_id: str, paths: list[str]) -> str:
+    return f"{change_set_id} {', '.join(safe_name(p) for p in paths)}".strip()
 
 
 def _ended(event: ev.TaskEnded, usage: UsageUpdated | None) -> str:
@@ -132,32 +149,37 @@ class Approver:
         self.interactive = policy == "review" and sys.stdin.isatty()
 
     async def handle(self, event: ev.Event) -> None:
-        if isinstance(event, CommandApprovalRequested):
-            where = f"{event.cwd} ({event.sandbox})" if event.sandbox else event.cwd
-            if self.interactive:
-                why = f"needs a person: {event.reason}\n" if event.needs_person else ""
-                ok = await self._ask(f"{why}run `{event.command}` in {where}?")
-                comment, by = "", "user"
-            elif event.needs_person or event.outside_paths:  # never on a policy's say-so
-                ok, by = False, "policy"
-                why = event.reason or f"it touches {', '.join(event.outside_paths)}"
-                comment = (
-                    f"{why}; this needs a person's approval: run with --approve review in a"
-                    " terminal"
-                )
-            else:
-                ok, comment, by = self.policy == "auto", f"--approve {self.policy}", "policy"
-            await self.session.send(
-                DecideCommand(event.thread_id, event.request_id, ok, comment=comment, by=by)
+        match event:
+            case CommandApprovalRequested():
+                await self._command(event)
+            case PatchProposed() if self.session.review_request(event.change_set_id):
+                await self._patch(event)
+
+    async def _command(self, event: CommandApprovalRequested) -> None:
+        where = f"{event.cwd} ({event.sandbox})" if event.sandbox else event.cwd
+        if self.interactive:
+            why = f"needs a person: {event.reason}\n" if event.needs_person else ""
+            ok = await self._ask(f"{why}run `{event.command}` in {where}?")
+            comment, by = "", "user"
+        elif event.needs_person or event.outside_paths:  # never on a policy's say-so
+            ok, by = False, "policy"
+            why = event.reason or f"it touches {', '.join(event.outside_paths)}"
+            comment = (
+                f"{why}; this needs a person's approval: run with --approve review in a terminal"
             )
-        elif type(event).__name__ == "PatchProposed":
-            cs_id = event.to_dict()["change_set_id"]
-            if self.interactive:
-                ok = await self._ask(f"apply change set {cs_id}?")
-                decision = DecidePatch(event.thread_id, cs_id, None if ok else [], pending=False)
-            else:
-                decision = DecidePatch(event.thread_id, cs_id, None, pending=self.policy != "auto")
-            await self.session.send(decision)
+        else:
+            ok, comment, by = self.policy == "auto", f"--approve {self.policy}", "policy"
+        await self.session.send(
+            DecideCommand(event.thread_id, event.request_id, ok, comment=comment, by=by)
+        )
+
+    async def _patch(self, event: PatchProposed) -> None:
+        if self.interactive:
+            ok = await self._ask(f"apply change set {event.change_set_id}?")
+            decision = Decision(None if ok else [])
+        else:
+            decision = Decision(None, pending=self.policy != "auto")
+        await self.session.send(DecidePatch(event.thread_id, event.change_set_id, decision))
 
     async def _ask(self, question: str) -> bool:
         answer = await asyncio.to_thread(input, f"{question} [y/N] ")

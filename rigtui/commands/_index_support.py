@@ -11,11 +11,12 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any, TextIO
 
-from rigtui.cli import project_root
+from rigtui.commands._common import project_root
 from rigtui.display import json_line
 from rigtui.errors import BadInput
 from rigtui.index.api import CodeIndex
-from rigtui.index.events import IndexProgress, IndexReady, partial_note, unreadable_note
+from rigtui.index.notes import partial_note, unreadable_note
+from rigtui.protocol import IndexProgress, IndexReady
 
 BAR_WIDTH = 30
 

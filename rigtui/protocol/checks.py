@@ -1,19 +1,27 @@
 """Check events: one run of one check goes Queued -> Started -> Output* -> Finished.
 
 `run_id` ties a run's events together; `change_set_id` links a run caused by an applied change
-set to it. Locations are plain dicts (see `rigtui.checks.parsers.Location.to_dict`) so the events
-stay JSON-serialisable.
-"""
+set to it (and `thread_id` to that change set's thread). Locations are plain dicts (see
+`rigtui.checks.parsers.Location.to_dict`) so the events stay JSON-serialisable."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Literal, NotRequired, TypedDict
 
-from rigtui.events import Event, event_type
+from rigtui.protocol.base import Event, event_type
 
 CheckState = Literal["queued", "running", "passed", "failed", "cancelled"]
 FINAL_STATES = ("passed", "failed", "cancelled")
+
+
+class CheckLocation(TypedDict):
+    path: str
+    line: int
+    col: NotRequired[int | None]
+    message: NotRequired[str]
+    severity: NotRequired[str]
+    tool: NotRequired[str]
 
 
 @event_type
@@ -60,7 +68,7 @@ class CheckFinished(Event):
     duration: float
     exit_code: int | None = None
     output: str = ""  # stdout then stderr, bounded (the tail is kept)
-    locations: list[dict[str, Any]] = field(default_factory=list)
+    locations: list[CheckLocation] = field(default_factory=list)
     change_set_id: str = ""
     timed_out: bool = False
     truncated: bool = False

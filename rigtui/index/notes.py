@@ -1,51 +1,18 @@
-"""Index events for the status bar and anyone else listening: progress, ready, updated."""
+"""The per-file caps of the index, and one line each about what an index run left out: folders it could not read, files indexed
+only in part. Said the same way by the CLI, the session and the workbench."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from rigtui.display import safe_name
+from rigtui.protocol import IndexReady
 
-from rigtui.events import Event, event_type
-
-
-@event_type
-@dataclass(frozen=True, kw_only=True)
-class IndexProgress(Event):
-    """`done` of `total` files read and parsed in the current run."""
-
-    done: int
-    total: int
-
-
-@event_type
-@dataclass(frozen=True, kw_only=True)
-class IndexReady(Event):
-    """A run finished: the index is up to date with the files on disk."""
-
-    files: int
-    symbols: int
-    changed: int
-    removed: int
-    seconds: float
-    skipped: dict[str, int] = field(default_factory=dict)  # reason -> files
-    warnings: dict[str, int] = field(default_factory=dict)  # non_utf8, syntax_error -> files
-    unreadable: dict[str, str] = field(default_factory=dict)  # folder -> why it was skipped
-    partial: list[str] = field(default_factory=list)  # files indexed in part (the first 20)
-
-
-@event_type
-@dataclass(frozen=True, kw_only=True)
-class IndexUpdated(Event):
-    """The live index took in saved, added or deleted files."""
-
-    paths: list[str]
-    seconds: float
+# What one file may add to the index (extract.py applies them; a megabyte of `x=1` is fine).
+MAX_DEFS = 20_000
+MAX_REFS = 50_000
 
 
 def partial_note(ready: IndexReady) -> str:
     """One line about the files indexed only in part (past the per-file caps), or ""."""
-    from rigtui.display import safe_name
-    from rigtui.index.extract import MAX_DEFS, MAX_REFS
-
     count = ready.warnings.get("partial", 0)
     if not count:
         return ""
@@ -59,8 +26,6 @@ def partial_note(ready: IndexReady) -> str:
 
 def unreadable_note(unreadable: dict[str, str]) -> str:
     """One line about the folders the index skipped because they cannot be read, and the fix."""
-    from rigtui.display import safe_name
-
     reasons = set(unreadable.values())
     same = len(reasons) == 1
     names = [

@@ -1,0 +1,285 @@
+"""Tasks: a `SendMessage` starts one as its own asyncio task, keyed by thread. Several threads
+run at once; a second message to a busy thread waits for the first task to end; `Cancel`
+stops the thread's task at once and leaves its log consistent. A task runs the model loop
+(rigtui.agent.loop) with the tools given what the session owns: the runtime's sandboxes,
+index and checks, the change sets (the only writer), and the approval requests."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from rigtui.agent.approvals import Approvals, CommandRequest
+from rigtui.agent.client import ModelClient, RetryPolicy, resolve_endpoint
+from rigtui.agent.context import instructions, system_prompt
+from rigtui.agent.loop import TaskLoop, UsageTotals
+from rigtui.agent.tools import CommandDecision, TaskRecord, ToolContext
+from rigtui.config import Settings
+from rigtui.errors import RigtuiError
+from rigtui.protocol import (
+    CommandApprovalRequested,
+    CommandDecided,
+    Error,
+    Event,
+    MessageNotSent,
+    Notice,
+    PlanUpdated,
+    TaskEnded,
+    TaskStarted,
+    UserMessage,
+)
+from rigtui.session.changes import ChangeSets
+from rigtui.session.runtime import ProjectRuntime
+from rigtui.store import Store, new_id
+
+Emit = Callable[..., Awaitable[None]]  # emit(event, persist=True)
+
+
+@dataclass
+class TaskSetup:
+    """What every task of a session shares."""
+
+    root: Path
+    settings: Settings
+    store: Store
+    runtime: ProjectRuntime
+    changes: ChangeSets
+    approvals: Approvals
+    profile: str | None = None  # this run's --profile/--model/--base-url: wins over a thread's
+    retry: RetryPolicy | None = None
+    working_dir: Path | None = None
+
+
+class Tasks:
+    def __init__(
+        self, setup: TaskSetup, emit: Emit, on_ended: Callable[[TaskEnded], Awaitable[None]]
+    ) -> None:
+        self.setup = setup
+        self._emit = emit
+        self._on_ended = on_ended
+        self._tasks: dict[str, list[asyncio.Task[None]]] = {}
+        # messages whose task has not started their turn yet: (thread id, text) by task
+        self._unsent: dict[asyncio.Task[None], tuple[str, str]] = {}
+        self._clients: dict[str, ModelClient] = {}
+        self._totals: dict[str, UsageTotals] = {}
+        self.closing = False
+
+    # --- the queue ------------------------------------------------------------------------
+
+    def start(self, thread_id: str, text: str) -> None:
+        if self.closing:
+            return
+        tasks = [t for t in self._tasks.get(thread_id, []) if not t.done()]
+        before = tasks[-1] if tasks else None
+        task = asyncio.create_task(self._queued(thread_id, text, before), name=f"task {thread_id}")
+        self._unsent[task] = (thread_id, text)
+        self._tasks[thread_id] = [*tasks, task]
+        task.add_done_callback(lambda t: self._forget(thread_id, t))
+
+    def cancel(self, thread_id: str) -> None:
+        for task in self._tasks.get(thread_id, []):
+            task.cancel()
+
+    async def drop(self, thread_id: str) -> None:
+        """The thread is going: its tasks end, and its unsent messages have nowhere to go."""
+        for task in self._tasks.pop(thread_id, []):
+            self._unsent.pop(task, None)
+            task.cancel()
+            await asyncio.wait([task])
+
+    def running(self, thread_id: str | None = None) -> bool:
+        return any(not t.done() for t in self._pending(thread_id))
+
+    def _pending(self, thread_id: str | None) -> list[asyncio.Task[None]]:
+        return [
+            t
+            for tid, tasks in self._tasks.items()
+            if thread_id in (None, tid)
+            for t in tasks
+            if not t.done()
+        ]
+
+    async def wait_idle(self, thread_id: str | None = None) -> None:
+        """Until the thread's tasks (every thread's, when None) have ended."""
+        while pending := self._pending(thread_id):
+            await asyncio.wait(pending)
+
+    def _forget(self, thread_id: str, task: asyncio.Task[None]) -> None:
+        tasks = self._tasks.get(thread_id)
+        if tasks and task in tasks:
+            tasks.remove(task)
+            if not tasks:
+                del self._tasks[thread_id]
+
+    async def _queued(self, thread_id: str, text: str, before: asyncio.Task[None] | None) -> None:
+        me = asyncio.current_task()
+        assert me is not None
+        if before is not None:
+            await self._emit(
+                Notice(thread_id=thread_id, text="queued: sent when the running task ends"),
+                persist=False,
+            )
+            try:
+                await asyncio.wait([before])
+            except asyncio.CancelledError:
+                if self._unsent.pop(me, None) is not None:
+                    await self._emit(MessageNotSent(thread_id=thread_id, text=text))
+                return
+        self._unsent.pop(me, None)
+        await self._run(thread_id, text)
+
+    async def close(self) -> None:
+        self.closing = True
+        running = self._pending(None)
+        for task in running:
+            task.cancel()
+        if running:
+            await asyncio.wait(running)
+        # Messages whose task was cancelled before it even started (the session closed at
+        # once): kept as MessageNotSent like the others.
+        unsent, self._unsent = list(self._unsent.values()), {}
+        for thread_id, text in unsent:
+            await self._emit(MessageNotSent(thread_id=thread_id, text=text))
+        for client in self._clients.values():
+            with contextlib.suppress(Exception):
+                await client.close()
+
+    # --- one task -------------------------------------------------------------------------
+
+    async def _run(self, thread_id: str, text: str) -> None:
+        store = self.setup.store
+        task_id = ""
+        record = TaskRecord()
+        outcome, summary = "failed", ""
+        try:
+            await self._emit(UserMessage(thread_id=thread_id, text=text, message_id=new_id("m")))
+            client = await self._client_for(thread_id)
+            task = await store.create_task(thread_id, text)
+            task_id = task.id
+            await self._emit(TaskStarted(thread_id=thread_id, task_id=task_id, goal=text))
+            loop = TaskLoop(
+                thread_id=thread_id,
+                task_id=task_id,
+                client=client,
+                tools=self._tool_context(thread_id, task_id, record),
+                emit=self._emit,
+                load_events=lambda: store.events(thread_id),
+                system=await self._system_prompt(),
+                totals=await self._usage_totals(thread_id),
+            )
+            outcome, summary = await loop.run()
+        except asyncio.CancelledError:
+            outcome, summary = "cancelled", "cancelled before the model answered"
+            await self._emit(Notice(thread_id=thread_id, text="■ cancelled"))
+        except RigtuiError as exc:
+            await self._emit(Error(thread_id=thread_id, message=exc.message, fix=exc.fix or ""))
+            summary = exc.message
+        except Exception as exc:  # a bug: say so in the thread, keep the session alive
+            summary = f"internal error: {type(exc).__name__}: {exc}"
+            await self._emit(
+                Error(
+                    thread_id=thread_id,
+                    message=summary,
+                    fix="please report this; the thread can go on",
+                )
+            )
+        if task_id:
+            await store.update_task(task_id, status=outcome, summary=summary)
+            ended = TaskEnded(
+                thread_id=thread_id,
+                task_id=task_id,
+                outcome=outcome,
+                summary=summary,
+                changed_files=record.changed_files,
+                change_sets=record.change_sets,
+                checks=record.checks,
+            )
+            await self._emit(ended)
+            await self._on_ended(ended)
+
+    async def _client_for(self, thread_id: str) -> ModelClient:
+        setup = self.setup
+        thread = await setup.store.thread(thread_id)
+        # --profile/--model/--base-url for this run win; then the thread's own choice.
+        name = (
+            setup.profile
+            or (thread.model_profile if thread else None)
+            or setup.settings.model.default
+        )
+        if name not in self._clients:
+            endpoint = resolve_endpoint(setup.settings, name)  # raises with the fix if unusable
+            self._clients[name] = ModelClient(
+                endpoint, setup.settings.model_profile(name), setup.retry
+            )
+        return self._clients[name]
+
+    async def _system_prompt(self) -> str:
+        setup = self.setup
+        agents = await asyncio.to_thread(
+            instructions, setup.root, setup.working_dir, setup.settings.instructions.max_bytes
+        )
+        return system_prompt(setup.root, agents, await setup.runtime.repo_map())
+
+    async def _usage_totals(self, thread_id: str) -> UsageTotals:
+        if thread_id not in self._totals:
+            events = await self.setup.store.events(thread_id)
+            self._totals[thread_id] = UsageTotals.from_events(events)
+        return self._totals[thread_id]
+
+    def _tool_context(self, thread_id: str, task_id: str, record: TaskRecord) -> ToolContext:
+        setup = self.setup
+
+        async def emit(event: Event) -> None:
+            if isinstance(event, PlanUpdated):
+                await setup.store.update_task(task_id, plan=list(event.steps))
+            await self._emit(event)
+
+        async def ask_command(
+            command: str,
+            cwd: str,
+            reason: str,
+            *,
+            sandbox: str = "",
+            outside_paths: list[str] | None = None,
+            needs_person: bool = False,
+        ) -> CommandDecision:
+            request = CommandRequest(new_id("r"), thread_id)
+            setup.approvals.open(request)
+            await self._emit(
+                CommandApprovalRequested(
+                    thread_id=thread_id,
+                    request_id=request.key,
+                    command=command,
+                    cwd=cwd,
+                    reason=reason,
+                    sandbox=sandbox,
+                    outside_paths=list(outside_paths or []),
+                    needs_person=needs_person,
+                )
+            )
+            decision = await setup.approvals.wait(request)
+            await self._emit(
+                CommandDecided(
+                    thread_id=thread_id,
+                    request_id=request.key,
+                    approved=decision.approved,
+                    by=decision.by,
+                    comment=decision.comment,
+                )
+            )
+            return decision
+
+        return ToolContext(
+            root=setup.root,
+            settings=setup.settings,
+            thread_id=thread_id,
+            task_id=task_id,
+            record=record,
+            emit=emit,
+            ask_command=ask_command,
+            services=setup.runtime,
+            changes=setup.changes,
+        )

@@ -1,0 +1,87 @@
+"""The status bar: the project, the current thread, the model (with the thread's tokens and
+cost), the index, the sandbox and the patch policy, in one line that builds itself from the
+events it is shown and shortens itself on a narrow terminal (a warning is never shortened)."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+
+from textual.widgets import Static
+
+from rigtui.config import Settings
+from rigtui.protocol import Event, IndexProgress, IndexReady, IndexUpdated, UsageUpdated
+from rigtui.session import model_status
+
+
+@dataclass
+class StatusFacts:
+    project: str
+    thread: str = "-"
+    profile: str | None = None
+    index: str = "off"
+    sandbox: str = "none"
+    usage: UsageUpdated | None = None
+
+
+class StatusBar(Static):
+    DEFAULT_CSS = """
+    StatusBar { height: 1; background: $panel; color: $foreground; padding: 0 1; }
+    """
+
+    def __init__(self, settings: Settings, project: str, **kwargs: object) -> None:
+        super().__init__(**kwargs)  # type: ignore[arg-type]
+        self.settings = settings
+        self.facts = StatusFacts(project, index="starting" if settings.index.enabled else "off")
+
+    def show(self, **facts: object) -> None:
+        """Set some facts (thread, profile, sandbox, usage...) and redraw."""
+        for name, value in facts.items():
+            setattr(self.facts, name, value)
+        self.redraw()
+
+    def take(self, event: Event) -> None:
+        """The index's progress: what the bar says about it."""
+        match event:
+            case IndexProgress(done=done, total=total):
+                self.facts.index = f"indexing {done}/{total}"
+            case IndexReady(files=files):
+                self.facts.index = f"{files} files, up to date"
+            case IndexUpdated(paths=paths):
+                stamp = time.strftime("%H:%M:%S")
+                self.facts.index = f"up to date ({len(paths)} file(s) at {stamp})"
+            case _:
+                return
+        self.redraw()
+
+    def text(self, width: int) -> str:
+        f = self.facts
+        trust = self.settings.trust
+        status = model_status(self.settings, f.profile)
+        model = status.model if status.configured else "no model"
+        patches = self.settings.approval.patches
+        sandbox = f.sandbox
+        if (u := f.usage) is not None:
+            approx = "~" if u.estimated else ""  # the server reported no usage
+            tokens = f"{approx}{u.thread_input_tokens}↑ {u.thread_output_tokens}↓"
+            ttft = u.time_to_first_token
+            model += f" {tokens}" + (f" ttft {ttft:.1f}s" if isinstance(ttft, float) else "")
+            model += f" ${u.thread_cost:.4f}" if isinstance(u.thread_cost, float) else ""
+        untrusted = trust is not None and bool(trust.ignored)
+        text = (
+            f"{f.project} │ {f.thread} │ model: {model} │ index: {f.index} │ "
+            f"sandbox: {sandbox} │ patches: {patches}"
+        )
+        text += " │ untrusted settings ignored" if untrusted else ""
+        if len(text) > width - 2:  # narrow terminals: the same facts, shorter
+            if "no isolation" not in sandbox:  # a warning is never shortened away
+                sandbox = sandbox.split(" ")[0]
+            text = f"{f.thread} │ {model} │ {f.index} │ {sandbox} │ {patches}"
+            text += " │ untrusted" if untrusted else ""
+        return text
+
+    def redraw(self) -> None:
+        self.update(self.text(self.app.size.width))
+
+    def on_resize(self) -> None:
+        self.redraw()

@@ -1,0 +1,186 @@
+"""The workbench's threads: which one is current, the list beside it, and the thread actions
+(new, switch, rename, delete, fork, search, another model), each one an op on the session."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from textual.app import App
+from textual.widgets import Input
+
+from rigtui import protocol as ev
+from rigtui.protocol import DeleteThread, ForkThread, RenameThread, SetThreadModel
+from rigtui.session import Session, Thread
+from rigtui.ui.modals import ChooseScreen, ConfirmScreen, PromptScreen
+from rigtui.ui.thread_pane import ThreadList, ThreadPane
+
+
+class Threads:
+    """`current` is the thread shown; `switched(thread, history)` is told after each switch."""
+
+    def __init__(
+        self,
+        app: App[int],
+        session: Session,
+        switched: Callable[[Thread, list[ev.Event]], None],
+    ) -> None:
+        self.app = app
+        self.session = session
+        self.current: Thread | None = None
+        self._switched = switched
+
+    @property
+    def current_id(self) -> str:
+        return self.current.id if self.current else ""
+
+    async def refresh(self) -> None:
+        threads = await self.session.threads()
+        running = {t.id for t in threads if self.session.running(t.id)}
+        current = self.current.id if self.current else None
+        self.app.query_one(ThreadList).set_threads(threads, current, running)
+
+    async def switch(self, thread_id: str) -> None:
+        thread = await self.session.find_thread(thread_id)
+        if thread is None:
+            return
+        self.current = thread
+        history = await self.session.history(thread_id)
+        await self.app.query_one(ThreadPane).open_thread(thread_id, history)
+        self._offer_unsent(history)
+        self._switched(thread, history)
+        await self.refresh()
+
+    async def open_first(self) -> None:
+        threads = await self.session.threads()
+        thread = threads[0] if threads else await self.session.new_thread("Thread 1")
+        await self.switch(thread.id)
+
+    async def renamed(self, thread_id: str) -> None:
+        if thread_id == self.current_id:
+            self.current = await self.session.find_thread(thread_id)
+
+    def _offer_unsent(self, history: list[ev.Event]) -> None:
+        """A message queued and never sent (the workbench closed first) goes back into an
+        empty message box, so the words are not lost."""
+        unsent = last_unsent(history)
+        box = self.app.query_one("#message", Input)
+        if unsent and not box.value:
+            box.value = unsent
+            self.app.notify("Your unsent message is back in the message box.")
+
+    # --- actions ---------------------------------------------------------------------------
+
+    async def new(self) -> None:
+        count = len(await self.session.threads())
+        thread = await self.session.new_thread(f"Thread {count + 1}")
+        await self.switch(thread.id)
+
+    async def targeted(self) -> Thread | None:
+        """The highlighted thread when the thread list has focus, else the current one."""
+        thread_list = self.app.query_one(ThreadList)
+        if thread_list.has_focus and thread_list.highlighted is not None:
+            option_id = thread_list.get_option_at_index(thread_list.highlighted).id
+            if option_id:
+                return await self.session.find_thread(option_id)
+        return self.current
+
+    async def rename(self) -> None:
+        thread = await self.targeted()
+        if thread is None:
+            return
+
+        async def rename(title: str | None) -> None:
+            if title and title != thread.title:
+                await self.session.send(RenameThread(thread.id, title))
+
+        self.app.push_screen(PromptScreen("Rename thread", thread.title), rename)
+
+    async def delete(self) -> None:
+        target = await self.targeted()
+        if target is None:
+            return
+        thread_id = target.id
+
+        async def delete(yes: bool | None) -> None:
+            if not yes:
+                return
+            await self.session.send(DeleteThread(thread_id))
+            await self.app.query_one(ThreadPane).forget_thread(thread_id)
+            if self.current_id == thread_id:
+                await self.open_first()
+            else:
+                await self.refresh()
+
+        title = target.title or "this thread"
+        self.app.push_screen(ConfirmScreen(f"Delete {title!r} and its history?"), delete)
+
+    async def fork(self) -> None:
+        thread = self.current
+        if thread is None:
+            return
+        rows = await self.session.history_rows(thread.id)
+        choices = [
+            (f"{seq}", f"after: {first_line(e.text)}")
+            for seq, e in rows
+            if isinstance(e, ev.UserMessage | ev.AssistantMessage)
+        ]
+        if not choices:
+            self.app.notify("nothing to fork yet: the thread has no messages")
+            return
+
+        async def fork(seq: str | None) -> None:
+            if seq is not None:
+                await self.session.send(ForkThread(thread.id, seq=int(seq)))
+                newest = (await self.session.threads())[0]
+                await self.switch(newest.id)
+
+        question = "Fork this thread after which message?"
+        self.app.push_screen(ChooseScreen(question, choices[::-1]), fork)
+
+    def switch_model(self, chosen: Callable[[str], None]) -> None:
+        thread = self.current
+        if thread is None:
+            return
+        profiles = self.session.settings.model.profiles
+        choices = [(name, f"{name}: {p.model} @ {p.base_url or 'default endpoint'}")
+                   for name, p in profiles.items()]  # fmt: skip
+
+        async def switch(name: str | None) -> None:
+            if name is not None:
+                await self.session.send(SetThreadModel(thread.id, name))
+                chosen(name)
+
+        self.app.push_screen(ChooseScreen("Model for this thread", choices), switch)
+
+    def search(self) -> None:
+        async def search(text: str | None) -> None:
+            if not text:
+                return
+            found = await self.session.search_threads(text)
+            if not found:
+                self.app.notify(f"no thread mentions {text!r}")
+                return
+
+            async def open_it(thread_id: str | None) -> None:
+                if thread_id:
+                    await self.switch(thread_id)
+
+            choices = [(t.id, t.title) for t in found]
+            self.app.push_screen(ChooseScreen(f"Threads mentioning {text!r}", choices), open_it)
+
+        self.app.push_screen(PromptScreen("Search threads for"), search)
+
+
+def last_unsent(history: list[ev.Event]) -> str:
+    """The words of the last MessageNotSent that nothing was sent after (else "")."""
+    for event in reversed(history):
+        if isinstance(event, ev.UserMessage):
+            return ""
+        if isinstance(event, ev.MessageNotSent):
+            return event.text
+    return ""
+
+
+def first_line(text: str, width: int = 60) -> str:
+    line = text.strip().splitlines()[0] if text.strip() else ""
+    return line if len(line) <= width else line[: width - 1] + "…"
