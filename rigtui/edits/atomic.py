@@ -9,7 +9,7 @@ leaves it (and an undo as it was before).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection, Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping
 from pathlib import Path
 
 from rigtui.display import safe_name
@@ -23,9 +23,6 @@ __all__ = ["TEMP_SUFFIX", "missing_folders", "read_current", "replace_all", "res
 # Above this many files, durability is one syncfs for all staged files (and one for the
 # renames) instead of an fsync per file and per folder: the same guarantee, far fewer waits.
 BATCH_FILES = 16
-
-# Called after each file is replaced. Tests set it to kill the process there (a real crash).
-after_replace: Callable[[str], None] = lambda path: None  # noqa: E731
 
 
 def read_current(root: Path, rels: Iterable[str]) -> dict[str, Entry]:
@@ -86,7 +83,6 @@ def replace_all(
             for w, temp in zip(writes, temps, strict=True):
                 _put(fs, w.path, temp)
                 done.append(w)
-                after_replace(w.path)
         except (OSError, PatchRefused) as exc:
             _roll_back(fs, root, done, writes, temps, tag)
             if isinstance(exc, PatchRefused):

@@ -13,6 +13,7 @@ from rigtui.edits.engine import PatchConflict, apply_proposal
 from rigtui.edits.errors import PatchRefused
 from rigtui.edits.parse import parse_patch
 from rigtui.edits.prepare import prepare
+from tests.support.faults import after_each_replace
 
 
 def _envelope(*body: str) -> str:
@@ -166,12 +167,8 @@ def test_failure_part_way_restores_every_replaced_file(tmp_path: Path) -> None:
         if len(calls) == 2:
             raise OSError(5, "simulated I/O error", path)
 
-    atomic.after_replace = fail_on_second
-    try:
-        with pytest.raises(PatchRefused, match="restored"):
-            apply_proposal(proposal)
-    finally:
-        atomic.after_replace = lambda path: None
+    with after_each_replace(fail_on_second), pytest.raises(PatchRefused, match="restored"):
+        apply_proposal(proposal)
     assert (tmp_path / "one.txt").read_text() == "1\n"
     assert (tmp_path / "blocker").read_text() == "a file where a folder is needed\n"
     leftovers = [p.name for p in tmp_path.rglob("*") if p.name.endswith(atomic.TEMP_SUFFIX)]

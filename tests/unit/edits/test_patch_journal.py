@@ -146,7 +146,8 @@ def test_undo_of_two_change_sets_in_reverse_order(tmp_path: Path) -> None:
 CRASH = """
 import os, sys
 from pathlib import Path
-from rigtui.edits import atomic, engine
+from rigtui.edits import engine
+from tests.support.faults import install
 from rigtui.edits.parse import parse_patch
 from rigtui.edits.prepare import prepare
 
@@ -157,7 +158,7 @@ def crash(path):
     count += 1
     if count == crash_at:
         os._exit(9)  # a real crash: no rollback, no cleanup, no journal update
-atomic.after_replace = crash
+install(crash)
 if action == "apply":
     engine.apply_proposal(prepare(root, parse_patch(Path(patch).read_text())))
 else:

@@ -16,7 +16,8 @@ FILES = 300
 WRITER = """
 import sys
 from pathlib import Path
-from rigtui.edits import atomic, engine
+from rigtui.edits import engine
+from tests.support.faults import install
 from rigtui.edits.parse import parse_patch
 from rigtui.edits.prepare import prepare
 
@@ -30,7 +31,7 @@ def pause(path):
         first = False
         print("ready", flush=True)
         sys.stdin.readline()
-atomic.after_replace = pause
+install(pause)
 result = engine.apply_proposal(proposal)
 print("applied", result.change_set_id, len(result.paths), flush=True)
 """

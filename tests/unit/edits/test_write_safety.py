@@ -12,13 +12,13 @@ from pathlib import Path
 
 import pytest
 
-from rigtui.edits import atomic
 from rigtui.edits.engine import apply_proposal, history, recover, redo, undo
 from rigtui.edits.errors import PatchRefused
 from rigtui.edits.fsops import temp_name
 from rigtui.edits.journal import Journal
 from rigtui.edits.parse import parse_patch
 from rigtui.edits.prepare import prepare
+from tests.support.faults import after_each_replace
 
 
 def _envelope(*body: str) -> str:
@@ -144,11 +144,8 @@ def test_a_link_planted_at_a_target_mid_apply_is_replaced_not_followed(
             (root / "g.txt").unlink()
             (root / "g.txt").symlink_to(outside)
 
-    atomic.after_replace = plant
-    try:
+    with after_each_replace(plant):
         apply_proposal(prepare(root, parse_patch(patch)))
-    finally:
-        atomic.after_replace = lambda path: None
     assert outside.read_text() == "precious\n"
     assert not (root / "g.txt").is_symlink() and (root / "g.txt").read_text() == "new\n"
 
@@ -210,12 +207,11 @@ def test_a_failed_apply_leaves_no_folder_it_made(root: Path) -> None:
         if path == "a/b/c.txt":
             raise OSError(28, "No space left on device")
 
-    atomic.after_replace = fail
-    try:
-        with pytest.raises(PatchRefused, match="every file already replaced was restored"):
-            apply_proposal(prepare(root, parse_patch(patch)))
-    finally:
-        atomic.after_replace = lambda path: None
+    with (
+        after_each_replace(fail),
+        pytest.raises(PatchRefused, match="every file already replaced was restored"),
+    ):
+        apply_proposal(prepare(root, parse_patch(patch)))
     assert _tree(root) == before
     assert [e.state for e in history(root)] == ["rolled_back"]
 
@@ -224,9 +220,10 @@ def test_recovery_removes_the_folders_an_interrupted_apply_made(tmp_path: Path, 
     patch = tmp_path / "p.patch"
     patch.write_text(_envelope("*** Add File: new/deep/x.txt", "+x", "*** Delete File: f.txt"))
     script = (
-        "import os, sys\nfrom pathlib import Path\nfrom rigtui.edits import atomic, engine\n"
+        "import os, sys\nfrom pathlib import Path\nfrom rigtui.edits import engine\n"
         "from rigtui.edits.parse import parse_patch\nfrom rigtui.edits.prepare import prepare\n"
-        "atomic.after_replace = lambda path: os._exit(9)\n"
+        "from tests.support.faults import install\n"
+        "install(lambda path: os._exit(9))\n"
         "root = Path(sys.argv[1])\n"
         "engine.apply_proposal(prepare(root, parse_patch(Path(sys.argv[2]).read_text())))\n"
     )
