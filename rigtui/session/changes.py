@@ -14,9 +14,8 @@ import asyncio
 import concurrent.futures
 import contextlib
 import dataclasses
-from collections.abc import Awaitable, Callable, Coroutine
+from collections.abc import Awaitable, Callable
 from pathlib import Path
-from typing import Any
 
 from rigtui.agent.approvals import Approvals, ReviewRequest
 from rigtui.edits import engine
@@ -42,6 +41,7 @@ from rigtui.protocol import (
 from rigtui.protocol import (
     PatchRefused as PatchRefusedEvent,
 )
+from rigtui.session.background import Background
 from rigtui.session.runtime import ProjectRuntime
 
 Emit = Callable[[Event], Awaitable[None]]
@@ -86,7 +86,7 @@ class ChangeSets:
         self.approvals = approvals
         self._emit = emit
         self._known_thread = known_thread
-        self._tasks: set[asyncio.Task[None]] = set()
+        self._background = Background()
 
     @property
     def policy(self) -> str:
@@ -154,7 +154,7 @@ class ChangeSets:
             return prepare(self.root, change_set)
 
         proposal = await asyncio.to_thread(prepared)
-        self._spawn(self._review_and_apply(proposal, thread_id, origin))
+        self._background.spawn(self._review_and_apply(proposal, thread_id, origin))
         return proposal
 
     async def _review_and_apply(self, proposal: Proposal, thread_id: str, origin: str) -> None:
@@ -295,18 +295,8 @@ class ChangeSets:
                 await self._emit(PatchRecovered(thread_id=thread_id, change_set_ids=ids))
         return recovered
 
-    # --- tasks ----------------------------------------------------------------------------
-
-    def _spawn(self, coro: Coroutine[Any, Any, None]) -> None:
-        task = asyncio.create_task(coro)
-        self._tasks.add(task)
-        task.add_done_callback(self._tasks.discard)
-
     async def close(self) -> None:
-        for task in list(self._tasks):
-            task.cancel()
-            with contextlib.suppress(asyncio.CancelledError, Exception):
-                await task
+        await self._background.finish(cancel=True)
 
 
 class _WaitNotes:

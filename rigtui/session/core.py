@@ -14,13 +14,11 @@ and its tasks (rigtui.session.tasks).
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import dataclasses
 import os
-from collections.abc import AsyncIterator, Coroutine
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 from rigtui.agent.approvals import Approvals, ReviewRequest
 from rigtui.agent.client import RetryPolicy
@@ -64,6 +62,7 @@ from rigtui.protocol import (
     ThreadRenamed,
     Undo,
 )
+from rigtui.session.background import Background
 from rigtui.session.changes import ChangeSets
 from rigtui.session.followup import CheckFollowUp
 from rigtui.session.runtime import ProjectRuntime
@@ -134,7 +133,7 @@ class Session:
         self.approvals = Approvals()
         self._events: Fanout[Event] = Fanout()
         self._owns_store = False
-        self._background: set[asyncio.Task[None]] = set()
+        self._background = Background()
         self.runtime = ProjectRuntime(root, settings, self._from_runtime)
         self.runtime.on_sandbox_note = self._sandbox_note
         self.changes = ChangeSets(root, self.runtime, self.approvals, self._emit, self._is_thread)
@@ -184,9 +183,7 @@ class Session:
     async def close(self) -> None:
         await self.tasks.close()
         await self.changes.close()
-        for task in list(self._background):
-            with contextlib.suppress(asyncio.CancelledError, Exception):
-                await task
+        await self._background.finish(cancel=False)  # results stored, rounds started
         await self.runtime.close()
         self._events.close()
         if self._owns_store:
@@ -208,7 +205,7 @@ class Session:
         """The runtime's events (index, checks; called on the loop). A check run a change set
         caused belongs to that change set's thread: stored there, and followed up."""
         if isinstance(event, CheckFinished) and event.thread_id:
-            self._spawn(self.followup.finished(event))
+            self._background.spawn(self.followup.finished(event))
         else:
             self._events.publish(event)
 
@@ -218,11 +215,6 @@ class Session:
 
     def _message(self, thread_id: str, text: str) -> None:
         self.tasks.start(thread_id, text)
-
-    def _spawn(self, coro: Coroutine[Any, Any, None]) -> None:
-        task = asyncio.create_task(coro)
-        self._background.add(task)
-        task.add_done_callback(self._background.discard)
 
     # --- threads ---------------------------------------------------------------------------
 
@@ -305,8 +297,7 @@ class Session:
         while True:
             await self.tasks.wait_idle(thread_id)
             await self.runtime.wait_checks()
-            while self._background:
-                await asyncio.wait(list(self._background))
+            await self._background.wait()
             if not self.tasks.running(thread_id):
                 return
 

@@ -15,13 +15,14 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Awaitable, Callable, Coroutine
+from collections.abc import Awaitable, Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from rigtui.config import Settings
 from rigtui.errors import RigtuiError
 from rigtui.protocol import Error, Event, IndexProgress, Notice
+from rigtui.session.background import Background
 
 if TYPE_CHECKING:
     from rigtui.checks.runner import CheckRunner
@@ -61,7 +62,7 @@ class ProjectRuntime:
         self._index_run: asyncio.Task[None] | None = None
         self._thread_sandboxes: dict[str, Sandbox] = {}
         self._services: list[Service] = []
-        self._tasks: set[asyncio.Task[None]] = set()
+        self._background = Background()
         self._lock = asyncio.Lock()
 
     # --- starting -------------------------------------------------------------------------
@@ -86,18 +87,12 @@ class ProjectRuntime:
         """Close `service` with the session (after the runtime's own parts, newest first)."""
         self._services.append(service)
 
-    def _spawn(self, coro: Coroutine[Any, Any, None]) -> asyncio.Task[None]:
-        task = asyncio.create_task(coro)
-        self._tasks.add(task)
-        task.add_done_callback(self._tasks.discard)
-        return task
-
     # --- the code index -------------------------------------------------------------------
 
     def _start_index(self) -> None:
         if self._index_run is None:
             if self.settings.index.enabled:
-                self._index_run = self._spawn(self._run_index())
+                self._index_run = self._background.spawn(self._run_index())
             else:
                 self.index_ready.set()
 
@@ -273,10 +268,7 @@ class ProjectRuntime:
             # (bounded) before the index's database is closed under it
             with contextlib.suppress(BaseException):
                 await asyncio.wait_for(asyncio.shield(run), INDEX_CLOSE_WAIT)
-        for task in list(self._tasks):
-            task.cancel()
-            with contextlib.suppress(asyncio.CancelledError, Exception):
-                await task
+        await self._background.finish(cancel=True)
         if self.live is not None:
             await self.live.stop()
         if self.checks is not None:
