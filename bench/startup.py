@@ -51,6 +51,8 @@ import rigtui.ui.app as module
 from rigtui.cli import main
 
 class FirstPaint(module.RigtuiApp):
+    CSS_PATH = os.path.join(os.path.dirname(module.__file__), module.RigtuiApp.CSS_PATH)
+
     async def start_session(self):
         await super().start_session()
         self.call_after_refresh(self.painted)

@@ -5,12 +5,15 @@ When the index is not available the tools say so, and the model can fall back on
 from __future__ import annotations
 
 import asyncio
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from rigtui.index.api import CodeIndex
 
 from rigtui.agent.tools.base import Tool, ToolContext, ToolError, ToolOutput, obj
 
 
-async def _index(ctx: ToolContext) -> Any:
+async def _index(ctx: ToolContext) -> CodeIndex:
     if ctx.services is None:
         raise ToolError("the code index is not available here; use list_files and read_file")
     index = await ctx.services.code_index()
