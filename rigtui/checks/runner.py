@@ -94,6 +94,7 @@ class CheckRunner:
         self._consumers: list[asyncio.Task[None]] = []
         self._idle = asyncio.Event()
         self._idle.set()
+        self._progress = asyncio.Event()  # set whenever a run ends
         self.last: dict[str, CheckFinished] = {}  # the latest finished run of each check
 
     @property
@@ -271,6 +272,7 @@ class CheckRunner:
         slot.task.add_done_callback(lambda _t: self._check_idle())
 
     def _check_idle(self) -> None:
+        self._progress.set()
         busy = any(
             s.timer is not None or (s.task is not None and not s.task.done())
             for s in self._slots.values()
@@ -278,9 +280,26 @@ class CheckRunner:
         if not busy:
             self._idle.set()
 
-    async def wait_idle(self) -> None:
-        """Until nothing is queued or running."""
-        await self._idle.wait()
+    async def wait_idle(self, thread_id: str | None = None) -> None:
+        """Until nothing is queued or running (with `thread_id`: no run linked to that thread's
+        change sets; runs the watcher started on its own are not waited for)."""
+        if thread_id is None:
+            await self._idle.wait()
+            return
+        while self._busy_for(thread_id):
+            self._progress.clear()
+            await self._progress.wait()
+
+    def _busy_for(self, thread_id: str) -> bool:
+        return any(
+            (slot.timer is not None and slot.thread_id == thread_id)
+            or (
+                slot.task is not None
+                and not slot.task.done()
+                and slot.running_thread_id == thread_id
+            )
+            for slot in self._slots.values()
+        )
 
     # --- one run ----------------------------------------------------------------------------
 
@@ -393,6 +412,7 @@ class CheckRunner:
         await asyncio.gather(*self._consumers, *tasks, return_exceptions=True)
         self._consumers.clear()
         self._idle.set()
+        self._progress.set()
         self._events.close()
 
 

@@ -293,10 +293,11 @@ class Session:
 
     async def wait_idle(self, thread_id: str | None = None) -> None:
         """Until the thread's tasks (every thread's, when None) have ended, and what follows
-        them has: the checks their change sets triggered, the auto-fix rounds those started."""
+        them has: the checks their change sets triggered, the auto-fix rounds those started
+        (with a thread, checks the watcher started on its own are not waited for)."""
         while True:
             await self.tasks.wait_idle(thread_id)
-            await self.runtime.wait_checks()
+            await self.runtime.wait_checks(thread_id)
             await self._background.wait()
             if not self.tasks.running(thread_id):
                 return

@@ -220,10 +220,10 @@ class ProjectRuntime:
         if checks and self.checks is not None and self.following:
             self.checks.changes_applied(change_set_id, paths, thread_id=thread_id)
 
-    async def wait_checks(self) -> None:
-        """Until no check is queued or running."""
+    async def wait_checks(self, thread_id: str | None = None) -> None:
+        """Until no check is queued or running (with `thread_id`: none of that thread's)."""
         if self.checks is not None:
-            await self.checks.wait_idle()
+            await self.checks.wait_idle(thread_id)
 
     @property
     def sandbox_name(self) -> str:

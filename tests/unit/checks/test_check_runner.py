@@ -250,3 +250,24 @@ async def test_an_untrusted_check_runs_when_asked_or_watched_on_request(project)
     watching.on_changes(["x.py"])  # `rigtui check --watch`: the user asked for exactly this
     assert not watching._idle.is_set()
     await watching.close()
+
+
+async def test_waiting_for_a_threads_checks_does_not_wait_for_the_others(project: Path) -> None:
+    """`rigtui exec` waits for the checks its change sets triggered, not for a run the watcher
+    started on its own (a check writing files could keep those coming)."""
+    gate = project / "gate"
+    slow = Check("slow", f"while [ ! -e {shlex.quote(str(gate))} ]; do sleep 0.01; done", ("*.md",))
+    quick = Check("quick", "true", ("*.txt",))
+    runner = CheckRunner(
+        project, [slow, quick], LocalSandbox(project, isolate=False), debounce_ms=0
+    )
+    finished = runner.subscribe()
+    runner.on_changes(["README.md"])  # unlinked: runs until the gate opens
+    runner.changes_applied("cs-1", ["notes.txt"], thread_id="t")
+    await runner.wait_idle("t")  # returns with the slow run still going
+    done = await next_event(finished, CheckFinished)
+    assert (done.check, done.thread_id) == ("quick", "t")
+    assert "slow" not in runner.last  # still running when the wait for "t" returned
+    gate.touch()
+    await runner.wait_idle()
+    await runner.close()
