@@ -51,7 +51,7 @@ async def _rows(root: Path, search: str | None) -> list[dict[str, object]]:
                 "updated_at": t.updated_at,
                 "parent_id": t.parent_id,
                 "model_profile": t.model_profile,
-                "events": await session.store.count_events(t.id),
+                "events": await session.count_events(t.id),
             }
             for t in threads
         ]

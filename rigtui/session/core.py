@@ -229,6 +229,9 @@ class Session:
     async def history(self, thread_id: str) -> list[Event]:
         return await self.store.events(thread_id)
 
+    async def count_events(self, thread_id: str) -> int:
+        return await self.store.count_events(thread_id)
+
     async def history_rows(self, thread_id: str) -> list[tuple[int, Event]]:
         """The log with sequence numbers (what `ForkThread(seq=...)` takes)."""
         return await self.store.event_rows(thread_id)
