@@ -107,7 +107,7 @@ class TaskLoop:
         self._request_chars = len(json.dumps(messages))
         started = time.perf_counter()
         reply, ttft = await self.client.reply(
-            messages, schemas(), self._on_chunk, self._on_retry, self._new_attempt
+            messages, schemas(ctx=self.tools), self._on_chunk, self._on_retry, self._new_attempt
         )
         message_id = self._message_id
         if reply.text or self._streamed:

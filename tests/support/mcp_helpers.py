@@ -90,4 +90,3 @@ def alive(pid: int) -> bool:
 
 def read_pid(path: Path) -> int:
     return int(path.read_text())
-
