@@ -132,10 +132,15 @@ class McpManager:
             )
         return out
 
+    def server_names(self) -> list[str]:
+        """The enabled servers, in the order configured."""
+        return [name for name, spec in self.settings.mcp.servers.items() if spec.enabled]
+
     def counts(self) -> tuple[int, int]:
         """(servers up, servers enabled)."""
-        conns = [c for c in self._conns.values() if c.spec.enabled]
-        return sum(c.state == "up" for c in conns), len(conns)
+        names = self.server_names()
+        up = [n for n in names if n in self._conns and self._conns[n].state == "up"]
+        return len(up), len(names)
 
     async def close(self) -> None:
         self._closed = True
