@@ -14,10 +14,15 @@ from pathlib import Path
 
 import pytest
 
-from rigtui.agent.events import CommandApprovalRequested, CommandDecided, ToolCallFinished
+from rigtui.agent.events import (
+    CommandApprovalRequested,
+    CommandDecided,
+    ToolCallFinished,
+    ToolCallStarted,
+)
 from rigtui.events import Event, Notice
 from rigtui.mcp.settings import McpServerSettings
-from rigtui.ops import DecideCommand, SendMessage
+from rigtui.ops import Cancel, DecideCommand, SendMessage
 from rigtui.paths import user_config_file
 from rigtui.sandbox.events import ArtifactsDetected
 from rigtui.session import Session
@@ -240,3 +245,33 @@ def test_an_untrusted_projects_server_is_never_started(project: Path) -> None:
     assert trusted.returncode == 0, trusted.stderr
     assert marker.exists() and "evil__echo" in offered
     assert not alive(read_pid(pidfile))
+
+
+async def test_cancelling_a_task_mid_call_leaves_the_server_up(project: Path) -> None:
+    pidfile = project.parent / "pid"
+    script = [
+        Say(calls=[Call("t__slow", {"seconds": 60})]),
+        Say(calls=[Call("t__echo", {"text": "still here"})]),
+        Say("It answered."),
+    ]
+    with FakeOpenAI(script) as server:
+        settings = make_settings(server.base_url)
+        settings.mcp.servers["t"] = stdio_settings(pidfile, approval="allow")
+        session = await open_session(project, settings)
+        try:
+            thread = await session.new_thread("t")
+            events = session.subscribe()
+            await session.send(SendMessage(thread.id, "wait"))
+            await collect_until(events, lambda e: isinstance(e, ToolCallStarted))
+            await session.send(Cancel(thread.id))
+            cancelled = await collect_until(events, task_ended(thread.id))
+            pid = read_pid(pidfile)
+            await session.send(SendMessage(thread.id, "again"))
+            again = await collect_until(events, task_ended(thread.id))
+        finally:
+            await session.close()
+    assert cancelled[-1].outcome == "cancelled"  # type: ignore[attr-defined]
+    (echoed,) = of_type(again, ToolCallFinished)
+    assert echoed.ok and echoed.output == "echo: still here"
+    assert read_pid(pidfile) == pid  # the same server process answered
+    assert not alive(pid)
