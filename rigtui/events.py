@@ -23,6 +23,7 @@ EVENT_MODULES = (
     "rigtui.sandbox.events",
     "rigtui.agent.events",
     "rigtui.index.events",
+    "rigtui.mcp.events",
 )
 
 E = TypeVar("E", bound="type[Event]")

@@ -25,6 +25,7 @@ from rigtui.agent.forks import fork_events
 from rigtui.agent.loop import TaskLoop, UsageTotals
 from rigtui.agent.services import Services
 from rigtui.agent.tools import CommandDecision, PatchDecision, TaskRecord, ToolContext
+from rigtui.agent.tools.mcp import McpTools
 from rigtui.config import Settings, load_settings
 from rigtui.errors import RigtuiError
 from rigtui.events import (
@@ -41,6 +42,7 @@ from rigtui.events import (
     UserMessage,
 )
 from rigtui.fanout import Fanout
+from rigtui.mcp.manager import McpManager
 from rigtui.ops import (
     Cancel,
     DecideCommand,
@@ -120,6 +122,7 @@ class Session:
         self._clients: dict[str, ModelClient] = {}
         self._totals: dict[str, UsageTotals] = {}
         self._closing = False
+        self.mcp = McpManager(root, settings, emit=self.emit)  # MCP servers (rigtui.mcp)
 
     @classmethod
     async def open(
@@ -160,6 +163,7 @@ class Session:
         if running:
             await asyncio.wait(running)
         await self._report_unsent()
+        await self.mcp.close()
         for client in self._clients.values():
             with contextlib.suppress(Exception):
                 await client.close()
@@ -360,6 +364,7 @@ class Session:
             task = await self.store.create_task(thread_id, text)
             task_id = task.id
             await self.emit(TaskStarted(thread_id=thread_id, task_id=task_id, goal=text))
+            await self.mcp.start(thread_id)  # (again, after a failure): their tools are offered
             loop = TaskLoop(
                 thread_id=thread_id,
                 task_id=task_id,
@@ -491,6 +496,7 @@ class Session:
             ask_command=ask_command,
             ask_patch=ask_patch,
             services=self.services,
+            more_tools=McpTools(self.mcp),
         )
 
 

@@ -36,6 +36,7 @@ from rigtui.store import Thread
 from rigtui.ui.checks_panel import ChecksPanel
 from rigtui.ui.code_view import CodeView
 from rigtui.ui.file_tree import ProjectTree
+from rigtui.ui.mcp_view import McpServersScreen, expand_prompt, status_segment
 from rigtui.ui.modals import ChooseScreen, ConfirmScreen, KeyMapScreen, PromptScreen
 from rigtui.ui.outline import Outline
 from rigtui.ui.plan_view import PlanView
@@ -229,6 +230,7 @@ class RigtuiApp(App[int]):
         self.update_status()
         self.query_one("#message").focus()
         self.call_after_refresh(self.start_workspace)
+        self.call_after_refresh(self.start_mcp)
         if path := os.environ.get("RIGTUI_FIRST_PAINT_FILE"):  # bench/startup.py
             self.call_after_refresh(self._record_first_paint, Path(path))
 
@@ -240,6 +242,11 @@ class RigtuiApp(App[int]):
             self.query_one(ChecksPanel).set_checks(self.workspace.checks.checks)
         self.workspace_started.set()
         self.update_status()
+
+    @work(group="mcp")
+    async def start_mcp(self) -> None:
+        """After the first paint: the MCP servers (their tools are offered once up)."""
+        await self.session_required().mcp.start()
 
     def _record_first_paint(self, path: Path) -> None:
         path.write_text(f"{time.time()}\n")
@@ -312,6 +319,8 @@ class RigtuiApp(App[int]):
                 self._withdraw_requests(event.thread_id)
             case "PatchApplied" | "PatchRefused" | "PatchDecided":
                 self.close_review(getattr(event, "change_set_id", ""))
+            case "McpServerChanged" if getattr(event, "notice", ""):
+                self.notify(event.notice, title="MCP", severity="warning", timeout=15)  # type: ignore[attr-defined]
         self.update_status()
 
     def session_required(self) -> Session:
@@ -481,7 +490,9 @@ class RigtuiApp(App[int]):
     @on(ThreadPane.Submitted)
     async def _submitted(self, message: ThreadPane.Submitted) -> None:
         if self.current_thread is not None:
-            await self.session_required().send(SendMessage(self.current_thread.id, message.text))
+            text = await expand_prompt(self, self.session_required().mcp, message.text)
+            if text is not None:  # None: a server's prompt that cannot be used (said)
+                await self.session_required().send(SendMessage(self.current_thread.id, text))
 
     async def action_new_thread(self) -> None:
         count = len(await self.session_required().threads())
@@ -917,12 +928,13 @@ class RigtuiApp(App[int]):
             f"sandbox: {sandbox} │ patches: {patches}"
         )
         untrusted = " │ untrusted settings ignored" if self.settings.trust and self.settings.trust.ignored else ""  # fmt: skip
-        text += untrusted
+        mcp = status_segment(self.session.mcp) if self.session else ""
+        text += mcp + untrusted
         if len(text) > self.size.width - 2:  # narrow terminals: the same facts, shorter
             if "no isolation" not in sandbox:  # a warning is never shortened away
                 sandbox = sandbox.split(" ")[0]
             text = f"{thread} │ {model} │ {self.index_state} │ {sandbox} │ {patches}"
-            text += " │ untrusted" if untrusted else ""
+            text += mcp.replace("mcp: ", "mcp ") + (" │ untrusted" if untrusted else "")
         try:
             status_bar = self.query_one(StatusBar)
         except NoMatches:  # an event that lands while the app is shutting down
@@ -965,6 +977,8 @@ class RigtuiApp(App[int]):
              self.action_open_artifact),
             ("Confirm suggested checks", "Save the detected checks to .rigtui.toml",
              self.action_confirm_checks),
+            ("MCP servers", "Each server's state, tools, prompts and last error",
+             lambda: self.push_screen(McpServersScreen(self.session_required().mcp))),
             ("Show keys", "The key map", self.action_show_keys),
         ]  # fmt: skip
         for title, help_text, callback in ours:

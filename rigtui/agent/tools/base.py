@@ -3,10 +3,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from rigtui.config import Settings
 from rigtui.events import Event
@@ -59,6 +59,7 @@ class ToolContext:
     ask_command: Callable[..., Awaitable[CommandDecision]]
     ask_patch: Callable[[Any], Awaitable[PatchDecision]]  # a rigtui.edits Proposal
     services: Any = None  # the session's shared helpers (sandbox, index), when present
+    more_tools: ToolSource | None = None  # tools beside rigtui's own (MCP servers' tools)
 
 
 @dataclass(frozen=True)
@@ -68,6 +69,18 @@ class ToolOutput:
 
 
 Handler = Callable[[ToolContext, dict[str, Any]], Awaitable[str | ToolOutput]]
+
+
+class ToolSource(Protocol):
+    """Tools that come and go while a session runs (an MCP server's, while it is up)."""
+
+    def tools(self) -> Mapping[str, Tool]:
+        """The tools offered to the model now, by name."""
+        ...
+
+    def get(self, name: str) -> Tool | None:
+        """A tool offered now or before (its server may be down: calling it starts it)."""
+        ...
 
 
 @dataclass(frozen=True)
