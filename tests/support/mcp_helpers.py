@@ -4,13 +4,13 @@ process is still alive (a zombie is not)."""
 
 from __future__ import annotations
 
-import os
 import selectors
 import subprocess
 import sys
 from pathlib import Path
 
 from rigtui.mcp.settings import McpServerSettings
+from tests.support.processes import alive  # noqa: F401  (re-exported for the MCP tests)
 
 SERVER = Path(__file__).with_name("mcp_server.py")
 START_WAIT = 20.0
@@ -73,19 +73,6 @@ class HttpServer:
             except subprocess.TimeoutExpired:
                 self._proc.kill()
                 self._proc.wait()
-
-
-def alive(pid: int) -> bool:
-    """Whether process `pid` runs (a zombie waiting to be reaped does not)."""
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    try:
-        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
-    except (OSError, IndexError):
-        return False
-    return state not in ("Z", "X")
 
 
 def read_pid(path: Path) -> int:

@@ -17,20 +17,12 @@ from rigtui.checks.spec import Check
 from rigtui.events import Event
 from rigtui.sandbox.local import LocalSandbox
 from rigtui.watch import ProjectWatcher
+from tests.support.processes import alive
 
 PYTEST = f"{shlex.quote(sys.executable)} -m pytest -x -q -p no:cacheprovider"
 CALC = "def add(a, b):\n    return a + b\n"
 PASSING = "from calc import add\n\n\ndef test_add():\n    assert add(1, 2) == 3\n"
 FAILING = "from calc import add\n\n\ndef test_add():\n    assert add(1, 2) == 4\n"
-
-
-def process_alive(pid: int) -> bool:
-    """Running, sleeping or stopped; a zombie (exited, not yet reaped) counts as gone."""
-    try:
-        stat = Path(f"/proc/{pid}/stat").read_text()
-    except OSError:
-        return False
-    return stat.rsplit(")", 1)[1].split()[0] != "Z"
 
 
 def group_members(pgid: int) -> list[int]:
@@ -153,14 +145,14 @@ async def test_a_change_during_a_run_cancels_it_and_kills_its_process_tree(
     await next_event(events, CheckOutput)  # "ready": both processes exist
     (run_dir,) = pids.iterdir()
     parent, child = (int((run_dir / n).read_text()) for n in ("parent", "child"))
-    assert process_alive(parent) and process_alive(child)
+    assert alive(parent) and alive(child)
 
     (project / "calc.py").write_text(CALC + "# 2\n")
     cancelled = await next_event(events, CheckFinished)
     assert cancelled.run_id == first.run_id and cancelled.state == "cancelled"
     second = await next_event(events, CheckStarted)
     assert second.run_id != first.run_id
-    await until(lambda: not process_alive(parent) and not process_alive(child))
+    await until(lambda: not alive(parent) and not alive(child))
     assert group_members(parent) == []  # the shell led its own group: nothing left in it
 
     await next_event(events, CheckOutput)
