@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from rigtui.errors import SettingsError
+from rigtui.mcp.settings import McpServerSettings, McpSettings, project_server_narrows
 from rigtui.paths import user_config_file
 from rigtui.trust import PROJECT_FILE, Ask, ProjectTrust, answer_for, file_digest
 
@@ -111,6 +112,7 @@ class Settings:
     sandbox: SandboxSettings = field(default_factory=SandboxSettings)
     checks: ChecksSettings = field(default_factory=ChecksSettings)
     instructions: InstructionsSettings = field(default_factory=InstructionsSettings)
+    mcp: McpSettings = field(default_factory=McpSettings)  # [mcp.servers.NAME] (rigtui.mcp)
     # Not a setting: what the project file asks for that needs trust (None: no project file).
     trust: ProjectTrust | None = field(default=None, init=False, repr=False, compare=False)
 
@@ -340,10 +342,13 @@ RANGES: dict[str, tuple[Callable[[Any], bool], str]] = {
     "model.profiles.*.max_retries": (_not_negative, "retries, 0 or more"),
     "model.profiles.*.input_price_per_mtok": (_not_negative, "a price, 0 or more"),
     "model.profiles.*.output_price_per_mtok": (_not_negative, "a price, 0 or more"),
+    "mcp.servers.*.timeout": (_positive, "seconds, above 0"),
 }
 
 
 def _default_of(keys: list[str]) -> Any:
+    if keys[:2] == ["mcp", "servers"]:
+        return getattr(McpServerSettings(), keys[3])
     node: Any = ModelProfile() if keys[:2] == ["model", "profiles"] else Settings()
     for key in keys[3:] if keys[:2] == ["model", "profiles"] else keys:
         node = getattr(node, key)
@@ -388,6 +393,7 @@ def _load_file(path: Path) -> tuple[dict[str, Any], bytes, set[str]]:
 _COMMANDS_RANK = {"ask": 0, "allow": 1, "auto": 2}
 _KIND_RANK = {"docker": 0, "auto": 1, "local": 2}
 CHECK_COMMANDS = "checks.commands.*"
+MCP_SERVERS = "mcp.servers.*"  # a server is one thing: what it starts or reaches
 
 NEEDS_TRUST: dict[str, Callable[[Any, Any], bool]] = {
     "model.profiles.*.base_url": lambda mine, users: mine == users,
@@ -401,6 +407,7 @@ NEEDS_TRUST: dict[str, Callable[[Any, Any], bool]] = {
     "sandbox.mount": lambda mine, users: mine in ("ro", users),
     "checks.auto_fix_rounds": lambda mine, users: mine <= users,
     CHECK_COMMANDS: lambda mine, users: mine.get("command") == users,
+    MCP_SERVERS: project_server_narrows,  # starts a process or calls a URL
 }
 
 # Every other key, on purpose: a new key goes in one of the two (tests/unit/test_trust.py).
@@ -449,6 +456,9 @@ def _users_value(user: Settings, keys: list[str]) -> Any:
     if keys[:2] == ["checks", "commands"]:
         spec = user.checks.commands.get(keys[2])
         return spec.command if spec is not None else None
+    if keys[:2] == ["mcp", "servers"]:
+        server = user.mcp.servers.get(keys[2])
+        return dataclasses.asdict(server) if server is not None else None
     node: Any = user
     for key in keys:
         node = getattr(node, key)

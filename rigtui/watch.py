@@ -43,7 +43,10 @@ class ProjectWatcher:
     """Start with `start()`, stop with `stop()`; `subscribe()` gives an async iterator of
     batches (lists of FileChange). Subscribers that lag get batches merged, never dropped."""
 
-    def __init__(self, root: Path, *, debounce_ms: int = 50, step_ms: int = 100) -> None:
+    # A batch comes `step_ms` after the last change of a burst (watchfiles waits that long for
+    # more): 30 ms puts a save in front of its checks in ~60 ms, for 0.2% of a core when idle
+    # (100 ms: ~200 ms, ~0%).
+    def __init__(self, root: Path, *, debounce_ms: int = 50, step_ms: int = 30) -> None:
         self.root = Path(root).resolve()
         self.rules = IgnoreRules(self.root)
         self.debounce_ms = debounce_ms

@@ -125,7 +125,7 @@ class TaskLoop:
             raise ContextTooLong(f"{exc.message}; {where}", fix=exc.fix) from None
 
     async def _ask(self) -> Reply:
-        tools = schemas()
+        tools = schemas(ctx=self.tools)  # rigtui's own and the MCP servers' tools
         messages = await self._messages(tools)
         self._request_chars = len(json.dumps(messages)) + len(json.dumps(tools))
         started = time.perf_counter()

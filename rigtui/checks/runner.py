@@ -67,6 +67,11 @@ class _Slot:
     cancelled_runs: set[str] = field(default_factory=set)
 
 
+def _busy(slot: _Slot) -> bool:
+    """Queued (its timer set) or running."""
+    return slot.timer is not None or (slot.task is not None and not slot.task.done())
+
+
 class CheckRunner:
     def __init__(
         self,
@@ -167,8 +172,10 @@ class CheckRunner:
     def on_changes(
         self, paths: Iterable[str], *, change_set_id: str = "", thread_id: str = ""
     ) -> None:
-        """Files changed: queue every check they trigger, after the debounce (untrusted checks
-        only with `follow_untrusted`)."""
+        """Files changed: queue every check they trigger (untrusted checks only with
+        `follow_untrusted`). Leading edge: an idle check starts at once; one already running
+        or queued is cancelled and starts again after the debounce, so a burst of saves ends
+        in one run of the last state."""
         paths = list(paths)
         for slot in self._slots.values():
             if not (slot.check.trusted or self.follow_untrusted):
@@ -178,7 +185,8 @@ class CheckRunner:
                 if change_set_id:
                     slot.thread_id = thread_id
                 reason = "change_set" if change_set_id else "change"
-                self._queue(slot, triggered, change_set_id, reason, self.debounce)
+                delay = self.debounce if _busy(slot) else 0.0
+                self._queue(slot, triggered, change_set_id, reason, delay)
 
     def run_now(self, names: Iterable[str] | None = None) -> list[str]:
         """Run the named checks (all by default) right away; returns their run ids."""
@@ -273,11 +281,7 @@ class CheckRunner:
 
     def _check_idle(self) -> None:
         self._progress.set()
-        busy = any(
-            s.timer is not None or (s.task is not None and not s.task.done())
-            for s in self._slots.values()
-        )
-        if not busy:
+        if not any(_busy(s) for s in self._slots.values()):
             self._idle.set()
 
     async def wait_idle(self, thread_id: str | None = None) -> None:

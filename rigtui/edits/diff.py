@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from difflib import SequenceMatcher
 
+from rigtui.edits.binary import blob_id, encode_section
 from rigtui.edits.model import format_mode, git_mode
 from rigtui.edits.textfile import TextFile
 
@@ -22,17 +23,21 @@ def unified_diff(
 ) -> str:
     """A git-style diff of one file; `None` is an absent file (so: add or delete). Given the
     permission bits, the diff carries git's mode lines too (`new mode 100755`), and a change of
-    mode alone is a diff with no hunks, as git writes it."""
+    mode alone is a diff with no hunks, as git writes it. A binary file (a NUL byte on either
+    side) gets a `GIT binary patch`, as `git diff --binary` writes it. Names are C-quoted
+    where git quotes them."""
+    if b"\0" in (before or b"") or b"\0" in (after or b""):
+        return _binary_diff(path, before, after, before_mode, after_mode)
     old = TextFile.decode(before, path) if before is not None else TextFile([], [])
     new = TextFile.decode(after, path) if after is not None else TextFile([], [])
     # The final line's missing newline is part of its identity: "x" and "x\n" differ.
     a = [(s, i == len(old.lines) - 1 and not old.final_newline) for i, s in enumerate(old.lines)]
     b = [(s, i == len(new.lines) - 1 and not new.final_newline) for i, s in enumerate(new.lines)]
-    header = [f"diff --git a/{path} b/{path}"]
+    header = [f"diff --git {quote_name('a/' + path)} {quote_name('b/' + path)}"]
     modes = _mode_lines(before is None, after is None, before_mode, after_mode)
     header += modes
-    header.append("--- /dev/null" if before is None else f"--- a/{path}")
-    header.append("+++ /dev/null" if after is None else f"+++ b/{path}")
+    header.append("--- /dev/null" if before is None else f"--- {quote_name('a/' + path)}")
+    header.append("+++ /dev/null" if after is None else f"+++ {quote_name('b/' + path)}")
     body: list[str] = []
     matcher = SequenceMatcher(None, a, b, autojunk=False)
     for group in matcher.get_grouped_opcodes(context):
@@ -49,11 +54,54 @@ def unified_diff(
     return "\n".join(header + body) + "\n"
 
 
+def _binary_diff(
+    path: str,
+    before: bytes | None,
+    after: bytes | None,
+    before_mode: int | None,
+    after_mode: int | None,
+) -> str:
+    old_id = blob_id(before) if before is not None else "0" * 40
+    new_id = blob_id(after) if after is not None else "0" * 40
+    lines = [f"diff --git {quote_name('a/' + path)} {quote_name('b/' + path)}"]
+    lines += _mode_lines(before is None, after is None, before_mode, after_mode)
+    if before == after:
+        return "\n".join(lines) + "\n" if len(lines) > 1 else ""
+    lines.append(f"index {old_id}..{new_id}")
+    lines.append("GIT binary patch")
+    lines += encode_section(after or b"")
+    lines += encode_section(before or b"")
+    return "\n".join(lines) + "\n"
+
+
+_C_QUOTED = {7: "a", 8: "b", 9: "t", 10: "n", 11: "v", 12: "f", 13: "r", 34: '"', 92: "\\"}
+
+
+def quote_name(name: str) -> str:
+    """`name` as git writes it in a diff: as it is, or C-quoted (`"a\\nb.txt"`, octal bytes
+    for what is not ASCII) when it holds a control character, a quote, a backslash or a
+    byte outside ASCII (git's core.quotePath)."""
+    raw = name.encode("utf-8", "surrogateescape")
+    if all(32 <= b < 127 and b not in (34, 92) for b in raw):
+        return name
+    out = []
+    for b in raw:
+        if b in _C_QUOTED:
+            out.append("\\" + _C_QUOTED[b])
+        elif 32 <= b < 127:
+            out.append(chr(b))
+        else:
+            out.append(f"\\{b:03o}")
+    return '"' + "".join(out) + '"'
+
+
 def _mode_lines(added: bool, deleted: bool, before: int | None, after: int | None) -> list[str]:
+    """git's mode lines; a new or deleted file always gets one (git apply needs it to tell a
+    creation from a change), 100644 when its permissions are not known."""
     if added:
-        return [] if after is None else [f"new file mode {format_mode(git_mode(after))}"]
+        return [f"new file mode {format_mode(git_mode(after or 0o644))}"]
     if deleted:
-        return [] if before is None else [f"deleted file mode {format_mode(git_mode(before))}"]
+        return [f"deleted file mode {format_mode(git_mode(before or 0o644))}"]
     if before is None or after is None or git_mode(before) == git_mode(after):
         return []
     return [f"old mode {format_mode(git_mode(before))}", f"new mode {format_mode(git_mode(after))}"]

@@ -67,9 +67,15 @@ def _positions(haystack: list[str], needle: list[str], start: int) -> list[int]:
         return []
     first, n = needle[0], len(needle)
     out = []
-    for i in range(start, len(haystack) - n + 1):
-        if haystack[i] == first and haystack[i : i + n] == needle:
+    i, stop = start, len(haystack) - n + 1
+    while i < stop:
+        try:
+            i = haystack.index(first, i, stop)  # in C: most lines are not the first one
+        except ValueError:
+            break
+        if haystack[i : i + n] == needle:
             out.append(i)
+        i += 1
     return out
 
 
@@ -97,6 +103,9 @@ def locate(lines: Lines, hunk: Hunk, start: int, path: str, hint: int | None = N
         if hint is not None:
             return Match(min(max(hint, start), total), 0)
         return Match(start if hunk.anchor else total, 0)
+    exact = hint is not None and start <= hint and lines.lines[hint : hint + len(old)] == old
+    if exact and not hunk.end_of_file:  # where the header says, as written: as git applies it
+        return Match(hint, 0)  # type: ignore[arg-type]
     for level, (_, norm) in enumerate(LEVELS):
         needle = [norm(s) for s in old]
         hits = _positions(lines.form(level), needle, start)

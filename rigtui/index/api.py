@@ -147,7 +147,7 @@ class CodeIndex:
         with self._graph_lock:
             generation = self.store.generation()
             if self._graph is None or self._graph.generation != generation:
-                self._graph = repomap.build_graph(self.store)
+                self._graph = repomap.load_graph(self.store)
             return self._graph
 
     def _relative(self, path: str) -> str:

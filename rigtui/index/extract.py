@@ -49,7 +49,7 @@ def parse_fresh(language: str, source: bytes) -> ts.Tree:
 SEGMENT_BYTES = 128 * 1024
 
 
-class _Def(NamedTuple):
+class _Def(NamedTuple):  # kept as a plain tuple while matching; named for reading
     pattern: int
     kind: str
     start_byte: int
@@ -60,7 +60,7 @@ class _Def(NamedTuple):
     parent: str | None
 
 
-class _Ref(NamedTuple):
+class _Ref(NamedTuple):  # (kept as a plain tuple)
     kind: str
     name: tuple[int, int]
     row: int
@@ -126,27 +126,43 @@ def _cut(source: bytes, start: int, end: int) -> int:
     return end
 
 
+# What each pattern of a language's query captures: (its definition capture, the kind it
+# defines, the kind of reference), learnt from its first match. The capture names of a
+# pattern are fixed, so the per-match work is a lookup, not a scan of every capture's name.
+Role = tuple[str | None, str | None, str | None]
+_ROLES: dict[tuple[str, int], Role] = {}
+
+
+def _role(language: str, pattern: int, caps: dict) -> Role:
+    definition = next((c for c in caps if c.startswith("definition.")), None)
+    reference = next((c[10:] for c in caps if c.startswith("reference.")), None)
+    role = (definition, definition[11:] if definition else None, reference)
+    _ROLES[(language, pattern)] = role
+    return role
+
+
 def _collect(language: str, source: bytes, root: ts.Node, offset: int, rows: int,
              defs: dict, refs: dict) -> None:  # fmt: skip
+    roles = _ROLES
     for pattern, caps in ts.QueryCursor(grammar(language).query).matches(root):
         names = caps.get("name")
         if not names:
             continue
+        def_cap, def_kind, ref_kind = roles.get((language, pattern)) or _role(
+            language, pattern, caps
+        )
         name_node = names[0]
         key = (offset + name_node.start_byte, offset + name_node.end_byte)
-        for cap, nodes in caps.items():
-            if cap.startswith("definition."):
-                parent_nodes = caps.get("parent")
-                parent = _text(source, parent_nodes[0]) if parent_nodes else None
-                old = defs.get(key)
-                rank = (parent is not None, -pattern)
-                if old is None or rank > (old.parent is not None, -old.pattern):
-                    node = nodes[0]
-                    defs[key] = _Def(pattern, cap[11:], offset + node.start_byte,
-                                     offset + node.end_byte, rows + node.start_point.row,
-                                     rows + node.end_point.row, key, parent)  # fmt: skip
-            elif cap.startswith("reference.") and key not in refs:
-                refs[key] = _Ref(cap[10:], key, rows + name_node.start_point.row)
+        if def_cap is not None and def_cap in caps:
+            parent_nodes = caps.get("parent")
+            parent = _text(source, parent_nodes[0]) if parent_nodes else None
+            old = defs.get(key)
+            if old is None or (parent is not None, -pattern) > (old[7] is not None, -old[0]):
+                node = caps[def_cap][0]
+                defs[key] = (pattern, def_kind, offset + node.start_byte, offset + node.end_byte,
+                             rows + node.start_point[0], rows + node.end_point[0], key, parent)  # fmt: skip
+        if ref_kind is not None and key not in refs:
+            refs[key] = (ref_kind, key, rows + name_node.start_point[0])
 
 
 def _name(source: bytes, span: tuple[int, int]) -> str:
@@ -155,7 +171,8 @@ def _name(source: bytes, span: tuple[int, int]) -> str:
 
 def _definitions(source: bytes, lines: list[str], raw: dict[tuple[int, int], _Def]) -> list[DefRow]:
     """Attach each definition to the innermost definition around it (by byte range)."""
-    items = sorted(raw.values(), key=lambda d: (d.start_byte, -d.end_byte))[:MAX_DEFS]
+    items = sorted(map(_Def._make, raw.values()), key=lambda d: (d.start_byte, -d.end_byte))
+    items = items[:MAX_DEFS]
     stack: list[tuple[int, str, str]] = []  # (end_byte, qualname, kind)
     out: list[DefRow] = []
     for d in items:
@@ -183,14 +200,14 @@ def _definitions(source: bytes, lines: list[str], raw: dict[tuple[int, int], _De
 
 def _references(source: bytes, raw: dict[tuple[int, int], _Ref], def_keys: set) -> list[RefRow]:
     out: list[RefRow] = []
-    for key, ref in raw.items():
+    for key, (kind, span, row) in raw.items():
         if key in def_keys:
             continue  # a definition's own name is not a use of it
-        name = _name(source, ref.name)
-        if ref.kind == "import":
+        name = source[span[0] : span[1]].decode("utf-8", "replace")
+        if kind == "import":
             name = _import_name(name)
         if name:
-            out.append((name, ref.kind, ref.row + 1))
+            out.append((name, kind, row + 1))
     out.sort(key=lambda r: r[2])
     return out[:MAX_REFS]
 

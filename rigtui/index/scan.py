@@ -115,15 +115,18 @@ def _chunk_words(result: FileResult) -> list[str]:
     found are split (scanning all text with a regex costs as much as parsing it)."""
     if result.language is None:
         return [camel_words(c[2]) for c in result.chunks]
-    by_line: dict[int, list[str]] = {}
-    for name, _kind, line in result.refs:
-        by_line.setdefault(line, []).append(name)
-    for d in result.defs:
-        by_line.setdefault(d[3], []).append(d[0])
+    # Names by line (refs come sorted), then one pass along the chunks, which are in order
+    # and cover the file: work in proportion to the names, not to the lines.
+    names = sorted([(r[2], r[0]) for r in result.refs] + [(d[3], d[0]) for d in result.defs])
     words: list[str] = []
+    i, count = 0, len(names)
     for start, end, _text in result.chunks:
-        split = (_name_words(n) for line in range(start, end + 1) for n in by_line.get(line, ()))
-        words.append("\n".join(w for w in split if w))
+        split = []
+        while i < count and names[i][0] <= end:
+            if names[i][0] >= start and (word := _name_words(names[i][1])):
+                split.append(word)
+            i += 1
+        words.append("\n".join(split))
     return words
 
 

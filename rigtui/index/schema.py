@@ -61,6 +61,11 @@ MIGRATIONS: list[str] = [
     ALTER TABLE files ADD COLUMN partial INTEGER NOT NULL DEFAULT 0;
     UPDATE files SET hash = '', mtime_ns = -1;
     """,
+    # 4: views computed from the rows (the repo map's graph), kept with the generation they
+    # were computed at, so a new process need not compute them again (`rigtui map`).
+    """
+    CREATE TABLE derived (key TEXT PRIMARY KEY, generation INTEGER NOT NULL, data BLOB NOT NULL);
+    """,
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -99,6 +99,21 @@ class IndexStore:
     def generation(self) -> int:
         return int(self.scalar("SELECT value FROM meta WHERE key='generation'"))
 
+    def derived(self, key: str, generation: int) -> bytes | None:
+        """A stored view computed at `generation`, if it is that one."""
+        row = self.rows("SELECT data FROM derived WHERE key=? AND generation=?", (key, generation))
+        return row[0][0] if row else None
+
+    def save_derived(self, key: str, generation: int, data: bytes) -> None:
+        """Keep a view computed from the rows at `generation` (not a change of the index: the
+        generation stays as it is). Skipped when the index moved on meanwhile."""
+        with self.lock:
+            self.conn.execute(
+                "INSERT OR REPLACE INTO derived (key, generation, data) SELECT ?, ?, ?"
+                " WHERE (SELECT value FROM meta WHERE key='generation') = CAST(? AS TEXT)",
+                (key, generation, data, generation),
+            )
+
     def file_states(self) -> dict[str, FileState]:
         rows = self.rows("SELECT path, id, size, mtime_ns, hash, status FROM files")
         return {r[0]: FileState(*r[1:]) for r in rows}

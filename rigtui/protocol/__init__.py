@@ -48,7 +48,7 @@ from rigtui.protocol.ops import (
     SetThreadModel,
     Undo,
 )
-from rigtui.protocol.project import IndexProgress, IndexReady, IndexUpdated
+from rigtui.protocol.project import IndexProgress, IndexReady, IndexUpdated, McpServerChanged
 from rigtui.protocol.threads import (
     AssistantMessage,
     CheckSummary,
@@ -108,6 +108,7 @@ __all__ = [
     "IndexReady",
     "IndexUpdated",
     "LeftoversRemoved",
+    "McpServerChanged",
     "MessageDelta",
     "MessageNotSent",
     "MessageStarted",

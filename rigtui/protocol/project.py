@@ -1,4 +1,5 @@
-"""Project-wide events of the session's runtime: the code index (progress, ready, updated)."""
+"""Project-wide events of the session's runtime: the code index (progress, ready, updated),
+the MCP servers it owns."""
 
 from __future__ import annotations
 
@@ -39,3 +40,19 @@ class IndexUpdated(Event):
 
     paths: list[str]
     seconds: float
+
+
+@event_type
+@dataclass(frozen=True, kw_only=True)
+class McpServerChanged(Event):
+    """MCP server `server` is now `state` (stopped, starting, up, failed) with `tools` offered
+    (project-wide, thread_id ''; not stored). `notice`, when set, is the one line to tell the
+    user (a failure not told before)."""
+
+    server: str
+    state: str
+    tools: list[str] = field(default_factory=list)
+    error: str = ""
+    notice: str = ""
+    up: int = 0  # servers up, of
+    total: int = 0  # the servers enabled

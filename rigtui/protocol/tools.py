@@ -83,7 +83,8 @@ class SandboxSelected(Event):
 @event_type
 @dataclass(frozen=True, kw_only=True)
 class ArtifactsDetected(Event):
-    """Project files a command created, changed or deleted (paths relative to the root)."""
+    """Project files a command created, changed or deleted (paths relative to the root), or
+    files a tool saved outside the project (an MCP tool's images: absolute paths)."""
 
     command: str
     sandbox: str

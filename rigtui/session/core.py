@@ -29,6 +29,7 @@ from rigtui.edits import engine
 from rigtui.edits.journal import JournalEntry
 from rigtui.errors import RigtuiError
 from rigtui.fanout import Fanout
+from rigtui.mcp.manager import McpManager
 from rigtui.paths import store_db_path
 from rigtui.protocol import (
     Cancel,
@@ -138,9 +139,11 @@ class Session:
         self.runtime.on_sandbox_note = self._sandbox_note
         self.changes = ChangeSets(root, self.runtime, self.approvals, self._emit, self._is_thread)
         self.followup = CheckFollowUp(settings, root, self._emit, self._message)
+        self.mcp = McpManager(root, settings, emit=self._emit)  # servers start on first use
+        self.runtime.own(self.mcp)
         setup = TaskSetup(
             root, settings, store, self.runtime, self.changes, self.approvals,
-            profile=profile, retry=retry, working_dir=working_dir,
+            profile=profile, retry=retry, working_dir=working_dir, mcp=self.mcp,
         )  # fmt: skip
         self.tasks = Tasks(setup, self._emit, self.followup.task_ended)
 

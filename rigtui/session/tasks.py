@@ -17,8 +17,10 @@ from rigtui.agent.client import ModelClient, RetryPolicy, resolve_endpoint
 from rigtui.agent.context import instructions, system_prompt
 from rigtui.agent.loop import TaskLoop, UsageTotals
 from rigtui.agent.tools import CommandDecision, TaskRecord, ToolContext
+from rigtui.agent.tools.mcp import McpTools
 from rigtui.config import Settings
 from rigtui.errors import RigtuiError
+from rigtui.mcp.manager import McpManager
 from rigtui.protocol import (
     CommandApprovalRequested,
     CommandDecided,
@@ -51,6 +53,7 @@ class TaskSetup:
     profile: str | None = None  # this run's --profile/--model/--base-url: wins over a thread's
     retry: RetryPolicy | None = None
     working_dir: Path | None = None
+    mcp: McpManager | None = None  # the MCP servers whose tools a task is offered
 
 
 class Tasks:
@@ -160,6 +163,8 @@ class Tasks:
             task = await store.create_task(thread_id, text)
             task_id = task.id
             await self._emit(TaskStarted(thread_id=thread_id, task_id=task_id, goal=text))
+            if self.setup.mcp is not None:  # started (or started again) before the model asks
+                await self.setup.mcp.start(thread_id)
             loop = TaskLoop(
                 thread_id=thread_id,
                 task_id=task_id,
@@ -282,4 +287,5 @@ class Tasks:
             ask_command=ask_command,
             services=setup.runtime,
             changes=setup.changes,
+            more_tools=McpTools(setup.mcp) if setup.mcp is not None else None,
         )

@@ -37,6 +37,7 @@ from rigtui.trust import record
 from rigtui.ui import keymap
 from rigtui.ui.checks_panel import ChecksPanel
 from rigtui.ui.file_tree import ProjectTree
+from rigtui.ui.mcp_view import McpServersScreen, expand_prompt
 from rigtui.ui.modals import KeyMapScreen, PromptScreen
 from rigtui.ui.outline import Outline
 from rigtui.ui.review_pane import ReviewPane
@@ -136,6 +137,7 @@ class RigtuiApp(App[int]):
         await self.threads.open_first()
         self.query_one("#message").focus()
         self.call_after_refresh(self.start_runtime)
+        self.call_after_refresh(self.start_mcp)
 
     @work(group="runtime")
     async def start_runtime(self) -> None:
@@ -145,6 +147,14 @@ class RigtuiApp(App[int]):
         if (runner := session.runtime.checks) is not None:
             self.query_one(ChecksPanel).set_checks(runner.checks)
         self.status.show(sandbox=session.runtime.sandbox_name)
+
+    @work(group="mcp")
+    async def start_mcp(self) -> None:
+        """After the first paint: the MCP servers (their tools are offered once up)."""
+        await self.session_required().mcp.start()
+
+    def action_show_mcp_servers(self) -> None:
+        self.push_screen(McpServersScreen(self.session_required().mcp))
 
     async def on_unmount(self) -> None:
         if self.session is not None:
@@ -202,7 +212,9 @@ class RigtuiApp(App[int]):
     @on(ThreadPane.Submitted)
     async def _submitted(self, message: ThreadPane.Submitted) -> None:
         if self.current_thread is not None:
-            await self.session_required().send(SendMessage(self.current_thread.id, message.text))
+            text = await expand_prompt(self, self.session_required().mcp, message.text)
+            if text is not None:  # None: a server's prompt that cannot be used (said)
+                await self.session_required().send(SendMessage(self.current_thread.id, text))
 
     @on(ThreadPane.ThreadChosen)
     async def _thread_chosen(self, message: ThreadPane.ThreadChosen) -> None:

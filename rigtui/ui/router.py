@@ -17,6 +17,7 @@ from rigtui.protocol import (
     IndexProgress,
     IndexReady,
     IndexUpdated,
+    McpServerChanged,
     PatchApplied,
     PatchDecided,
     PatchProposed,
@@ -101,6 +102,10 @@ class EventRouter:
                 for cs_id in ids:
                     text = f"change set {cs_id} was interrupted by a crash and rolled back"
                     self.app.notify(text)
+            case McpServerChanged(notice=notice):
+                self.status.take(event)
+                if notice:  # a server that failed, told once
+                    self.app.notify(notice, title="MCP", severity="warning", timeout=15)
             case IndexProgress() | IndexReady() | IndexUpdated():
                 self.status.take(event)
                 if isinstance(event, IndexReady):

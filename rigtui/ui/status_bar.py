@@ -10,7 +10,14 @@ from dataclasses import dataclass
 from textual.widgets import Static
 
 from rigtui.config import Settings
-from rigtui.protocol import Event, IndexProgress, IndexReady, IndexUpdated, UsageUpdated
+from rigtui.protocol import (
+    Event,
+    IndexProgress,
+    IndexReady,
+    IndexUpdated,
+    McpServerChanged,
+    UsageUpdated,
+)
 from rigtui.session import model_status
 
 
@@ -22,6 +29,7 @@ class StatusFacts:
     index: str = "off"
     sandbox: str = "none"
     usage: UsageUpdated | None = None
+    mcp: str = ""  # " │ mcp: 1/2" (servers up, of those enabled) once one is configured
 
 
 class StatusBar(Static):
@@ -50,6 +58,8 @@ class StatusBar(Static):
             case IndexUpdated(paths=paths):
                 stamp = time.strftime("%H:%M:%S")
                 self.facts.index = f"up to date ({len(paths)} file(s) at {stamp})"
+            case McpServerChanged(up=up, total=total):
+                self.facts.mcp = f" │ mcp: {up}/{total}" if total else ""
             case _:
                 return
         self.redraw()
@@ -72,12 +82,12 @@ class StatusBar(Static):
             f"{f.project} │ {f.thread} │ model: {model} │ index: {f.index} │ "
             f"sandbox: {sandbox} │ patches: {patches}"
         )
-        text += " │ untrusted settings ignored" if untrusted else ""
+        text += f.mcp + (" │ untrusted settings ignored" if untrusted else "")
         if len(text) > width - 2:  # narrow terminals: the same facts, shorter
             if "no isolation" not in sandbox:  # a warning is never shortened away
                 sandbox = sandbox.split(" ")[0]
             text = f"{f.thread} │ {model} │ {f.index} │ {sandbox} │ {patches}"
-            text += " │ untrusted" if untrusted else ""
+            text += f.mcp.replace("mcp: ", "mcp ") + (" │ untrusted" if untrusted else "")
         return text
 
     def redraw(self) -> None:

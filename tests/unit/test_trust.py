@@ -224,8 +224,8 @@ def test_every_settings_key_is_classified_as_needing_trust_or_harmless() -> None
             tp, key = hints[f.name], f"{prefix}{f.name}"
             if typing.get_origin(tp) is dict:
                 item = typing.get_args(tp)[1]
-                if key == "checks.commands":
-                    found.append(f"{key}.*")  # a check is one thing: its command
+                if key in ("checks.commands", "mcp.servers"):
+                    found.append(f"{key}.*")  # a check (its command), a server: one thing each
                 else:
                     found += keys(item, f"{key}.*.")
             elif dataclasses.is_dataclass(tp):

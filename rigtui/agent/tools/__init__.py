@@ -19,6 +19,7 @@ from rigtui.agent.tools.base import (
     ToolContext,
     ToolError,
     ToolOutput,
+    ToolSource,
 )
 
 TOOLS: dict[str, Tool] = {
@@ -36,13 +37,22 @@ __all__ = [
     "ToolContext",
     "ToolError",
     "ToolOutput",
+    "ToolSource",
     "call_tool",
     "schemas",
 ]
 
 
-def schemas(names: list[str] | None = None) -> list[dict[str, Any]]:
-    return [t.schema() for n, t in TOOLS.items() if names is None or n in names]
+def available(ctx: ToolContext | None = None) -> dict[str, Tool]:
+    """rigtui's own tools, and the context's others (MCP servers') beside them."""
+    if ctx is None or ctx.more_tools is None:
+        return TOOLS
+    more = ctx.more_tools.tools()
+    return {**TOOLS, **{n: t for n, t in more.items() if n not in TOOLS}}
+
+
+def schemas(names: list[str] | None = None, ctx: ToolContext | None = None) -> list[dict[str, Any]]:
+    return [t.schema() for n, t in available(ctx).items() if names is None or n in names]
 
 
 def parse_arguments(raw: str) -> dict[str, Any]:
@@ -61,9 +71,11 @@ def parse_arguments(raw: str) -> dict[str, Any]:
 async def call_tool(ctx: ToolContext, name: str, raw_arguments: str) -> tuple[bool, ToolOutput]:
     """(ok, output) for one call. Cancellation propagates; every other failure is a result."""
     tool = TOOLS.get(name)
+    if tool is None and ctx.more_tools is not None:
+        tool = ctx.more_tools.get(name)
     try:
         if tool is None:
-            raise ToolError(f"unknown tool {name!r}; the tools are: {', '.join(TOOLS)}")
+            raise ToolError(f"unknown tool {name!r}; the tools are: {', '.join(available(ctx))}")
         result = await tool.run(ctx, parse_arguments(raw_arguments))
     except ToolError as exc:
         return False, ToolOutput(f"error: {exc}", f"{name}: {exc}")

@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
@@ -92,6 +92,7 @@ class ToolContext:
     ask_command: AskCommand
     services: ProjectServices | None = None  # the session's runtime, when there is one
     changes: ChangeWriter | None = None  # how a change set reaches the disk, when it may
+    more_tools: ToolSource | None = None  # tools beside rigtui's own (MCP servers' tools)
 
 
 @dataclass(frozen=True)
@@ -101,6 +102,18 @@ class ToolOutput:
 
 
 Handler = Callable[[ToolContext, dict[str, Any]], Awaitable[str | ToolOutput]]
+
+
+class ToolSource(Protocol):
+    """Tools that come and go while a session runs (an MCP server's, while it is up)."""
+
+    def tools(self) -> Mapping[str, Tool]:
+        """The tools offered to the model now, by name."""
+        ...
+
+    def get(self, name: str) -> Tool | None:
+        """A tool offered now or before (its server may be down: calling it starts it)."""
+        ...
 
 
 @dataclass(frozen=True)

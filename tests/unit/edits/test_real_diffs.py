@@ -285,3 +285,37 @@ def test_check_output_is_not_wrapped_when_piped(tmp_path: Path) -> None:
     assert done.returncode == 0, done.stderr
     assert any(line.rstrip().endswith(f"{long}y") for line in done.stdout.splitlines())
     assert all(len(line) <= 200 for line in done.stdout.splitlines())
+
+
+def test_rigtui_binary_diffs_are_what_git_apply_takes(tmp_path: Path) -> None:
+    """The diffs rigtui writes (for captured changes) of binary files and odd names: git
+    applies them, and rigtui reads them back as the same change."""
+    from rigtui.edits.diff import unified_diff
+    from rigtui.edits.parse import parse_patch
+
+    old = bytes(range(256)) * 40
+    new = old[:100] + b"changed" + old[107:]
+    (tmp_path / "bin.dat").write_bytes(old)
+    (tmp_path / "caf\u00e9\nx.bin").write_bytes(b"\0abc")
+    patch = (
+        unified_diff("bin.dat", old, new)
+        + unified_diff("caf\u00e9\nx.bin", b"\0abc", None)
+        + unified_diff("new.bin", None, b"\0\1\2", after_mode=0o755)
+        + unified_diff('a "quoted" name.txt', None, b"text\n")
+    )
+    kinds = [(f.kind, f.path, f.binary is not None) for f in parse_patch(patch).files]
+    assert kinds == [
+        ("update", "bin.dat", True),
+        ("delete", "caf\u00e9\nx.bin", True),
+        ("add", "new.bin", True),
+        ("add", 'a "quoted" name.txt', False),
+    ]
+    (tmp_path / "p.diff").write_text(patch)
+    subprocess.run(["git", "init", "-q", str(tmp_path)], check=True)
+    done = subprocess.run(["git", "apply", "p.diff"], cwd=tmp_path, capture_output=True)
+    assert done.returncode == 0, done.stderr
+    assert (tmp_path / "bin.dat").read_bytes() == new
+    assert not (tmp_path / "caf\u00e9\nx.bin").exists()
+    assert (tmp_path / "new.bin").read_bytes() == b"\0\1\2"
+    assert (tmp_path / "new.bin").stat().st_mode & 0o111
+    assert (tmp_path / 'a "quoted" name.txt').read_text() == "text\n"

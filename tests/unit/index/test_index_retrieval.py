@@ -144,3 +144,32 @@ def test_repo_map_follows_changes(make_project: ProjectMaker, open_index: OpenIn
     (root / "app/main.py").write_text("from app.db import rebuild_cache\n\nrebuild_cache()\n")
     index.update()
     assert "def rebuild_cache():" in index.repo_map(2000, focus_files=["app/main.py"])
+
+
+def test_the_repo_map_graph_is_kept_with_the_index(
+    make_project: ProjectMaker, open_index: OpenIndex
+) -> None:
+    """A second process (a new CodeIndex on the same database) loads the stored graph of the
+    same generation instead of building it; a change to the index makes it build anew."""
+    from rigtui.index import repomap
+
+    root = make_project({"a.py": "def alpha(): pass\n", "b.py": "from a import alpha\nalpha()\n"})
+    first = open_index(root)
+    first.update()
+    expected = first.repo_map(256)
+    built: list[int] = []
+    real_build = repomap.build_graph
+
+    def counting_build(store):  # type: ignore[no-untyped-def]
+        built.append(store.generation())
+        return real_build(store)
+
+    repomap.build_graph = counting_build
+    try:
+        second = open_index(root)
+        assert second.repo_map(256) == expected and built == []
+        (root / "c.py").write_text("def gamma(): pass\n")
+        second.update()
+        assert "c.py" in second.repo_map(256) and len(built) == 1
+    finally:
+        repomap.build_graph = real_build

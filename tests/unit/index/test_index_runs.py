@@ -171,7 +171,7 @@ def test_database_location_and_wal(make_project: ProjectMaker, open_index: OpenI
     index = open_index(root)
     assert index.db_path == index_db_path(root) and index.db_path.name == "index.db"
     assert index.store.scalar("PRAGMA journal_mode") == "wal"
-    assert index.store.scalar("PRAGMA user_version") == SCHEMA_VERSION == 3
+    assert index.store.scalar("PRAGMA user_version") == SCHEMA_VERSION == 4
 
 
 def test_corrupt_database_is_refused_and_kept(make_project: ProjectMaker) -> None:

@@ -203,7 +203,7 @@ def test_an_index_from_schema_1_is_migrated(make_project: ProjectMaker) -> None:
     conn.commit()
     conn.close()
     with CodeIndex.open(root) as index:
-        assert index.store.scalar("PRAGMA user_version") == SCHEMA_VERSION == 3
+        assert index.store.scalar("PRAGMA user_version") == SCHEMA_VERSION == 4
         assert index.store.scalar("SELECT value FROM meta WHERE key='kept'") == "yes"
         crisis = "SELECT v FROM chunks_fts_config WHERE k='crisismerge'"
         assert index.store.scalar(crisis) == 8

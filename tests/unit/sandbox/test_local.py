@@ -4,7 +4,6 @@ killing the whole tree on timeout and cancel, and bubblewrap isolation when it w
 from __future__ import annotations
 
 import asyncio
-import os
 import socket
 import sys
 import time
@@ -15,22 +14,11 @@ import pytest
 from rigtui.errors import BadInput, RigtuiError
 from rigtui.sandbox import LocalSandbox, RunRequest
 from rigtui.sandbox.local import bwrap_status
+from tests.support.processes import alive
 
 BWRAP_OK, BWRAP_DETAIL = bwrap_status()
+
 needs_bwrap = pytest.mark.skipif(not BWRAP_OK, reason=f"bubblewrap unusable: {BWRAP_DETAIL}")
-
-
-def alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    # a zombie still answers kill(0); it is dead for our purposes
-    try:
-        with open(f"/proc/{pid}/stat") as fh:
-            return fh.read().split(")")[-1].split()[0] != "Z"
-    except OSError:
-        return False
 
 
 def dies_soon(pid: int, within: float = 5.0) -> bool:
