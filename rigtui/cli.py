@@ -1,12 +1,14 @@
 """The `rigtui` command: `rigtui [PATH]` opens the workbench; subcommands do one thing each.
 
-Each subcommand lives in `rigtui/commands/<name>.py` and exposes:
+Each subcommand lives in `rigtui/commands/<name>.py` (the file is named after the command) and
+exposes:
     NAME: str                     the subcommand's name
     HELP: str                     one line for `rigtui --help`
     def add_arguments(parser: argparse.ArgumentParser) -> None
     def run(args: argparse.Namespace) -> int      exit code
-They are discovered, so adding a command never touches this file. Errors raised as `RigtuiError`
-print one line on stderr and exit with the error's code (2 for bad input).
+They are discovered, so adding a command never touches this file; only the one run is imported
+(the workbench starts without loading any), all of them only for `--help`. Errors raised as
+`RigtuiError` print one line on stderr and exit with the error's code (2 for bad input).
 """
 
 from __future__ import annotations
@@ -25,19 +27,27 @@ from rigtui.commands._common import project_root
 from rigtui.errors import RigtuiError
 
 
-def _command_modules() -> dict[str, ModuleType]:
-    modules: dict[str, ModuleType] = {}
-    for info in pkgutil.iter_modules(rigtui.commands.__path__):
-        if info.name.startswith("_"):
-            continue
-        module = importlib.import_module(f"rigtui.commands.{info.name}")
-        modules[module.NAME] = module
-    return dict(sorted(modules.items()))
+def command_names() -> list[str]:
+    """The subcommands, from the files in rigtui/commands (nothing imported)."""
+    return sorted(
+        info.name
+        for info in pkgutil.iter_modules(rigtui.commands.__path__)
+        if not info.name.startswith("_")
+    )
 
 
-def build_parser(commands: dict[str, ModuleType]) -> argparse.ArgumentParser:
-    epilog = "commands:\n" + "\n".join(f"  {n:<10} {m.HELP}" for n, m in commands.items())
-    epilog += "\n\nRun `rigtui COMMAND --help` for a command's options."
+def command_module(name: str) -> ModuleType:
+    return importlib.import_module(f"rigtui.commands.{name}")
+
+
+def build_parser(helping: bool = True) -> argparse.ArgumentParser:
+    """The workbench's parser; with `helping`, its epilog lists every command (importing them
+    all, which only `--help` needs)."""
+    epilog = None
+    if helping:
+        lines = [f"  {n:<10} {command_module(n).HELP}" for n in command_names()]
+        epilog = "commands:\n" + "\n".join(lines)
+        epilog += "\n\nRun `rigtui COMMAND --help` for a command's options."
     parser = argparse.ArgumentParser(
         prog="rigtui",
         description="A terminal workbench for agentic coding: file tree, threads and diffs.",
@@ -63,13 +73,13 @@ def _run_app(args: argparse.Namespace) -> int:
 def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     try:
-        commands = _command_modules()
-        if argv and argv[0] in commands:
-            module = commands[argv[0]]
+        if argv and argv[0] in command_names():
+            module = command_module(argv[0])
             sub = argparse.ArgumentParser(prog=f"rigtui {module.NAME}", description=module.HELP)
             module.add_arguments(sub)
             return int(module.run(sub.parse_args(argv[1:])) or 0)
-        return _run_app(build_parser(commands).parse_args(argv))
+        helping = any(a in ("-h", "--help") for a in argv)
+        return _run_app(build_parser(helping).parse_args(argv))
     except RigtuiError as exc:
         print(f"rigtui: {exc}", file=sys.stderr)
         return exc.exit_code

@@ -15,9 +15,7 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
-import os
 from collections.abc import AsyncIterator
-from dataclasses import dataclass
 from pathlib import Path
 
 from rigtui.agent.approvals import Approvals, ReviewRequest
@@ -30,7 +28,6 @@ from rigtui.edits.journal import JournalEntry
 from rigtui.errors import RigtuiError
 from rigtui.fanout import Fanout
 from rigtui.mcp.manager import McpManager
-from rigtui.paths import store_db_path
 from rigtui.protocol import (
     Cancel,
     CheckFinished,
@@ -65,49 +62,11 @@ from rigtui.protocol import (
 )
 from rigtui.session.background import Background
 from rigtui.session.changes import ChangeSets
+from rigtui.session.facts import ModelStatus, check_store, launch_folder, model_status  # noqa: F401
 from rigtui.session.followup import CheckFollowUp
 from rigtui.session.runtime import ProjectRuntime
 from rigtui.session.tasks import Tasks, TaskSetup
 from rigtui.store import Project, Store, Thread
-from rigtui.store.check import check_store_file
-
-
-@dataclass(frozen=True)
-class ModelStatus:
-    """What the status bar shows about the model, and why it cannot be used yet."""
-
-    profile: str
-    model: str
-    base_url: str | None
-    configured: bool
-    how_to_configure: str
-
-
-def model_status(settings: Settings, profile: str | None = None) -> ModelStatus:
-    name = profile or settings.model.default
-    chosen = settings.model_profile(name)
-    base_url = chosen.base_url or os.environ.get("OPENAI_BASE_URL")
-    has_key = bool(os.environ.get(chosen.api_key_env))
-    configured = has_key or bool(base_url)
-    how = (
-        f"set {chosen.api_key_env} for OpenAI, or set base_url for a local"
-        " server (Ollama, vLLM, llama.cpp, LM Studio) under [model.profiles."
-        f"{name}] in your config.toml, or pass --base-url"
-    )
-    return ModelStatus(name, chosen.model, base_url, configured, "" if configured else how)
-
-
-def check_store() -> None:
-    """Refuse, before a front end takes over the terminal, a store rigtui cannot use (one line
-    naming the file and the fix; the file left untouched)."""
-    check_store_file(store_db_path())
-
-
-def launch_folder(root: Path) -> Path | None:
-    """The folder the user started rigtui from, when it is inside the project: AGENTS.md files
-    are read from the root down to it."""
-    cwd = Path.cwd().resolve()
-    return cwd if cwd.is_relative_to(Path(root).resolve()) else None
 
 
 class Session:

@@ -9,6 +9,7 @@ import asyncio
 from collections.abc import AsyncIterator, Callable, Iterable
 from functools import partial
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from textual import events, on, work
 from textual.app import App, ComposeResult, SystemCommand
@@ -32,7 +33,7 @@ from rigtui.protocol import (
     Undo,
     UsageUpdated,
 )
-from rigtui.session import Session, Thread, launch_folder, model_status
+from rigtui.session import launch_folder, model_status
 from rigtui.trust import record
 from rigtui.ui import keymap
 from rigtui.ui.checks_panel import ChecksPanel
@@ -42,12 +43,15 @@ from rigtui.ui.modals import KeyMapScreen, PromptScreen
 from rigtui.ui.outline import Outline
 from rigtui.ui.review_pane import ReviewPane
 from rigtui.ui.right_pane import RightPane
-from rigtui.ui.router import EventRouter, SessionEvent
 from rigtui.ui.status_bar import StatusBar
 from rigtui.ui.themes import register_themes
 from rigtui.ui.thread_pane import ThreadPane
-from rigtui.ui.threads import Threads
 from rigtui.ui.trust_screen import TrustScreen
+
+if TYPE_CHECKING:
+    from rigtui.session import Session, Thread
+    from rigtui.ui.router import SessionEvent
+    from rigtui.ui.threads import Threads
 
 
 class RigtuiApp(App[int]):
@@ -72,6 +76,7 @@ class RigtuiApp(App[int]):
         self.reload_settings = reload or (lambda: load_settings(root))
         self.launch_profile = profile  # --profile; a thread may have its own
         self.session: Session | None = None
+        self.session_opened = asyncio.Event()  # set once the session is open (after painting)
         self.threads: Threads | None = None
         self.theme_warnings = register_themes(self)
         self.theme = theme or settings.ui.theme
@@ -105,7 +110,9 @@ class RigtuiApp(App[int]):
             # everything the session does.
             self.call_after_refresh(self.ask_trust)
             return
-        await self.start_session()
+        # The first frame shows the tree and the panes; the session (the agent, the store, the
+        # thread's history) opens right after it.
+        self.call_after_refresh(self.start_session)
 
     @work(group="trust")
     async def ask_trust(self) -> None:
@@ -126,6 +133,11 @@ class RigtuiApp(App[int]):
         trust = self.settings.trust
         if trust is not None and (notice := trust.notice()):
             self.notify(notice, title="Settings ignored", severity="warning", timeout=20)
+        # The agent, the engine, the store and the event renderers: after the first paint.
+        from rigtui.session import Session
+        from rigtui.ui.router import EventRouter
+        from rigtui.ui.threads import Threads
+
         session = await Session.open(
             self.root, settings=self.settings, working_dir=launch_folder(self.root)
         )
@@ -136,6 +148,7 @@ class RigtuiApp(App[int]):
         self.pump_events(session.subscribe())  # subscribed now: nothing after this is missed
         await self.threads.open_first()
         self.query_one("#message").focus()
+        self.session_opened.set()
         self.call_after_refresh(self.start_runtime)
         self.call_after_refresh(self.start_mcp)
 
@@ -159,6 +172,11 @@ class RigtuiApp(App[int]):
     async def on_unmount(self) -> None:
         if self.session is not None:
             await self.session.close()
+
+    async def opened_session(self) -> Session:
+        """The session, once it is open (it opens right after the first frame)."""
+        await self.session_opened.wait()
+        return self.session_required()
 
     def session_required(self) -> Session:
         if self.session is None:
@@ -189,6 +207,8 @@ class RigtuiApp(App[int]):
 
     @work(exclusive=True, group="session-events")
     async def pump_events(self, events: AsyncIterator[ev.Event]) -> None:
+        from rigtui.ui.router import SessionEvent
+
         async for event in events:
             self.post_message(SessionEvent(event))
 

@@ -9,24 +9,35 @@ import json
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
+from functools import cache
+from typing import TYPE_CHECKING
 
-from markdown_it import MarkdownIt
-from markdown_it.token import Token
 from rich.console import Console, ConsoleOptions, RenderResult
-from rich.markdown import Markdown
 from rich.segment import Segment
 from rich.text import Text
 
 from rigtui import protocol as ev
 from rigtui.display import safe_line, safe_name
 
-# Rich's Markdown parses with these rules: blocks are cut where it would see them.
-MARKDOWN = MarkdownIt().enable("strikethrough").enable("table")
+if TYPE_CHECKING:
+    from markdown_it import MarkdownIt
+    from markdown_it.token import Token
+
+
+@cache
+def _markdown() -> tuple[MarkdownIt, frozenset[str]]:
+    """The parser with Rich's Markdown rules (blocks are cut where it would see them), and the
+    tags Rich renders inline. Loaded with the first reply, not before the first paint."""
+    from markdown_it import MarkdownIt
+    from rich.markdown import Markdown
+
+    return MarkdownIt().enable("strikethrough").enable("table"), frozenset(Markdown.inlines)
+
+
 # Tokens Rich's Markdown renders as text or style, not as an element of its own.
 INLINE_TYPES = frozenset(
     {"text", "hardbreak", "softbreak", "link_open", "link_close", "html_inline"}
 )
-INLINE_TAGS = frozenset(Markdown.inlines)
 CODE = ("fence", "code_block")  # tagged "code" too, but blocks
 # Rich elements that keep their children to render them inside themselves.
 KEEPS_CHILDREN = frozenset(
@@ -179,7 +190,7 @@ def markdown_blocks(text: str) -> list[Block]:
     made "\n", as the parser sees them)."""
     text = NEWLINES.sub("\n", text)
     env: dict[str, object] = {}
-    tokens = MARKDOWN.parse(text, env)
+    tokens = _markdown()[0].parse(text, env)
     tops = [i for i, t in enumerate(tokens) if t.level == 0 and t.map is not None]
     if not tops or env.get("references"):  # a [link][ref] needs its definition alongside
         return [Block(text)] if text else []
@@ -204,7 +215,8 @@ def _sets_own_spacing(block: list[Token]) -> bool:
     whether a blank line comes first."""
     open_types: list[str] = []
     for token in _flattened(block):
-        if token.type in INLINE_TYPES or (token.tag in INLINE_TAGS and token.type not in CODE):
+        inline_tags = _markdown()[1]
+        if token.type in INLINE_TYPES or (token.tag in inline_tags and token.type not in CODE):
             continue  # text and styles: no element
         if token.nesting == 1:
             open_types.append(token.type)
@@ -236,6 +248,8 @@ class RenderedMarkdown:
 
     def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
         if options.max_width != self._width:
+            from rich.markdown import Markdown
+
             self._segments = list(console.render(Markdown(self.piece.text), options))
             self._width = options.max_width
         yield from self._segments

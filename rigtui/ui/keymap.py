@@ -14,11 +14,6 @@ from textual.app import App, SystemCommand
 from textual.binding import Binding, BindingType
 from textual.widget import Widget
 
-from rigtui.ui.checks_panel import ChecksPanel
-from rigtui.ui.diff_review import DiffReview
-from rigtui.ui.file_tree import ProjectTree
-from rigtui.ui.thread_pane import ThreadList
-
 
 @dataclass(frozen=True)
 class Action:
@@ -101,13 +96,21 @@ ACTIONS: tuple[Action, ...] = (
     Action("", "quit", shown_keys="ctrl+q"),
 )  # fmt: skip
 
-# Panes whose own keys the key map lists, and the palette while the pane is open.
-PANES: tuple[tuple[str, type, str], ...] = (
-    ("diff review", DiffReview, "Review"),
-    ("checks panel", ChecksPanel, "Checks"),
-    ("thread list", ThreadList, ""),
-    ("file tree", ProjectTree, ""),
-)
+
+def panes() -> tuple[tuple[str, type, str], ...]:
+    """Panes whose own keys the key map lists, and the palette while the pane is open. Looked
+    up when asked: the review's module (its renderer, pygments) is not needed to paint."""
+    from rigtui.ui.checks_panel import ChecksPanel
+    from rigtui.ui.diff_review import DiffReview
+    from rigtui.ui.file_tree import ProjectTree
+    from rigtui.ui.thread_pane import ThreadList
+
+    return (
+        ("diff review", DiffReview, "Review"),
+        ("checks panel", ChecksPanel, "Checks"),
+        ("thread list", ThreadList, ""),
+        ("file tree", ProjectTree, ""),
+    )
 
 
 def bindings() -> list[BindingType]:
@@ -137,7 +140,7 @@ def key_rows() -> list[tuple[str, str, str]]:
     for a in ACTIONS:
         if a.keys or a.shown_keys:
             rows.append((a.shown_keys or _keys_text(a.keys), a.does, a.where))
-    for where, widget, _ in PANES:
+    for where, widget, _ in panes():
         for binding in pane_bindings(widget):
             rows.append((_keys_text(binding.key), binding.description.lower(), where))
     return rows
@@ -158,7 +161,7 @@ def commands() -> list[tuple[str, str, str]]:
 
 def pane_commands(app: App[int], pane: Widget | None) -> Iterable[SystemCommand]:
     """Palette entries for the keys of a pane that is showing (`Review: Accept all`)."""
-    prefix = next((p for _, widget, p in PANES if p and isinstance(pane, widget)), "")
+    prefix = next((p for _, widget, p in panes() if p and isinstance(pane, widget)), "")
     if pane is None or not prefix:
         return
     for binding in pane_bindings(type(pane)):

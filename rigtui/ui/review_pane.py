@@ -6,14 +6,19 @@ whether to re-base it."""
 
 from __future__ import annotations
 
-from textual import on, work
+from typing import TYPE_CHECKING
+
+from textual import work
 from textual.containers import Vertical
 from textual.message import Message
 
 from rigtui.protocol import DecidePatch, Decision, PatchRefused
-from rigtui.session import Session
-from rigtui.ui.diff_review import DiffReview
 from rigtui.ui.modals import ConfirmScreen
+
+if TYPE_CHECKING:
+    from rigtui.session import Session
+    from rigtui.ui.diff_review import DiffReview
+
 
 KEYS_HINT = "a/r hunk · A/R file · y/x all · e edit · c comment · Enter submit"
 
@@ -45,6 +50,8 @@ class ReviewPane(Vertical):
         request = self.session.review_request(change_set_id) if self.session else None
         if request is None or request.proposal is None or request.rebase_offered:
             return False
+        from rigtui.ui.diff_review import DiffReview  # the renderer: when a review opens
+
         self.remove_children()
         review = DiffReview(request.proposal, id="diff-review")
         self.mount(review)
@@ -74,15 +81,13 @@ class ReviewPane(Vertical):
         if self.change_set_id and self.origin == "model" and self.thread_id == thread_id:
             self.close(self.change_set_id)
 
-    @on(DiffReview.Decided)
-    def _decided(self, message: DiffReview.Decided) -> None:
+    def on_diff_review_decided(self, message: DiffReview.Decided) -> None:
         message.stop()
         cs_id = self.change_set_id or message.proposal.id
         self.send(DecidePatch(self.thread_id, cs_id, message.decision))
         self.close(cs_id)
 
-    @on(DiffReview.Cancelled)
-    def _cancelled(self, message: DiffReview.Cancelled) -> None:
+    def on_diff_review_cancelled(self, message: DiffReview.Cancelled) -> None:
         message.stop()
         self.remove_children()
         self.change_set_id = ""

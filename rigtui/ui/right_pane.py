@@ -15,7 +15,6 @@ from textual.widgets import ContentSwitcher, Static
 
 from rigtui import protocol as ev
 from rigtui.ui.checks_panel import ChecksPanel
-from rigtui.ui.code_view import CodeView
 from rigtui.ui.modals import ChooseScreen
 from rigtui.ui.review_pane import ReviewPane
 
@@ -28,6 +27,7 @@ DIFF_EMPTY = (
 )
 if TYPE_CHECKING:
     from rigtui.index import CodeIndex, Location
+    from rigtui.ui.code_view import CodeView
 
 TITLES = {"diff-empty": "Diff", "checks": "Checks"}
 
@@ -45,7 +45,6 @@ class RightPane(ContentSwitcher):
 
     def compose(self) -> ComposeResult:
         yield DiffEmpty(DIFF_EMPTY, id="diff-empty")
-        yield CodeView(id="code")
         yield ChecksPanel(id="checks")
         yield ReviewPane(id="review")
 
@@ -57,8 +56,19 @@ class RightPane(ContentSwitcher):
         if which in TITLES:
             self.border_title, self.border_subtitle = TITLES[which], ""
 
+    def _code_view(self) -> CodeView:
+        """The file view, made when the first file opens (a TextArea costs the first paint)."""
+        from rigtui.ui.code_view import CodeView
+
+        try:
+            return self.query_one(CodeView)
+        except NoMatches:
+            view = CodeView(id="code")
+            self.mount(view)
+            return view
+
     def open_file(self, path: Path, line: int | None = None) -> None:
-        self.query_one(CodeView).show_file(path, line)
+        self._code_view().show_file(path, line)
         self.current = "code"
         rel = path.relative_to(self.root) if path.is_relative_to(self.root) else path
         self.border_title = str(rel)
@@ -66,7 +76,7 @@ class RightPane(ContentSwitcher):
 
     def reload_file(self) -> None:
         """The file shown changed on disk (an undo, a redo): show it as it is now."""
-        code = self.query_one(CodeView)
+        code = self._code_view()
         if self.current == "code" and code.path is not None:
             code.show_file(code.path)
 

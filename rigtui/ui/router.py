@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from textual.app import App
 from textual.message import Message
 
@@ -27,7 +29,6 @@ from rigtui.protocol import (
     PatchUndone,
     UsageUpdated,
 )
-from rigtui.session import Session
 from rigtui.ui.approval import CommandApprovalScreen
 from rigtui.ui.checks_panel import ChecksPanel
 from rigtui.ui.outline import Outline
@@ -37,6 +38,9 @@ from rigtui.ui.right_pane import RightPane
 from rigtui.ui.status_bar import StatusBar
 from rigtui.ui.thread_pane import ThreadPane
 from rigtui.ui.threads import Threads
+
+if TYPE_CHECKING:
+    from rigtui.session import Session
 
 
 class SessionEvent(Message):

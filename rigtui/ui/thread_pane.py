@@ -11,6 +11,7 @@ import asyncio
 from collections import OrderedDict
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from rich.text import Text
 from textual import on
@@ -24,7 +25,6 @@ from textual.widgets.option_list import Option
 
 from rigtui import protocol as ev
 from rigtui.display import safe_line
-from rigtui.session import Thread
 from rigtui.ui.event_render import (
     NEWLINES,
     Block,
@@ -37,6 +37,10 @@ from rigtui.ui.event_render import (
     tool_line,
 )
 from rigtui.ui.plan_view import PlanView
+
+if TYPE_CHECKING:
+    from rigtui.session import Thread
+
 
 WINDOW = 24  # events mounted when a thread is opened; older ones load on request
 CACHED_VIEWS = 6  # threads whose views stay mounted, for instant switching back

@@ -4,15 +4,18 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from textual.app import App
 from textual.widgets import Input
 
 from rigtui import protocol as ev
 from rigtui.protocol import DeleteThread, ForkThread, RenameThread, SetThreadModel
-from rigtui.session import Session, Thread
 from rigtui.ui.modals import ChooseScreen, ConfirmScreen, PromptScreen
 from rigtui.ui.thread_pane import ThreadList, ThreadPane
+
+if TYPE_CHECKING:
+    from rigtui.session import Session, Thread
 
 
 class Threads:

@@ -20,7 +20,7 @@ from textual.app import App
 from textual.message import Message
 
 from rigtui import protocol as ev
-from rigtui.ui.app import SessionEvent
+from rigtui.ui.router import SessionEvent
 
 E = TypeVar("E", bound=ev.Event)
 

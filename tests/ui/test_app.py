@@ -188,7 +188,7 @@ async def test_themes_from_files_are_selectable(make_app) -> None:
 async def test_search_jumps_to_a_symbol_and_the_outline_follows_the_file(make_app) -> None:
     app = make_app()
     async with app.run_test(size=(120, 40)) as pilot:
-        await app.session_required().runtime.index_ready.wait()
+        await (await app.opened_session()).runtime.index_ready.wait()
         await pilot.press("ctrl+f")
         assert isinstance(app.screen, SearchScreen)
         await pilot.press(*"parse_line")
@@ -206,7 +206,7 @@ async def test_search_jumps_to_a_symbol_and_the_outline_follows_the_file(make_ap
 async def test_selecting_a_file_shows_its_outline(make_app, demo_project: Path) -> None:
     app = make_app()
     async with app.run_test(size=(120, 40)) as pilot:
-        await app.session_required().runtime.index_ready.wait()
+        await (await app.opened_session()).runtime.index_ready.wait()
         tree = app.query_one(ProjectTree)
         tree.post_message(ProjectTree.FileSelected(tree.root, demo_project / "src/demo/parser.py"))
         await pilot.pause()
@@ -227,7 +227,7 @@ async def test_checks_panel_runs_a_configured_check_and_jumps_to_the_failure(
     trust(demo_project)  # the user's own settings for this project
     app = make_app()
     async with app.run_test(size=(120, 40)) as pilot:
-        await app.session_required().runtime.started.wait()
+        await (await app.opened_session()).runtime.started.wait()
         finished = recorder(app).next(ev.CheckFinished)
         await pilot.press("ctrl+r")
         event = await finished
@@ -335,7 +335,7 @@ async def test_a_change_set_a_crash_interrupted_is_rolled_back_when_the_workbenc
     assert crashed.returncode == 9  # killed between the two renames
     app = make_app()
     async with app.run_test(size=(120, 40)) as pilot:
-        await app.session_required().runtime.started.wait()
+        await (await app.opened_session()).runtime.started.wait()
         await pilot.pause()
     after = (demo_project / "README.md").read_bytes(), (demo_project / "docs/guide.md").read_bytes()
     assert after == before
@@ -347,9 +347,8 @@ async def test_an_unsent_queued_message_comes_back_into_the_message_box(make_app
     from rigtui import protocol as ev
 
     app = make_app()
-    async with app.run_test(size=(120, 40)) as pilot:
-        await pilot.pause()
-        session = app.session_required()
+    async with app.run_test(size=(120, 40)):
+        session = await app.opened_session()
         kept = await session.new_thread("kept")
         # Logs as a closed session leaves them (MessageNotSent is what it stores on close).
         await session.store.append(ev.MessageNotSent(thread_id=kept.id, text="also fix the docs"))

@@ -172,7 +172,7 @@ async def test_an_applied_change_set_reruns_checks_in_its_thread_and_auto_fix_re
     with FakeOpenAI(script) as server:
         app = model_app(server)  # reads the .rigtui.toml written above
         async with app.run_test(size=(120, 40)) as pilot:
-            await app.session_required().runtime.started.wait()
+            await (await app.opened_session()).runtime.started.wait()
             await ask(app, pilot, "sort it", PatchProposed)
             # The watcher may see the write first and start an unlinked run; the change set's
             # own run then replaces it (cancelled). Wait for the linked one.

@@ -27,8 +27,7 @@ async def test_servers_start_after_the_first_paint_and_show_in_status_and_palett
     pidfile = tmp_path / "pid"
     app = with_servers(make_app(), pidfile)
     async with app.run_test(size=(160, 40)) as pilot:
-        await pilot.pause()
-        session = app.session_required()
+        session = await app.opened_session()
         await session.mcp.start()  # the start the workbench began after painting, shared
         await pilot.pause()
         assert "│ mcp: 1/2" in str(app.query_one("#status").render())
@@ -55,8 +54,7 @@ async def test_a_servers_prompt_is_sent_as_the_message(make_app, tmp_path: Path)
         profile.base_url, profile.model = server.base_url, "fake"
         app.settings.index.enabled = False
         async with app.run_test(size=(160, 40)) as pilot:
-            await pilot.pause()
-            await app.session_required().mcp.start()
+            await (await app.opened_session()).mcp.start()
             ended = recorder(app).next(ev.TaskEnded)
             await pilot.press(*'/t:review app.py focus="error handling"', "enter")
             await ended

@@ -19,7 +19,7 @@ def same_sandbox_everywhere(monkeypatch: pytest.MonkeyPatch) -> None:
 
 async def _settle(pilot: Pilot[object]) -> None:
     app = pilot.app
-    await app.session_required().runtime.index_ready.wait()  # type: ignore[attr-defined]
+    await (await app.opened_session()).runtime.index_ready.wait()  # type: ignore[attr-defined]
     status = app.status.facts  # type: ignore[attr-defined]
     # the index's news and the sandbox's name shown (events reach the bar after the fact)
     await settle_until(

@@ -42,7 +42,7 @@ async def test_yes_applies_what_the_file_asks_for_and_is_remembered(
             'checks.mark = { command = "touch mark-ran", paths = ["*.txt"] }',
         ]
         await pilot.press("y")
-        await app.session_required().runtime.started.wait()
+        await (await app.opened_session()).runtime.started.wait()
         assert app.settings.approval.patches == "auto-apply"
         assert app.session is not None and app.session.settings is app.settings
         assert app.session_required().runtime.checks is not None
@@ -69,7 +69,7 @@ async def test_no_keeps_them_ignored_says_so_and_is_not_asked_again(
     async with app.run_test(size=(120, 40)) as pilot:
         await question(app, pilot)
         await pilot.press("n")
-        await app.session_required().runtime.started.wait()
+        await (await app.opened_session()).runtime.started.wait()
         assert app.settings.approval.patches == "review"
         (notice,) = [n.message for n in app._notifications if "asks for" in n.message]
         assert 'approval.patches = "auto-apply"' in notice
@@ -101,7 +101,7 @@ async def test_an_untrusted_projects_checks_do_not_follow_changes(
     async with app.run_test(size=(120, 40)) as pilot:
         await question(app, pilot)
         await pilot.press("n")
-        await app.session_required().runtime.started.wait()
+        await (await app.opened_session()).runtime.started.wait()
         seen = recorder(app)
         finished = seen.next(CheckFinished)
         (demo_project / "notes.txt").write_text("a change\n")

@@ -13,7 +13,8 @@ import asyncio, os, sys
 from pathlib import Path
 from rigtui.config import load_settings
 from rigtui.protocol import Notice
-from rigtui.ui.app import RigtuiApp, SessionEvent
+from rigtui.ui.app import RigtuiApp
+from rigtui.ui.router import SessionEvent
 from tests.support.pilot import settle_until
 from tests.support.recorder import EventRecorder
 
@@ -29,7 +30,7 @@ async def main() -> None:
             heard.append(message.event)
 
     async with app.run_test(size=(120, 40), message_hook=hook) as pilot:
-        runtime = app.session_required().runtime
+        runtime = (await app.opened_session()).runtime
         await runtime.started.wait()
         await runtime.index_ready.wait()
         await settle_until(pilot, lambda: app.status.facts.index.endswith("up to date"))
