@@ -14,3 +14,11 @@ class PatchRefused(RigtuiError):
     """The patch cannot be applied as it stands; nothing was changed."""
 
     exit_code = 1
+
+
+class UnusablePath(PatchRefused):
+    """A path the file system cannot use as the patch needs (a symlink loop, a name too long,
+    a file where a folder should be, a folder where a file should be, no permission): bad
+    input, exit 2; nothing was changed."""
+
+    exit_code = 2

@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
 from rigtui.display import safe_name
-from rigtui.edits.errors import PatchRefused
+from rigtui.edits.errors import PatchRefused, UnusablePath
 
 LINK = stat.S_IFLNK | 0o777  # the mode recorded for a symbolic link
 TEMP_SUFFIX = ".rigtui.tmp"
@@ -350,16 +350,16 @@ def _not_a_folder(rel_dir: str, parent: int, name: str, exc: OSError) -> PatchRe
         if stat.S_ISLNK(os.lstat(name, dir_fd=parent).st_mode):
             return PatchRefused(f"{shown}: is a symbolic link, not a folder", fix=LINK_FIX)
     if exc.errno in (errno.ENOTDIR, errno.ELOOP):
-        return PatchRefused(
+        return UnusablePath(
             f"{shown}: is a file, not a folder", fix="check the path; a file cannot hold files"
         )
-    return PatchRefused(
+    return UnusablePath(
         f"{shown}: the folder cannot be opened ({exc.strerror})", fix="check its permissions"
     )
 
 
 def _now_a_folder(rel: str) -> PatchRefused:
-    return PatchRefused(
+    return UnusablePath(
         f"{safe_name(rel)}: is a folder now, not a file",
         fix="move the folder aside, or ask for a patch against the current files",
     )
@@ -367,14 +367,14 @@ def _now_a_folder(rel: str) -> PatchRefused:
 
 def _require_file(rel: str, mode: int) -> None:
     if stat.S_ISDIR(mode):
-        raise PatchRefused(f"{safe_name(rel)}: is a folder, not a file", fix="patches change files")
+        raise UnusablePath(f"{safe_name(rel)}: is a folder, not a file", fix="patches change files")
     if not stat.S_ISREG(mode):
-        raise PatchRefused(
+        raise UnusablePath(
             f"{safe_name(rel)}: not a regular file", fix="patches change regular files only"
         )
 
 
 def _unreadable(rel: str, exc: OSError) -> PatchRefused:
-    return PatchRefused(
+    return UnusablePath(
         f"{safe_name(rel)}: cannot be read ({exc.strerror})", fix="check its permissions"
     )

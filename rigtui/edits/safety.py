@@ -11,7 +11,7 @@ import stat
 from pathlib import Path, PurePosixPath
 
 from rigtui.display import safe_name
-from rigtui.edits.errors import PatchRefused
+from rigtui.edits.errors import PatchRefused, UnusablePath
 
 FIX = "patches may only name files inside the project, as paths relative to its root"
 NAME_MAX = 255  # bytes in one path component on every common file system
@@ -30,7 +30,7 @@ def lexical_parts(rel: str) -> tuple[str, ...]:
     if ".." in parts:
         raise PatchRefused(f"{shown}: `..` would leave the project", fix=FIX)
     if any(len(os.fsencode(part)) > NAME_MAX for part in parts):
-        raise PatchRefused(
+        raise UnusablePath(
             f"{shown[:80]}…: a name in this path is longer than {NAME_MAX} bytes",
             fix="file systems refuse such names; check the patch",
         )
@@ -73,9 +73,9 @@ class Confiner:
                 return candidate.resolve()
             return candidate
         except RuntimeError:  # Python 3.11 reports a symlink loop this way
-            raise PatchRefused(f"{shown}: goes through a symlink loop", fix=FIX) from None
+            raise UnusablePath(f"{shown}: goes through a symlink loop", fix=FIX) from None
         except OSError as exc:
-            raise PatchRefused(f"{shown}: cannot be resolved ({exc.strerror})", fix=FIX) from None
+            raise UnusablePath(f"{shown}: cannot be resolved ({exc.strerror})", fix=FIX) from None
 
     def _folder(self, parts: tuple[str, ...]) -> Path:
         known = self._folders.get(parts)

@@ -38,7 +38,7 @@ from rigtui.trust import record
 from rigtui.ui import keymap
 from rigtui.ui.checks_panel import ChecksPanel
 from rigtui.ui.file_tree import ProjectTree
-from rigtui.ui.mcp_view import McpServersScreen, expand_prompt
+from rigtui.ui.mcp_view import McpActions, expand_prompt
 from rigtui.ui.modals import KeyMapScreen, PromptScreen
 from rigtui.ui.outline import Outline
 from rigtui.ui.review_pane import ReviewPane
@@ -46,6 +46,7 @@ from rigtui.ui.right_pane import RightPane
 from rigtui.ui.status_bar import StatusBar
 from rigtui.ui.themes import register_themes
 from rigtui.ui.thread_pane import ThreadPane
+from rigtui.ui.threads import ThreadActions
 from rigtui.ui.trust_screen import TrustScreen
 
 if TYPE_CHECKING:
@@ -54,7 +55,7 @@ if TYPE_CHECKING:
     from rigtui.ui.threads import Threads
 
 
-class RigtuiApp(App[int]):
+class RigtuiApp(ThreadActions, McpActions, App[int]):
     TITLE = "rigtui"
     CSS_PATH = "app.tcss"
     HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (100, "-wide")]
@@ -161,14 +162,6 @@ class RigtuiApp(App[int]):
             self.query_one(ChecksPanel).set_checks(runner.checks)
         self.status.show(sandbox=session.runtime.sandbox_name)
 
-    @work(group="mcp")
-    async def start_mcp(self) -> None:
-        """After the first paint: the MCP servers (their tools are offered once up)."""
-        await self.session_required().mcp.start()
-
-    def action_show_mcp_servers(self) -> None:
-        self.push_screen(McpServersScreen(self.session_required().mcp))
-
     async def on_unmount(self) -> None:
         if self.session is not None:
             await self.session.close()
@@ -223,18 +216,20 @@ class RigtuiApp(App[int]):
 
     @work(group="ops")
     async def send_op(self, op: Op, refused: str = "") -> None:
-        """Send an op; one refused (nothing to undo, a patch that does not fit) is said."""
+        """Send an op (once the session is open: a key pressed as the workbench starts is
+        kept, not lost); one refused (nothing to undo, a patch that does not fit) is said."""
         try:
-            await self.session_required().send(op)
+            await (await self.opened_session()).send(op)
         except RigtuiError as exc:
             self.notify(f"{refused}{exc}", severity="error", timeout=10)
 
     @on(ThreadPane.Submitted)
     async def _submitted(self, message: ThreadPane.Submitted) -> None:
+        session = await self.opened_session()  # a message typed as the workbench starts waits
         if self.current_thread is not None:
-            text = await expand_prompt(self, self.session_required().mcp, message.text)
+            text = await expand_prompt(self, session.mcp, message.text)
             if text is not None:  # None: a server's prompt that cannot be used (said)
-                await self.session_required().send(SendMessage(self.current_thread.id, text))
+                await session.send(SendMessage(self.current_thread.id, text))
 
     @on(ThreadPane.ThreadChosen)
     async def _thread_chosen(self, message: ThreadPane.ThreadChosen) -> None:
@@ -298,38 +293,6 @@ class RigtuiApp(App[int]):
         return self.current_thread.id if self.current_thread else ""
 
     # --- threads ---------------------------------------------------------------------------
-
-    async def action_new_thread(self) -> None:
-        await self._threads().new()
-        self.query_one("#message").focus()
-
-    async def action_rename_thread(self) -> None:
-        await self._threads().rename()
-
-    async def action_delete_thread(self) -> None:
-        await self._threads().delete()
-
-    async def action_fork_thread(self) -> None:
-        await self._threads().fork()
-
-    def action_switch_model(self) -> None:
-        self._threads().switch_model(lambda name: self.status.show(profile=name))
-
-    def action_search_threads(self) -> None:
-        self._threads().search()
-
-    def _threads(self) -> Threads:
-        assert self.threads is not None
-        return self.threads
-
-    def action_toggle_thread_list(self) -> None:
-        thread_list = self.query_one("#thread-list")
-        if thread_list.has_focus:
-            thread_list.add_class("-hidden")
-            self.query_one("#message").focus()
-        else:
-            thread_list.remove_class("-hidden")
-            thread_list.focus()
 
     # --- files, search, artifacts ------------------------------------------------------------
 

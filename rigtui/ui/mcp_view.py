@@ -93,3 +93,16 @@ async def expand_prompt(app: App[object], manager: McpManager, text: str) -> str
             box.value = text
         return None
     return text if expanded is None else expanded
+
+
+class McpActions:
+    """The workbench's MCP actions, mixed into the app: the servers start after the first
+    paint (their tools are offered once up), and the palette's list of them."""
+
+    @work(group="mcp")
+    async def start_mcp(self) -> None:
+        await self.session_required().mcp.start()  # type: ignore[attr-defined]
+
+    def action_show_mcp_servers(self) -> None:
+        manager = self.session_required().mcp  # type: ignore[attr-defined]
+        self.push_screen(McpServersScreen(manager))  # type: ignore[attr-defined]

@@ -187,3 +187,44 @@ def last_unsent(history: list[ev.Event]) -> str:
 def first_line(text: str, width: int = 60) -> str:
     line = text.strip().splitlines()[0] if text.strip() else ""
     return line if len(line) <= width else line[: width - 1] + "…"
+
+
+class ThreadActions:
+    """The workbench's thread actions (rigtui.ui.keymap's new, rename, delete, fork, model,
+    search, the list), mixed into the app: each hands over to its `Threads`."""
+
+    threads: Threads | None
+
+    async def action_new_thread(self) -> None:
+        await self._threads().new()
+        self.query_one("#message").focus()  # type: ignore[attr-defined]
+
+    async def action_rename_thread(self) -> None:
+        await self._threads().rename()
+
+    async def action_delete_thread(self) -> None:
+        await self._threads().delete()
+
+    async def action_fork_thread(self) -> None:
+        await self._threads().fork()
+
+    def action_switch_model(self) -> None:
+        status = self.status  # type: ignore[attr-defined]
+        self._threads().switch_model(lambda name: status.show(profile=name))
+
+    def action_search_threads(self) -> None:
+        self._threads().search()
+
+    def _threads(self) -> Threads:
+        assert self.threads is not None, "the session opens right after the first frame"
+        return self.threads
+
+    def action_toggle_thread_list(self) -> None:
+        query_one = self.query_one  # type: ignore[attr-defined]
+        thread_list = query_one("#thread-list")
+        if thread_list.has_focus:
+            thread_list.add_class("-hidden")
+            query_one("#message").focus()
+        else:
+            thread_list.remove_class("-hidden")
+            thread_list.focus()

@@ -331,3 +331,55 @@ def test_a_full_disk_under_rigtui_home_is_said_as_such(
     assert "the disk is full" in info.value.message and "journal.db" in info.value.message
     assert "free space" in (info.value.fix or "")
     assert not (root / "big.txt").exists() and (root / "f.txt").read_text() == "new\n"
+
+
+def _cli(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "rigtui", *args], capture_output=True, text=True, timeout=60
+    )
+
+
+@pytest.mark.parametrize(
+    ("path", "words"),
+    [("loop/x.txt", "symlink loop"), ("q" * 300, "longer than 255 bytes"),
+     ("f.txt/inner.txt", "f.txt: is a file, not a folder")],
+    ids=["symlink-loop", "300-byte-name", "file-used-as-folder"],
+)  # fmt: skip
+def test_unusable_paths_are_one_line_and_exit_2(
+    tmp_path: Path, root: Path, path: str, words: str
+) -> None:
+    (root / "loop").symlink_to("loop")
+    patch = tmp_path / "p.patch"
+    patch.write_text(_envelope(f"*** Add File: {path}", "+x"))
+    before = _tree(root)
+    done = _cli("apply", "--yes", "--path", str(root), str(patch))
+    assert done.returncode == 2, done.stderr
+    assert done.stderr.count("\n") == 1 and words in done.stderr and "Traceback" not in done.stderr
+    assert _tree(root) == before
+
+
+def test_undo_onto_a_folder_is_one_line_and_exit_2(tmp_path: Path, root: Path) -> None:
+    apply_proposal(prepare(root, parse_patch(CHANGE)))
+    (root / "f.txt").unlink()
+    (root / "f.txt").mkdir()
+    done = _cli("undo", "--path", str(root))
+    assert done.returncode == 2, done.stderr
+    assert done.stderr.count("\n") == 1 and "f.txt: is a folder" in done.stderr
+
+
+def test_a_folder_without_access_is_one_line_and_exit_2(tmp_path: Path, root: Path) -> None:
+    from tests.support.permissions import run_python
+
+    (root / "locked").mkdir()
+    (root / "locked" / "g.txt").write_text("old\n")
+    patch = tmp_path / "p.patch"
+    patch.write_text(_envelope("*** Update File: locked/g.txt", "@@", "-old", "+new"))
+    (root / "locked").chmod(0)
+    try:
+        done = run_python("-m", "rigtui", "apply", "--yes", "--path", str(root), str(patch))
+    finally:
+        (root / "locked").chmod(0o755)
+    assert done.returncode == 2, done.stderr
+    assert done.stderr.count("\n") == 1 and "locked" in done.stderr
+    assert "Permission denied" in done.stderr and "Traceback" not in done.stderr
+    assert (root / "locked" / "g.txt").read_text() == "old\n"
