@@ -336,11 +336,11 @@ def graph_and_maps(index, repomap, repeat: int) -> dict:  # type: ignore[no-unty
     out: dict = {}
     out["graph_build"] = timed(lambda: repomap.build_graph(index.store))
     graph = index.graph()  # built again and stored with the generation
-    out["graph_uses"] = len(graph.uses)
-    out["graph_edges"] = sum(len(d) for d, _ in graph.out_edges)
+    out["graph_uses"] = len(graph.use_dst)
+    out["graph_edges"] = len(graph.edge_dst)
     out["graph_bytes"] = len(index.store.derived(repomap.GRAPH_KEY, graph.generation) or b"")
     out["graph_load"] = timed(lambda: repomap.load_graph(index.store))
-    out["pagerank"] = timed(lambda: repomap.pagerank(graph, {}))
+    out["pagerank"] = timed(lambda: repomap.pagerank(graph))
     out["map_unfocused_first"] = timed(lambda: index.repo_map(1024))
     out["map_unfocused"] = statistics.median(timed(lambda: index.repo_map(1024)) for _ in "abc")
     paths = list(graph.paths)

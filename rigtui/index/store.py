@@ -114,6 +114,21 @@ class IndexStore:
                 (key, generation, data, generation),
             )
 
+    @contextmanager
+    def snapshot(self) -> Iterator[sqlite3.Connection]:
+        """A second, read-only connection inside one read transaction: a consistent view for
+        a long read (the repo map's graph) that neither holds this store's lock nor keeps
+        writers waiting (WAL readers see the database as it was when they began)."""
+        conn = sqlite3.connect(
+            f"{self.path.resolve().as_uri()}?mode=ro", uri=True, check_same_thread=False
+        )
+        try:
+            conn.execute("PRAGMA busy_timeout=5000")
+            conn.execute("BEGIN")
+            yield conn
+        finally:
+            conn.close()
+
     def file_states(self) -> dict[str, FileState]:
         rows = self.rows("SELECT path, id, size, mtime_ns, hash, status FROM files")
         return {r[0]: FileState(*r[1:]) for r in rows}
