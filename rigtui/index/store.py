@@ -67,7 +67,10 @@ class IndexStore:
         self.conn.execute("PRAGMA journal_mode=WAL")
         self.conn.execute("PRAGMA synchronous=NORMAL")
         self.conn.execute("PRAGMA busy_timeout=5000")
-        self.conn.execute("PRAGMA temp_store=MEMORY")
+        # Sorts larger than the page cache (creating the indexes after a cold run: 2.8 million
+        # references on 9 MLOC) spill to a temporary file instead of growing in memory (peak
+        # 191 -> 76 MiB there, and faster); smaller ones stay in memory either way.
+        self.conn.execute("PRAGMA temp_store=FILE")
         self.conn.execute("PRAGMA cache_size=-32000")
         for number in range(version, SCHEMA_VERSION):
             try:
