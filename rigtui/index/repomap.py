@@ -296,31 +296,28 @@ def _build(conn: sqlite3.Connection) -> Graph:
 def _definers(conn: sqlite3.Connection, node: dict[int, int]) -> tuple[Definers, list[str | None]]:
     """Every name's definers (compactly: most names have one), and each file's first two
     definitions by line (then name)."""
-    codes: dict[str, list[int]] = defaultdict(list)
-    first: list[tuple[int, str] | None] = [None] * (2 * len(node))
-    for file_id, name, kind, line in conn.execute("SELECT file_id, name, kind, line FROM defs"):
-        i = node.get(file_id)
-        if i is None:
-            continue
-        codes[name].append(2 * i + (kind != "method"))
-        key = (line, name)
-        a, c = first[2 * i], first[2 * i + 1]
-        if a is None or key < a:
-            first[2 * i], first[2 * i + 1] = key, a
-        elif c is None or key < c:
-            first[2 * i + 1] = key
-    definers: Definers = codes  # type: ignore[assignment]  # compacted in place
-    for name, found in codes.items():
-        every = sorted({c >> 1 for c in found})
-        if len(every) == 1:
-            definers[name] = max(found)  # the file, and whether any of its definitions is free
-            continue
-        free = sorted({c >> 1 for c in found if c & 1})
-        definers[name] = (
-            tuple(every) if len(every) <= MAX_DEFINERS else None,
-            tuple(free) if len(free) <= MAX_DEFINERS else None,
-        )
-    lead = [item[1] if item is not None else None for item in first]
+    definers: Definers = {}
+    rows = conn.execute(
+        "SELECT name, file_id, max(kind != 'method') FROM defs"
+        " WHERE name IN (SELECT name FROM refs) GROUP BY name, file_id"
+    )
+    for name, group in groupby(rows, key=itemgetter(0)):
+        found = [(node[file_id], free) for _, file_id, free in group if file_id in node]
+        if len(found) == 1:
+            definers[name] = 2 * found[0][0] + found[0][1]
+        elif found:
+            free = tuple(i for i, f in found if f)
+            definers[name] = (
+                tuple(i for i, _ in found) if len(found) <= MAX_DEFINERS else None,
+                free if len(free) <= MAX_DEFINERS else None,
+            )
+    lead: list[str | None] = [None] * (2 * len(node))
+    for file_id, name, k in conn.execute(
+        "SELECT file_id, name, k FROM (SELECT file_id, name, row_number() OVER"
+        " (PARTITION BY file_id ORDER BY line, name) AS k FROM defs) WHERE k <= 2"
+    ):
+        if file_id in node:
+            lead[2 * node[file_id] + k - 1] = name
     return definers, lead
 
 
