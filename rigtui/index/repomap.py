@@ -20,7 +20,7 @@ from array import array
 from collections import defaultdict, deque
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from itertools import groupby
+from itertools import chain, groupby
 from operator import itemgetter, mul
 
 from rigtui.display import safe_line, safe_name
@@ -39,6 +39,7 @@ FOCUS_USE_BONUS = 1.0  # added per use from a focus file: what the focus uses co
 LEAD_SCORE = 1e-3  # a file's first two definitions score this share of its rank
 CHARS_PER_TOKEN = 4
 KEPT_RANKING = 8192  # unfocused entries stored with the graph (a map of 16k tokens needs fewer)
+SCORE_PARTS = 4  # the unfocused ranking is summed a quarter of the names at a time
 
 # Languages where files in one folder see each other's names without an import.
 FOLDER_SCOPED = frozenset({"go", "java", "c", "cpp", "rust", "ruby"})
@@ -54,8 +55,8 @@ Definers = dict[str, "int | tuple[tuple[int, ...] | None, tuple[int, ...] | None
 
 _ARRAYS = {  # the graph's array fields and their type codes
     "file_ids": "q",
-    "edge_start": "q", "edge_count": "i", "edge_dst": "i", "edge_weight": "d", "leak": "d",
-    "use_start": "q", "use_count": "i", "use_dst": "i", "use_name": "i", "use_share": "d",
+    "edge_start": "q", "edge_count": "i", "edge_dst": "i", "edge_weight": "f", "leak": "d",
+    "use_start": "q", "use_count": "i", "use_dst": "i", "use_name": "i", "use_share": "f",
     "lead": "i", "rank": "d", "top_score": "d", "top_node": "i", "top_name": "i",
 }  # fmt: skip
 
@@ -160,17 +161,30 @@ def load_graph(store: IndexStore) -> Graph:
     return graph
 
 
-def _pack(graph: Graph) -> bytes:
-    arrays = {name: getattr(graph, name).tobytes() for name in _ARRAYS}
-    return marshal.dumps((graph.paths, graph.names, graph.complete, arrays))
+def _pack(graph: Graph) -> bytearray:
+    """A marshalled header (paths, names, the arrays' sizes) and the arrays' bytes after it."""
+    arrays = [getattr(graph, name) for name in _ARRAYS]
+    sizes = [len(a) * a.itemsize for a in arrays]
+    header = marshal.dumps((graph.paths, graph.names, graph.complete, sizes))
+    data = bytearray(len(header).to_bytes(8, "little"))
+    data += header
+    for a in arrays:
+        data += memoryview(a).cast("B")
+    return data
 
 
 def _unpack(generation: int, data: bytes) -> Graph:
-    paths, names, complete, raw = marshal.loads(data)
+    view = memoryview(data)
+    length = int.from_bytes(view[:8], "little")
+    paths, names, complete, sizes = marshal.loads(view[8 : 8 + length])
+    offset = 8 + length
     a = {}
-    for name, code in _ARRAYS.items():
+    for (name, code), size in zip(_ARRAYS.items(), sizes, strict=True):
         a[name] = array(code)
-        a[name].frombytes(raw[name])
+        a[name].frombytes(view[offset : offset + size])
+        offset += size
+    if offset != len(data):
+        raise ValueError("a stored graph of another layout")
     n = len(paths)
     lengths = [
         (n, ("file_ids", "edge_start", "edge_count", "leak", "use_start", "use_count", "rank")),
@@ -195,10 +209,10 @@ class _Builder:
         self.name_ids: dict[str, int] = {}
         self.edge_start = array("q", [0]) * n
         self.edge_count = array("i", [0]) * n
-        self.edge_dst, self.edge_weight = array("i"), array("d")
+        self.edge_dst, self.edge_weight = array("i"), array("f")
         self.use_start = array("q", [0]) * n
         self.use_count = array("i", [0]) * n
-        self.use_dst, self.use_name, self.use_share = array("i"), array("i"), array("d")
+        self.use_dst, self.use_name, self.use_share = array("i"), array("i"), array("f")
         self.leak = array("d", [1.0]) * n  # a file that uses nothing passes on nothing
 
     def name_id(self, name: str) -> int:
@@ -245,6 +259,7 @@ def _build(conn: sqlite3.Connection) -> Graph:
     ).fetchall()
     n = len(files)
     node = {file_id: i for i, (file_id, _, _) in enumerate(files)}
+    file_ids = array("q", node)
     paths = [path for _, path, _ in files]
     b = _Builder(n)
     definers, lead = _definers(conn, node)
@@ -281,10 +296,11 @@ def _build(conn: sqlite3.Connection) -> Graph:
                 _add_uses(uses, src, targets, name, weight, context, kind not in BARE_KINDS)
         if uses:
             b.add_source(src, uses)
-    del definers, modules
+    del definers, modules, module_of, folders, node
     leads = array("i", (b.name_id(name) if name is not None else -1 for name in lead))
+    del lead, b.name_ids
     graph = Graph(
-        generation, paths, b.names, True, array("q", node), b.edge_start, b.edge_count,
+        generation, paths, b.names, True, file_ids, b.edge_start, b.edge_count,
         b.edge_dst, b.edge_weight, b.leak, b.use_start, b.use_count, b.use_dst, b.use_name,
         b.use_share, leads, array("d"), array("d"), array("i"), array("i"),
     )  # fmt: skip
@@ -442,33 +458,62 @@ def _score_uses(graph: Graph, rank: Iterable[tuple[int, float]], bonus: set[int]
     return scores
 
 
-def _with_leads(graph: Graph, scores: dict, rank: Iterable[tuple[int, float]]) -> None:
+def _score_part(graph: Graph, rank: list[float], part: int) -> dict:
+    """`_score_uses` for every file's rank, of the names whose id is `part` modulo
+    SCORE_PARTS only."""
+    n = len(graph.paths)
+    scores: dict[int, float] = {}
+    get = scores.get
+    for src, r in enumerate(rank):
+        for dst, name, share in graph.uses_of(src):
+            if name % SCORE_PARTS == part:
+                key = name * n + dst
+                scores[key] = get(key, 0.0) + r * share
+    return scores
+
+
+def _with_leads(
+    graph: Graph, scores: dict, rank: Iterable[tuple[int, float]], part: int | None = None
+) -> None:
     """Files no one references still appear, after the rest, by their own rank."""
     n, lead = len(graph.paths), graph.lead
     for i, r in rank:
         for k in (lead[2 * i], lead[2 * i + 1]):
-            if k >= 0:
+            if k >= 0 and (part is None or k % SCORE_PARTS == part):
                 scores.setdefault(k * n + i, r * LEAD_SCORE)
 
 
+def _by_score(item: tuple[int, float]) -> tuple[float, int]:
+    """Best first; among equal scores the smaller key (name id, then file) first."""
+    return item[1], -item[0]
+
+
 def _ordered(scores: dict, n: int, name_of: list[str] | dict[int, str], limit: int) -> Ranked:
-    """The `limit` best of `scores` ((file, name id) keys), as ties stand in `scores`."""
-    best = heapq.nlargest(limit, scores.items(), key=itemgetter(1))
+    """The `limit` best of `scores` ((file, name id) keys)."""
+    best = heapq.nlargest(limit, scores.items(), key=_by_score)
     return [(score, key % n, name_of[key // n]) for key, score in best]
 
 
-def _unfocused_scores(graph: Graph) -> dict:
-    rank = list(enumerate(graph.rank))
-    scores = _score_uses(graph, rank, set())
-    _with_leads(graph, scores, rank)
-    return scores
+def _unfocused_best(graph: Graph, limit: int | None) -> tuple[list[tuple[int, float]], int]:
+    """The `limit` best (key, score) of the unfocused ranking (all for None), and how many
+    entries it has. Scores are summed for a part of the names at a time: a dict of every
+    definition in use is what a build would otherwise hold most of."""
+    rank = graph.rank.tolist()
+    best: list[tuple[int, float]] = []
+    total = 0
+    for part in range(SCORE_PARTS):
+        scores = _score_part(graph, rank, part)
+        _with_leads(graph, scores, enumerate(rank), part)
+        total += len(scores)
+        best = heapq.nlargest(limit or total, chain(best, scores.items()), key=_by_score)
+        del scores
+    return best, total
 
 
 def _keep_top(graph: Graph) -> None:
-    scores = _unfocused_scores(graph)
+    best, total = _unfocused_best(graph, KEPT_RANKING)
     n = len(graph.paths)
-    best = heapq.nlargest(KEPT_RANKING, scores.items(), key=itemgetter(1))
-    graph.complete = len(scores) <= KEPT_RANKING
+    graph.complete = total <= KEPT_RANKING
     graph.top_score = array("d", (score for _, score in best))
     graph.top_node = array("i", (key % n for key, _ in best))
     graph.top_name = array("i", (key // n for key, _ in best))
@@ -480,8 +525,9 @@ def unfocused(graph: Graph, want: int) -> Ranked:
     if want <= len(graph.top_score) or graph.complete:
         return graph.top()[:want]
     if graph._full is None:
-        scores = _unfocused_scores(graph)
-        graph._full = _ordered(scores, len(graph.paths), graph.names, len(scores))
+        best, _ = _unfocused_best(graph, None)
+        n, names = len(graph.paths), graph.names
+        graph._full = [(score, key % n, names[key // n]) for key, score in best]
     return graph._full[:want]
 
 

@@ -130,21 +130,27 @@ def test_the_unfocused_ranking_past_what_is_kept_is_computed_in_full(
     assert second.repo_map(8) == first.repo_map(8)
 
 
+@pytest.mark.parametrize(
+    "damage",
+    [
+        lambda stored: stored[:-4],  # an array cut short
+        lambda stored: marshal.dumps(([], [], True, {})),  # the first layout: one marshal
+        lambda stored: b"",
+    ],
+)
 def test_a_stored_graph_of_another_layout_is_built_again(
-    make_project: ProjectMaker, open_index: OpenIndex, monkeypatch: pytest.MonkeyPatch
+    make_project: ProjectMaker,
+    open_index: OpenIndex,
+    monkeypatch: pytest.MonkeyPatch,
+    damage: Callable[[bytes], bytes],
 ) -> None:
     root = make_project(SMALL)
     first = open_index(root)
     first.update()
     expected = first.repo_map(300, focus_files=["app/main.py"])
     generation = first.store.generation()
-    paths, names, complete, arrays = marshal.loads(
-        first.store.derived(repomap.GRAPH_KEY, generation) or b""
-    )
-    arrays["edge_weight"] = arrays["edge_weight"][:-8]  # one weight short
-    first.store.save_derived(
-        repomap.GRAPH_KEY, generation, marshal.dumps((paths, names, complete, arrays))
-    )
+    stored = first.store.derived(repomap.GRAPH_KEY, generation) or b""
+    first.store.save_derived(repomap.GRAPH_KEY, generation, damage(stored))
     built: list[int] = []
     real_build = repomap.build_graph
     monkeypatch.setattr(repomap, "build_graph", lambda store: built.append(1) or real_build(store))
