@@ -338,7 +338,9 @@ def graph_and_maps(index, repomap, repeat: int) -> dict:  # type: ignore[no-unty
     graph = index.graph()
     out["graph_uses"] = len(graph.use_dst)
     out["graph_edges"] = len(graph.edge_dst)
-    out["graph_bytes"] = len(index.store.derived(repomap.GRAPH_KEY, graph.generation) or b"")
+    out["graph_bytes"] = index.store.scalar(
+        "SELECT length(data) FROM derived WHERE key=?", (repomap.GRAPH_KEY,)
+    )
     out["graph_load"] = timed(lambda: repomap.load_graph(index.store))
     out["pagerank"] = timed(lambda: repomap.pagerank(graph))
     out["map_unfocused_first"] = timed(lambda: index.repo_map(1024))

@@ -150,41 +150,38 @@ def load_graph(store: IndexStore) -> Graph:
     """The graph of the index's current generation: the stored one when it is current (a
     few arrays load in a fraction of a build), else built and stored."""
     generation = store.generation()
-    data = store.derived(GRAPH_KEY, generation)
-    if data is not None:
-        try:
-            return _unpack(generation, data)
-        except (ValueError, EOFError, TypeError, KeyError):  # another layout: build it again
-            pass
+    with store.derived_blob(GRAPH_KEY, generation) as blob:
+        if blob is not None:
+            try:
+                return _unpack(generation, blob)
+            except (ValueError, EOFError, TypeError, KeyError):  # another layout: build anew
+                pass
     graph = build_graph(store)
-    store.save_derived(GRAPH_KEY, graph.generation, _pack(graph))
+    store.save_derived(GRAPH_KEY, graph.generation, *_pack(graph))
     return graph
 
 
-def _pack(graph: Graph) -> bytearray:
-    """A marshalled header (paths, names, the arrays' sizes) and the arrays' bytes after it."""
+def _pack(graph: Graph) -> list[bytes | memoryview]:
+    """The stored graph in parts: the length of a marshalled header (paths, names, the
+    arrays' sizes), the header, and each array's bytes."""
     arrays = [getattr(graph, name) for name in _ARRAYS]
     sizes = [len(a) * a.itemsize for a in arrays]
     header = marshal.dumps((graph.paths, graph.names, graph.complete, sizes))
-    data = bytearray(len(header).to_bytes(8, "little"))
-    data += header
-    for a in arrays:
-        data += memoryview(a).cast("B")
-    return data
+    return [len(header).to_bytes(8, "little"), header, *(memoryview(a).cast("B") for a in arrays)]
 
 
-def _unpack(generation: int, data: bytes) -> Graph:
-    view = memoryview(data)
-    length = int.from_bytes(view[:8], "little")
-    paths, names, complete, sizes = marshal.loads(view[8 : 8 + length])
-    offset = 8 + length
+def _unpack(generation: int, blob: sqlite3.Blob) -> Graph:
+    """A stored graph, read a part at a time."""
+    length = int.from_bytes(blob.read(8), "little")
+    if not 0 < length <= len(blob) - 8:
+        raise ValueError("a stored graph of another layout")
+    paths, names, complete, sizes = marshal.loads(blob.read(length))
+    if 8 + length + sum(sizes) != len(blob):
+        raise ValueError("a stored graph of another layout")
     a = {}
     for (name, code), size in zip(_ARRAYS.items(), sizes, strict=True):
         a[name] = array(code)
-        a[name].frombytes(view[offset : offset + size])
-        offset += size
-    if offset != len(data):
-        raise ValueError("a stored graph of another layout")
+        a[name].frombytes(blob.read(size))
     n = len(paths)
     lengths = [
         (n, ("file_ids", "edge_start", "edge_count", "leak", "use_start", "use_count", "rank")),
