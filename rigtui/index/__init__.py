@@ -1,7 +1,7 @@
 """rigtui.index: tree-sitter definitions and references plus full-text chunks in a per-project
 SQLite database, kept up to date incrementally and live. Start at `CodeIndex`.
 
-Names load on first use, so importing `rigtui.index.events` (the UI does at startup) does not
+Names load on first use, so importing `rigtui.index` (for a type, say) does not
 pull in tree-sitter and SQLite code."""
 
 from __future__ import annotations

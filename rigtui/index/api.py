@@ -139,7 +139,7 @@ class CodeIndex:
         focus_symbols: list[str] | tuple[str, ...] = (),
     ) -> str:
         rels = [self._relative(p) for p in focus_files]
-        return repomap.repo_map(self.graph(), token_budget, rels, focus_symbols)
+        return repomap.repo_map(self.store, self.graph(), token_budget, rels, focus_symbols)
 
     @_store_errors
     def graph(self) -> repomap.Graph:

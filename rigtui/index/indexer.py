@@ -36,6 +36,7 @@ UnreadableCallback = Callable[[str, OSError], None]  # a folder (relative; "" th
 
 POOL_THRESHOLD = 150  # fewer changed files than this are parsed in-process
 BATCH_FILES = 24
+BATCH_BYTES = 1024 * 1024  # of source per batch (a larger file goes alone)
 
 
 def worker_count() -> int:
@@ -52,6 +53,23 @@ def collect_unreadable(into: dict[str, str]) -> UnreadableCallback:
         into[rel or "."] = (exc.strerror or str(exc)).lower()
 
     return note
+
+
+def batches(todo: list, sizes: list[int], max_file_size: int) -> Iterator[list]:
+    """`todo` in runs of at most BATCH_FILES files and BATCH_BYTES of source, a larger file
+    alone (one over `max_file_size` is not read, so it weighs nothing): a worker holds one
+    batch's rows at a time and the writer a few batches, whatever the files' sizes."""
+    batch: list = []
+    weight = 0
+    for item, size in zip(todo, sizes, strict=True):
+        size = size if size <= max_file_size else 0
+        if batch and (len(batch) >= BATCH_FILES or weight + size > BATCH_BYTES):
+            yield batch
+            batch, weight = [], 0
+        batch.append(item)
+        weight += size
+    if batch:
+        yield batch
 
 
 def _pool_context() -> multiprocessing.context.BaseContext:
@@ -77,7 +95,7 @@ class Indexer:
         started = time.perf_counter()
         states = self.store.file_states()
         unreadable: dict[str, str] = {}
-        todo, seen = self._changed_files(states, collect_unreadable(unreadable))
+        todo, sizes, seen = self._changed_files(states, collect_unreadable(unreadable))
         gone = [state.id for path, state in states.items() if path not in seen]
         changed = 0
         if todo or gone:
@@ -87,7 +105,7 @@ class Indexer:
                     self.store.drop_indexes()
                 for file_id in gone:
                     self.store.delete_file(file_id)
-                for result in self._results(todo, progress, workers):
+                for result in self._results(todo, sizes, progress, workers):
                     changed += self._write(result, states.get(result.path))
                 if cold:
                     self.store.create_indexes()
@@ -95,25 +113,31 @@ class Indexer:
 
     def _changed_files(
         self, states: dict[str, FileState], unreadable: UnreadableCallback
-    ) -> tuple[list, set[str]]:
+    ) -> tuple[list, list[int], set[str]]:
+        """The files to read (path, the hash stored when it was indexed), their sizes, and
+        every path the walk found."""
         todo: list[tuple[str, str | None]] = []
+        sizes: list[int] = []
         seen: set[str] = set()
         base = str(self.root)
         for path in self.rules.walk(unreadable=unreadable):
             rel = path.as_posix()
             seen.add(rel)
             old = states.get(rel)
-            if old is not None:
-                try:
-                    st = os.stat(f"{base}/{rel}")
-                except OSError:
+            try:
+                st = os.stat(f"{base}/{rel}")
+            except OSError:
+                if old is not None:
                     seen.discard(rel)
                     continue
+                st = None  # a new file gone already: its worker says so
+            if old is not None and st is not None:
                 same = st.st_size == old.size and st.st_mtime_ns == old.mtime_ns
                 if same and not self._limit_moved(old):
                     continue
             todo.append((rel, old.hash if old is not None and old.status == OK else None))
-        return todo, seen
+            sizes.append(st.st_size if st is not None else 0)
+        return todo, sizes, seen
 
     def _limit_moved(self, old: FileState) -> bool:
         """Whether `max_file_size` changed sides for this file since it was indexed: skipped
@@ -123,6 +147,7 @@ class Indexer:
     def _results(
         self,
         todo: list[tuple[str, str | None]],
+        sizes: list[int],
         progress: ProgressCallback | None,
         workers: int | None,
     ) -> Iterator[FileResult]:
@@ -135,7 +160,7 @@ class Indexer:
                 [process_file(self.root, rel, self.max_file_size, known)] for rel, known in todo
             )
         else:
-            source = self._pooled(todo, workers)
+            source = self._pooled(batches(todo, sizes, self.max_file_size), workers)
         done = 0
         for batch in source:
             yield from batch
@@ -144,14 +169,12 @@ class Indexer:
                 progress(IndexProgress(done=done, total=total))
 
     def _pooled(
-        self, todo: list[tuple[str, str | None]], workers: int
+        self, queue: Iterator[list[tuple[str, str | None]]], workers: int
     ) -> Iterator[list[FileResult]]:
         """Batches parsed by the pool, at most a few in flight per worker so memory stays flat
         when writing is slower than parsing."""
-        batches = [todo[i : i + BATCH_FILES] for i in range(0, len(todo), BATCH_FILES)]
         pending: set[Future[list[FileResult]]] = set()
         with ProcessPoolExecutor(workers, mp_context=_pool_context()) as pool:
-            queue = iter(batches)
             for batch in queue:
                 pending.add(pool.submit(process_batch, str(self.root), batch, self.max_file_size))
                 if len(pending) >= workers * 3:

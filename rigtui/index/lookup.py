@@ -88,32 +88,42 @@ def split_qualified(name: str) -> tuple[str, str]:
     return qual.rsplit(".", 1)[-1], qual
 
 
+_KIND_SQL = (
+    "CASE d.kind "
+    + " ".join(f"WHEN '{kind}' THEN {rank}" for kind, rank in _KIND_ORDER.items())
+    + " ELSE 3 END"
+)
+
+
 def find_symbol(store: IndexStore, name: str, limit: int = 50) -> list[Symbol]:
     """Definitions named `name` (case-insensitively), or `Parent.name` for a member. Exact-case
-    matches and types/functions come first."""
+    matches and types/functions come first. SQLite orders every definition of the name (a
+    name defined thousands of times, `__init__`, is ranked whole), and for `Parent.name` keeps
+    those whose qualified name ends so (a name with characters past ASCII, whose case SQLite
+    does not fold, is left to the check here)."""
     last, qual = split_qualified(name)
     if not last:
         return []
+    # ?1 the name, ?2 the qualified name, ?3 the limit (SQLite numbers repeated parameters)
+    select = f"SELECT {_SYMBOL_COLUMNS} FROM defs d JOIN files f ON f.id = d.file_id"
+    order = f"ORDER BY (d.qualname != ?2 AND d.name != ?1), {_KIND_SQL}, f.path, d.line, d.id"
+    if "." not in qual:
+        rows = store.rows(
+            f"{select} WHERE d.name = ?1 COLLATE NOCASE {order} LIMIT ?3", (last, qual, limit)
+        )
+        return [Symbol(*r) for r in rows]
+    wanted = qual.lower()
     rows = store.rows(
-        f"SELECT {_SYMBOL_COLUMNS} FROM defs d JOIN files f ON f.id = d.file_id"
-        " WHERE d.name = ? COLLATE NOCASE LIMIT 2000",
-        (last,),
+        f"{select} WHERE d.name = ?1 COLLATE NOCASE AND (lower(d.qualname) = ?4"
+        " OR substr(lower(d.qualname), -length(?5)) = ?5 OR d.qualname GLOB '*[^ -~]*')"
+        f" {order}",
+        (last, qual, limit, wanted, "." + wanted),
     )
     symbols = [Symbol(*r) for r in rows]
-    if "." in qual:
-        wanted = qual.lower()
-        symbols = [
-            s for s in symbols
-            if s.qualname.lower() == wanted or s.qualname.lower().endswith("." + wanted)
-        ]  # fmt: skip
-    symbols.sort(
-        key=lambda s: (
-            s.qualname != qual and s.name != last,
-            _KIND_ORDER.get(s.kind, 3),
-            s.path,
-            s.line,
-        )
-    )
+    symbols = [
+        s for s in symbols
+        if s.qualname.lower() == wanted or s.qualname.lower().endswith("." + wanted)
+    ]  # fmt: skip
     return symbols[:limit]
 
 

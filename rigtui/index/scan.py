@@ -96,7 +96,7 @@ def _fill(result: FileResult, data: bytes, trees: TreeCache | None) -> None:
     text, result.non_utf8 = _decode(data)
     lines = text.splitlines()
     result.lines = len(lines)
-    result.language = language_for(result.path)
+    result.language = language_for(result.path, data)
     if result.language is not None:
         source = text.encode("utf-8") if result.non_utf8 else data
         parse = parse_fresh if trees is None else partial(trees.parse, result.path)

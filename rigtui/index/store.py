@@ -67,7 +67,10 @@ class IndexStore:
         self.conn.execute("PRAGMA journal_mode=WAL")
         self.conn.execute("PRAGMA synchronous=NORMAL")
         self.conn.execute("PRAGMA busy_timeout=5000")
-        self.conn.execute("PRAGMA temp_store=MEMORY")
+        # Sorts larger than the page cache (creating the indexes after a cold run: 2.8 million
+        # references on 9 MLOC) spill to a temporary file instead of growing in memory (peak
+        # 191 -> 76 MiB there, and faster); smaller ones stay in memory either way.
+        self.conn.execute("PRAGMA temp_store=FILE")
         self.conn.execute("PRAGMA cache_size=-32000")
         for number in range(version, SCHEMA_VERSION):
             try:
@@ -104,15 +107,58 @@ class IndexStore:
         row = self.rows("SELECT data FROM derived WHERE key=? AND generation=?", (key, generation))
         return row[0][0] if row else None
 
-    def save_derived(self, key: str, generation: int, data: bytes) -> None:
-        """Keep a view computed from the rows at `generation` (not a change of the index: the
-        generation stays as it is). Skipped when the index moved on meanwhile."""
+    @contextmanager
+    def derived_blob(self, key: str, generation: int) -> Iterator[sqlite3.Blob | None]:
+        """The stored view computed at `generation` opened for reading in pieces (a large view
+        need not be held whole), or None."""
         with self.lock:
-            self.conn.execute(
-                "INSERT OR REPLACE INTO derived (key, generation, data) SELECT ?, ?, ?"
-                " WHERE (SELECT value FROM meta WHERE key='generation') = CAST(? AS TEXT)",
-                (key, generation, data, generation),
-            )
+            row = self.conn.execute(
+                "SELECT rowid FROM derived WHERE key=? AND generation=?", (key, generation)
+            ).fetchone()
+            if row is None:
+                yield None
+                return
+            with self.conn.blobopen("derived", "data", row[0], readonly=True) as blob:
+                yield blob
+
+    def save_derived(self, key: str, generation: int, *parts: bytes | memoryview) -> None:
+        """Keep a view computed from the rows at `generation` (not a change of the index: the
+        generation stays as it is), written from `parts` in turn (never joined in memory).
+        Skipped when the index moved on meanwhile."""
+        size = sum(memoryview(part).nbytes for part in parts)
+        with self.lock:
+            self.conn.execute("BEGIN IMMEDIATE")
+            try:
+                cur = self.conn.execute(
+                    "INSERT OR REPLACE INTO derived (key, generation, data)"
+                    " SELECT ?, ?, zeroblob(?)"
+                    " WHERE (SELECT value FROM meta WHERE key='generation') = CAST(? AS TEXT)",
+                    (key, generation, size, generation),
+                )
+                if cur.rowcount == 1:
+                    with self.conn.blobopen("derived", "data", int(cur.lastrowid or 0)) as blob:
+                        for part in parts:
+                            blob.write(part)
+                self.conn.execute("COMMIT")
+            except BaseException:
+                if self.conn.in_transaction:
+                    self.conn.execute("ROLLBACK")
+                raise
+
+    @contextmanager
+    def snapshot(self) -> Iterator[sqlite3.Connection]:
+        """A second, read-only connection inside one read transaction: a consistent view for
+        a long read (the repo map's graph) that neither holds this store's lock nor keeps
+        writers waiting (WAL readers see the database as it was when they began)."""
+        conn = sqlite3.connect(
+            f"{self.path.resolve().as_uri()}?mode=ro", uri=True, check_same_thread=False
+        )
+        try:
+            conn.execute("PRAGMA busy_timeout=5000")
+            conn.execute("BEGIN")
+            yield conn
+        finally:
+            conn.close()
 
     def file_states(self) -> dict[str, FileState]:
         rows = self.rows("SELECT path, id, size, mtime_ns, hash, status FROM files")

@@ -150,3 +150,24 @@ def test_unknown_languages_still_get_full_text_search(tmp_path: Path) -> None:
         (hit,) = index.search("frobnicator")
         assert (hit.path, hit.line) == ("notes.txt", 1)
         assert index.outline("notes.txt") == []
+
+
+def test_a_header_that_reads_as_cpp_is_parsed_as_cpp(tmp_path: Path) -> None:
+    root = tmp_path / "p"
+    root.mkdir()
+    (root / "shapes.h").write_text(
+        "#pragma once\nnamespace geo {\nclass Circle : public Shape {\npublic:\n"
+        "    double area() const { return 3.14 * r * r; }\nprivate:\n    double r;\n};\n}\n"
+    )
+    (root / "plain.h").write_text(
+        '#ifdef __cplusplus\nextern "C" {\n#endif\n'
+        "struct point { int x, y; };\nint distance(struct point *new, struct point *class);\n"
+        "#ifdef __cplusplus\n}\n#endif\n"
+    )
+    with CodeIndex.open(root) as index:
+        index.update()
+        languages = dict(index.store.rows("SELECT path, language FROM files"))
+        assert languages == {"shapes.h": "cpp", "plain.h": "c"}
+        (area,) = index.find_symbol("Circle.area")
+        assert (area.path, area.kind, area.qualname) == ("shapes.h", "method", "geo.Circle.area")
+        assert [s.path for s in index.find_symbol("distance")] == ["plain.h"]

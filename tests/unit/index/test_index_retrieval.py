@@ -96,6 +96,30 @@ def test_chunks_cover_the_whole_file(make_project: ProjectMaker, open_index: Ope
     assert index.search("import os")[0].line == 1
 
 
+def test_symbol_lookup_ranks_every_definition_of_a_common_name(
+    make_project: ProjectMaker, open_index: OpenIndex
+) -> None:
+    """A name defined thousands of times: the class still comes first, and any one of them is
+    found by its qualified name, in any case (past ASCII too)."""
+    methods = "".join(f"class C{i}:\n    def run(self):\n        pass\n" for i in range(2500))
+    index = open_index(
+        make_project(
+            {
+                "many.py": methods + "class run:\n    pass\n",
+                "uni.py": "class Ärger:\n    def run(self):\n        pass\n",
+            }
+        )
+    )
+    index.update()
+    first = index.find_symbol("run", limit=3)
+    assert (first[0].kind, first[0].qualname) == ("class", "run")
+    assert [s.kind for s in first[1:]] == ["method", "method"]
+    assert [s.qualname for s in index.find_symbol("C2499.run")] == ["C2499.run"]
+    assert [s.qualname for s in index.find_symbol("c2499::RUN")] == ["C2499.run"]
+    assert [s.path for s in index.find_symbol("ärger.run")] == ["uni.py"]
+    assert len(index.find_symbol("run", limit=5000)) == 2502
+
+
 GRAPH = {
     "app/main.py": (
         "from app.db import connect\nfrom app.render import draw\n\n"

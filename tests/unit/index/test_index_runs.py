@@ -12,6 +12,7 @@ import pytest
 
 from rigtui.errors import StoreError
 from rigtui.index import CodeIndex, index_db_path
+from rigtui.index.indexer import BATCH_BYTES, BATCH_FILES, batches
 from rigtui.index.schema import SCHEMA_VERSION
 from rigtui.protocol import IndexProgress
 
@@ -155,6 +156,30 @@ def test_pool_and_progress(make_project: ProjectMaker, open_index: OpenIndex) ->
     assert ready.files == 200 and ready.symbols == 200
     assert seen[0].done == 0 and seen[-1].done == seen[-1].total == 200
     assert [p.done for p in seen] == sorted(p.done for p in seen)
+
+
+def test_pool_batches_hold_a_bounded_amount_of_source() -> None:
+    todo = [(f"f{i}", None) for i in range(60)]
+    sizes = [1000] * 30 + [600_000, 600_000, 5_000_000, 2_000_000] + [10] * 26
+    runs = list(batches(todo, sizes, max_file_size=3_000_000))
+    assert [item for run in runs for item in run] == todo
+    assert [len(run) for run in runs] == [BATCH_FILES, 7, 2, 1, BATCH_FILES, 2]
+    for run in runs:
+        weight = sum(sizes[int(rel[1:])] for rel, _ in run if sizes[int(rel[1:])] <= 3_000_000)
+        assert len(run) <= BATCH_FILES and (weight <= BATCH_BYTES or len(run) == 1)
+
+
+def test_a_pooled_run_over_large_files(make_project: ProjectMaker) -> None:
+    big = "".join(f"def big_{i}(x):\n    return x + {i}\n" for i in range(16_000))  # ~500 KB
+    files = {f"m{i}.py": f"def f{i}(): pass\n" for i in range(160)}
+    files |= {f"big{k}.py": big.replace("big_", f"big{k}_") for k in range(4)}
+    files["huge.py"] = big * 3
+    root = make_project(files)
+    with CodeIndex.open(root, max_file_size=1024 * 1024) as index:
+        ready = index.update(workers=2)
+        assert ready.files == 164 and ready.skipped == {"too_large": 1}
+        assert ready.symbols == 160 + 4 * 16_000
+        assert [s.path for s in index.find_symbol("big3_15999")] == ["big3.py"]
 
 
 def test_update_paths_handles_folders(make_project: ProjectMaker, open_index: OpenIndex) -> None:
