@@ -12,7 +12,6 @@ thread for asyncio callers (the TUI, the agent)."""
 
 from __future__ import annotations
 
-import asyncio
 import functools
 import threading
 from collections.abc import Callable
@@ -53,6 +52,14 @@ def _store_errors(
             return method(self, *args, **kwargs)
 
     return wrapper
+
+
+async def _in_thread(fn, *args):  # type: ignore[no-untyped-def]
+    """asyncio.to_thread, imported when an async caller (the workbench) first asks: the CLI's
+    commands never load asyncio for the index."""
+    import asyncio
+
+    return await asyncio.to_thread(fn, *args)
 
 
 class CodeIndex:
@@ -158,21 +165,21 @@ class CodeIndex:
     # --- for asyncio callers ----------------------------------------------------------------
 
     async def aupdate(self, progress: ProgressCallback | None = None) -> IndexReady:
-        return await asyncio.to_thread(self.update, progress)
+        return await _in_thread(self.update, progress)
 
     async def aupdate_paths(
         self, paths: list[str], unreadable: dict[str, str] | None = None
     ) -> list[str]:
-        return await asyncio.to_thread(self.update_paths, paths, unreadable)
+        return await _in_thread(self.update_paths, paths, unreadable)
 
     async def afind_symbol(self, name: str, limit: int = 50) -> list[Symbol]:
-        return await asyncio.to_thread(self.find_symbol, name, limit)
+        return await _in_thread(self.find_symbol, name, limit)
 
     async def asearch(self, text: str, limit: int = 20, *, prefix: bool = False) -> list[SearchHit]:
-        return await asyncio.to_thread(lambda: self.search(text, limit, prefix=prefix))
+        return await _in_thread(lambda: self.search(text, limit, prefix=prefix))
 
     async def aoutline(self, path: str | Path) -> list[Symbol]:
-        return await asyncio.to_thread(self.outline, path)
+        return await _in_thread(self.outline, path)
 
     async def arepo_map(
         self,
@@ -180,4 +187,4 @@ class CodeIndex:
         focus_files: list[str] | tuple[str, ...] = (),
         focus_symbols: list[str] | tuple[str, ...] = (),
     ) -> str:
-        return await asyncio.to_thread(self.repo_map, token_budget, focus_files, focus_symbols)
+        return await _in_thread(self.repo_map, token_budget, focus_files, focus_symbols)

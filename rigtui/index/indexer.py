@@ -9,16 +9,14 @@ syntax tree when the indexer still holds it (see reparse)."""
 
 from __future__ import annotations
 
-import multiprocessing
 import os
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from rigtui.ignore import IgnoreRules
-from rigtui.index.reparse import TreeCache
 from rigtui.index.scan import (
     GONE,
     OK,
@@ -30,6 +28,12 @@ from rigtui.index.scan import (
 )
 from rigtui.index.store import FileState, IndexStore
 from rigtui.protocol import IndexProgress, IndexReady
+
+if TYPE_CHECKING:
+    import multiprocessing.context
+    from concurrent.futures import Future
+
+    from rigtui.index.reparse import TreeCache
 
 ProgressCallback = Callable[[IndexProgress], None]
 UnreadableCallback = Callable[[str, OSError], None]  # a folder (relative; "" the root), why
@@ -73,6 +77,8 @@ def batches(todo: list, sizes: list[int], max_file_size: int) -> Iterator[list]:
 
 
 def _pool_context() -> multiprocessing.context.BaseContext:
+    import multiprocessing
+
     # fork is fastest, but forking a process that runs other threads (the TUI) can deadlock.
     if threading.active_count() == 1 and "fork" in multiprocessing.get_all_start_methods():
         return multiprocessing.get_context("fork")
@@ -85,9 +91,17 @@ class Indexer:
         self.store = store
         self.max_file_size = max_file_size
         self.rules = IgnoreRules(self.root)
-        self.trees = TreeCache()  # files saved one by one are re-parsed incrementally
+        self._trees: TreeCache | None = None  # files saved one by one: re-parsed incrementally
 
     # --- full runs --------------------------------------------------------------------------
+
+    @property
+    def trees(self) -> TreeCache:
+        if self._trees is None:
+            from rigtui.index.reparse import TreeCache  # tree-sitter: once a file is parsed
+
+            self._trees = TreeCache()
+        return self._trees
 
     def run(
         self, progress: ProgressCallback | None = None, workers: int | None = None
@@ -173,6 +187,8 @@ class Indexer:
     ) -> Iterator[list[FileResult]]:
         """Batches parsed by the pool, at most a few in flight per worker so memory stays flat
         when writing is slower than parsing."""
+        from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait  # the pool only
+
         pending: set[Future[list[FileResult]]] = set()
         with ProcessPoolExecutor(workers, mp_context=_pool_context()) as pool:
             for batch in queue:

@@ -9,8 +9,10 @@ import re
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import tree_sitter as ts
+if TYPE_CHECKING:  # tree-sitter loads with the first grammar: a run with nothing to parse
+    import tree_sitter as ts  # (a no-change re-index) never pays for it
 
 QUERY_DIR = Path(__file__).with_name("queries")
 
@@ -81,6 +83,8 @@ def query_source(language: str) -> str:
 
 @cache
 def grammar(language: str) -> Grammar:
+    import tree_sitter as ts
+
     module_name, function, _ = _GRAMMARS[language]
     module = importlib.import_module(module_name)
     lang = ts.Language(getattr(module, function)())

@@ -9,19 +9,14 @@ import os
 from dataclasses import dataclass, field
 from functools import lru_cache, partial
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from rigtui.index.extract import (
-    ChunkRow,
-    DefRow,
-    RefRow,
-    chunks,
-    extract,
-    parse_fresh,
-    plain_chunks,
-)
 from rigtui.index.languages import language_for
-from rigtui.index.reparse import TreeCache
 from rigtui.index.text import camel_words
+
+if TYPE_CHECKING:  # the parser loads with the first file to parse (rigtui.index.languages)
+    from rigtui.index.extract import ChunkRow, DefRow, RefRow
+    from rigtui.index.reparse import TreeCache
 
 BINARY_SNIFF_BYTES = 8192
 
@@ -93,6 +88,8 @@ def process_file(
 
 
 def _fill(result: FileResult, data: bytes, trees: TreeCache | None) -> None:
+    from rigtui.index.extract import chunks, extract, parse_fresh, plain_chunks
+
     text, result.non_utf8 = _decode(data)
     lines = text.splitlines()
     result.lines = len(lines)

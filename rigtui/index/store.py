@@ -12,12 +12,14 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from operator import itemgetter
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from rigtui.index.extract import ChunkRow, DefRow, RefRow
 from rigtui.index.rowdiff import diff_rows
 from rigtui.index.scan import OK, FileResult
 from rigtui.index.schema import INDEXES, MIGRATIONS, SCHEMA_VERSION
+
+if TYPE_CHECKING:
+    from rigtui.index.extract import ChunkRow, DefRow, RefRow
 from rigtui.store.sqlite_files import (
     SCHEMA_SQL,
     check_header,
