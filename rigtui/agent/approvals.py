@@ -8,8 +8,17 @@ import asyncio
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Generic, TypeVar
 
-from rigtui.agent.tools.base import CommandDecision
 from rigtui.protocol import Decision
+
+
+@dataclass(frozen=True)
+class CommandDecision:
+    """A person's (or the headless policy's) answer to a command's approval request."""
+
+    approved: bool
+    comment: str = ""
+    by: str = "user"
+
 
 if TYPE_CHECKING:
     from rigtui.edits.prepare import Proposal

@@ -17,11 +17,11 @@ import asyncio
 import dataclasses
 from collections.abc import AsyncIterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from rigtui.agent.approvals import Approvals, ReviewRequest
+from rigtui.agent.approvals import Approvals, CommandDecision, ReviewRequest
 from rigtui.agent.client import RetryPolicy
 from rigtui.agent.forks import fork_events
-from rigtui.agent.tools import CommandDecision
 from rigtui.config import Settings, load_settings
 from rigtui.edits import engine
 from rigtui.edits.journal import JournalEntry
@@ -65,8 +65,10 @@ from rigtui.session.changes import ChangeSets
 from rigtui.session.facts import ModelStatus, check_store, launch_folder, model_status  # noqa: F401
 from rigtui.session.followup import CheckFollowUp
 from rigtui.session.runtime import ProjectRuntime
-from rigtui.session.tasks import Tasks, TaskSetup
 from rigtui.store import Project, Store, Thread
+
+if TYPE_CHECKING:
+    from rigtui.session.tasks import Tasks
 
 
 class Session:
@@ -100,11 +102,22 @@ class Session:
         self.followup = CheckFollowUp(settings, root, self._emit, self._message)
         self.mcp = McpManager(root, settings, emit=self._emit)  # servers start on first use
         self.runtime.own(self.mcp)
-        setup = TaskSetup(
-            root, settings, store, self.runtime, self.changes, self.approvals,
-            profile=profile, retry=retry, working_dir=working_dir, mcp=self.mcp,
-        )  # fmt: skip
-        self.tasks = Tasks(setup, self._emit, self.followup.task_ended)
+        self._tasks: Tasks | None = None  # made with the first message (the agent loads then)
+
+    @property
+    def tasks(self) -> Tasks:
+        """The threads' task queue. Made on first use: a command that only applies, undoes or
+        lists (rigtui apply, undo, history) never loads the agent, its tools or the model SDK."""
+        if self._tasks is None:
+            from rigtui.session.tasks import Tasks, TaskSetup
+
+            setup = TaskSetup(
+                self.root, self.settings, self.store, self.runtime, self.changes,
+                self.approvals, profile=self.profile, retry=self.retry,
+                working_dir=self.working_dir, mcp=self.mcp,
+            )  # fmt: skip
+            self._tasks = Tasks(setup, self._emit, self.followup.task_ended)
+        return self._tasks
 
     @classmethod
     async def open(
@@ -143,7 +156,8 @@ class Session:
         await self.runtime.start(watch=watch)
 
     async def close(self) -> None:
-        await self.tasks.close()
+        if self._tasks is not None:
+            await self._tasks.close()
         await self.changes.close()
         await self._background.finish(cancel=False)  # results stored, rounds started
         await self.runtime.close()
@@ -254,17 +268,18 @@ class Session:
         return thread
 
     def running(self, thread_id: str | None = None) -> bool:
-        return self.tasks.running(thread_id)
+        return self._tasks is not None and self._tasks.running(thread_id)
 
     async def wait_idle(self, thread_id: str | None = None) -> None:
         """Until the thread's tasks (every thread's, when None) have ended, and what follows
         them has: the checks their change sets triggered, the auto-fix rounds those started
         (with a thread, checks the watcher started on its own are not waited for)."""
         while True:
-            await self.tasks.wait_idle(thread_id)
+            if self._tasks is not None:
+                await self._tasks.wait_idle(thread_id)
             await self.runtime.wait_checks(thread_id)
             await self._background.wait()
-            if not self.tasks.running(thread_id):
+            if not self.running(thread_id):
                 return
 
     # --- reviews ---------------------------------------------------------------------------
@@ -305,12 +320,14 @@ class Session:
             case SendMessage(thread_id=tid, text=text):
                 self.tasks.start(tid, text)
             case Cancel(thread_id=tid):
-                self.tasks.cancel(tid)
+                if self._tasks is not None:
+                    self._tasks.cancel(tid)
             case RenameThread(thread_id=tid, title=title):
                 await self.store.rename_thread(tid, title)
                 await self._emit(ThreadRenamed(thread_id=tid, title=title))
             case DeleteThread(thread_id=tid):
-                await self.tasks.drop(tid)
+                if self._tasks is not None:
+                    await self._tasks.drop(tid)
                 await self.store.delete_thread(tid)
                 await self.runtime.close_thread(tid)
                 await self._emit(ThreadDeleted(thread_id=tid), persist=False)

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
+from rigtui.agent.approvals import CommandDecision
 from rigtui.config import Settings
 from rigtui.protocol import CheckSummary, Decision, Event
 
@@ -33,13 +34,6 @@ class TaskRecord:
 
     def add_files(self, paths: list[str]) -> None:
         self.changed_files += [p for p in paths if p not in self.changed_files]
-
-
-@dataclass(frozen=True)
-class CommandDecision:
-    approved: bool
-    comment: str = ""
-    by: str = "user"
 
 
 class AskCommand(Protocol):
