@@ -149,17 +149,21 @@ def _release_diff(work: Path, project: str) -> tuple[Path, Path, int] | None:
     return old, patch, files
 
 
-def _median_run(argv_for, old: Path, work: Path, runs: int) -> float:  # type: ignore[no-untyped-def]
-    times = []
+def _median_runs(commands, old: Path, work: Path, runs: int) -> list[float]:  # type: ignore[no-untyped-def]
+    """Median ms of each command, each run on a fresh copy of `old`. The commands take turns
+    within each round, so a busy moment on the machine (writeback of the copies, other work)
+    lands on all of them alike rather than on whichever ran then."""
+    times: list[list[float]] = [[] for _ in commands]
     for i in range(runs):
-        tree = work / f"tree-{len(list(work.iterdir()))}-{i}"
-        shutil.copytree(old, tree)
-        argv, env = argv_for(tree)
-        start = time.perf_counter()
-        subprocess.run(argv, check=True, capture_output=True, env=env, cwd=tree)
-        times.append(time.perf_counter() - start)
-        shutil.rmtree(tree)
-    return statistics.median(times) * 1000
+        for k, argv_for in enumerate(commands):
+            tree = work / f"tree-{i}-{k}"
+            shutil.copytree(old, tree)
+            argv, env = argv_for(tree)
+            start = time.perf_counter()
+            subprocess.run(argv, check=True, capture_output=True, env=env, cwd=tree)
+            times[k].append(time.perf_counter() - start)
+            shutil.rmtree(tree)
+    return [statistics.median(t) * 1000 for t in times]
 
 
 def release_bench(project: str, runs: int) -> None:
@@ -173,12 +177,12 @@ def release_bench(project: str, runs: int) -> None:
         home = work / "home"
         env = {**os.environ, "RIGTUI_HOME": str(home)}
         rigtui = [sys.executable, "-m", "rigtui"]
-        git_ms = _median_run(lambda t: (["git", "apply", str(patch)], env), old, work, runs)
-        rig_ms = _median_run(
-            lambda t: ([*rigtui, "apply", "--yes", "--path", str(t), str(patch)], env),
+        git_ms, rig_ms, start_ms = _median_runs(
+            [lambda t: (["git", "apply", str(patch)], env),
+             lambda t: ([*rigtui, "apply", "--yes", "--path", str(t), str(patch)], env),
+             lambda t: ([*rigtui, "--version"], env)],
             old, work, runs,
         )  # fmt: skip
-        start_ms = _median_run(lambda t: ([*rigtui, "--version"], env), old, work, runs)
         net = rig_ms - start_ms
         print(f"release diff: {' -> '.join(RELEASES[project])}, git diff -M --binary,"
               f" {files} files, {patch.stat().st_size // 1024} KiB (median of {runs})")  # fmt: skip
@@ -186,6 +190,16 @@ def release_bench(project: str, runs: int) -> None:
         print(f"{'rigtui apply --yes':<28} {rig_ms:8.1f} ms  (journal, fsyncs, the CLI)")
         print(f"{'rigtui start-up (--version)':<28} {start_ms:8.1f} ms")
         print(f"{'rigtui net of start-up':<28} {net:8.1f} ms  = {net / git_ms:.1f}x git apply")
+
+
+def compile_rigtui() -> None:
+    """Byte-compile rigtui once, as any install's first run does: with PYTHONDONTWRITEBYTECODE
+    set (CI images often set it) every run would otherwise compile rigtui's sources again."""
+    import compileall
+
+    import rigtui
+
+    compileall.compile_dir(Path(rigtui.__file__).parent, quiet=1)
 
 
 def main() -> int:
@@ -196,6 +210,7 @@ def main() -> int:
     parser.add_argument("--runs", type=int, default=5)
     args = parser.parse_args()
     os.environ.setdefault("RIGTUI_HOME", tempfile.mkdtemp(prefix="rigtui-bench-home-"))
+    compile_rigtui()
     with tempfile.TemporaryDirectory(prefix="rigtui-bench-") as tmp:
         root = Path(tmp)
         patch = build_sized(root, args.files, args.lines)

@@ -112,11 +112,22 @@ def _drain(fd: int) -> None:
         pass
 
 
+def compile_rigtui() -> None:
+    """Byte-compile rigtui once, as any install's first run does: with PYTHONDONTWRITEBYTECODE
+    set (CI images often set it) every run would otherwise compile rigtui's sources again."""
+    import compileall
+
+    import rigtui
+
+    compileall.compile_dir(Path(rigtui.__file__).parent, quiet=1)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--runs", type=int, default=7)
     parser.add_argument("--files", type=int, default=2000)
     args = parser.parse_args()
+    compile_rigtui()
     with tempfile.TemporaryDirectory() as tmp:
         project, home = Path(tmp) / "project", Path(tmp) / "home"
         make_project(project, args.files)

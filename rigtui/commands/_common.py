@@ -40,3 +40,14 @@ def say_ignored(settings: Settings, *, running_checks: bool = False) -> Settings
     if notice:
         note(notice)
     return settings
+
+
+def file_list(paths: list[str], shown: int = 8) -> str:
+    """Paths for one line of output: all of a few, or the first `shown` and a count (a
+    release diff touches hundreds; `rigtui history` lists them all)."""
+    from rigtui.display import safe_name
+
+    names = [safe_name(p) for p in paths]
+    if len(names) <= shown + 1:
+        return ", ".join(names)
+    return f"{', '.join(names[:shown])} and {len(names) - shown} more ({len(names)} files)"

@@ -8,7 +8,7 @@ import asyncio
 import sys
 from pathlib import Path
 
-from rigtui.commands._common import project_root, say_ignored
+from rigtui.commands._common import file_list, project_root, say_ignored
 from rigtui.commands._session import one_shot
 from rigtui.display import safe_name
 from rigtui.edits.errors import PatchRefused
@@ -109,7 +109,7 @@ async def _apply(root: Path, text: str, args: argparse.Namespace) -> int:
                 await session.send(DecidePatch("", cs_id, Decision(pending=True)))
             raise PatchRefused(done.message, fix=done.fix or None)
     assert isinstance(done, PatchApplied)
-    print(f"applied change set {done.change_set_id}: {', '.join(map(safe_name, done.paths))}")
+    print(f"applied change set {done.change_set_id}: {file_list(done.paths)}")
     if done.rejected:
         print(f"rejected hunks: {', '.join(done.rejected)}")
     print("undo with `rigtui undo`")

@@ -7,9 +7,8 @@ import argparse
 import asyncio
 from pathlib import Path
 
-from rigtui.commands._common import project_root
+from rigtui.commands._common import file_list, project_root
 from rigtui.commands._session import one_shot
-from rigtui.display import safe_name
 from rigtui.protocol import PatchRedone, PatchUndone, Redo, Undo
 
 NAME = "undo"
@@ -37,7 +36,7 @@ async def swap(root: Path, op: Undo | Redo) -> int:
         done = await shot.wait_for(PatchUndone, PatchRedone)
     assert isinstance(done, PatchUndone | PatchRedone)
     verb = "undid" if isinstance(done, PatchUndone) else "redid"
-    print(f"{verb} change set {done.change_set_id}: {', '.join(map(safe_name, done.paths))}")
+    print(f"{verb} change set {done.change_set_id}: {file_list(done.paths)}")
     if done.kept_id:
         print(
             f"the newer content it overwrote is kept as change set {done.kept_id}:"

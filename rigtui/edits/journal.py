@@ -9,6 +9,7 @@ corrupt one, or one from a newer rigtui, is reported and never overwritten.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import sqlite3
@@ -118,7 +119,11 @@ class Journal:
                     f"{path}: undo journal is from a newer rigtui (version {version})",
                     fix="upgrade rigtui",
                 )
-            db.execute("PRAGMA journal_mode=WAL")
+            # A rollback journal, not WAL: a change set's blobs (every file's before and after
+            # bytes) are new pages, written once into the database; WAL wrote them twice (the
+            # log, then the checkpoint when the connection closes). One writer at a time holds
+            # the project's writer lock anyway. A WAL journal from an older rigtui converts here.
+            db.execute("PRAGMA journal_mode=TRUNCATE")
             db.execute("PRAGMA synchronous=FULL")
             if version == 0:
                 tables = db.execute("SELECT count(*) FROM sqlite_master").fetchone()[0]
@@ -325,6 +330,10 @@ def _transaction(db: sqlite3.Connection) -> Iterator[None]:
     try:
         yield
     except BaseException:
-        db.execute("ROLLBACK")
+        # SQLite rolls back by itself on some errors (a full disk): the first error is the one
+        # to report, not "no transaction is active".
+        if db.in_transaction:
+            with contextlib.suppress(sqlite3.Error):
+                db.execute("ROLLBACK")
         raise
     db.execute("COMMIT")

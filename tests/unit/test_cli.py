@@ -98,3 +98,21 @@ def test_an_unusable_rigtui_home_is_one_line_and_exit_2(tmp_path: Path) -> None:
     assert result.returncode == 2
     assert "cannot be created" in result.stderr and "RIGTUI_HOME" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_apply_and_undo_of_many_files_print_one_short_line(tmp_path: Path) -> None:
+    project = tmp_path / "p"
+    project.mkdir()
+    diff = []
+    for i in range(12):
+        (project / f"f{i:02d}.txt").write_text("old\n")
+        diff.append(f"--- a/f{i:02d}.txt\n+++ b/f{i:02d}.txt\n@@ -1 +1 @@\n-old\n+new\n")
+    (tmp_path / "p.diff").write_text("".join(diff))
+    applied = rigtui("apply", "--yes", "--path", str(project), str(tmp_path / "p.diff"))
+    assert applied.returncode == 0, applied.stderr
+    line = applied.stdout.splitlines()[0]
+    assert line.endswith("f07.txt and 4 more (12 files)") and "f08.txt" not in line
+    assert all((project / f"f{i:02d}.txt").read_text() == "new\n" for i in range(12))
+    undone = rigtui("undo", "--path", str(project))
+    assert undone.returncode == 0 and undone.stdout.strip().endswith("and 4 more (12 files)")
+    assert all((project / f"f{i:02d}.txt").read_text() == "old\n" for i in range(12))

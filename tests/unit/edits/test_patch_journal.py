@@ -224,16 +224,29 @@ def test_journal_from_a_newer_rigtui_is_refused(tmp_path: Path) -> None:
     assert sqlite3.connect(path).execute("PRAGMA user_version").fetchone()[0] == 99
 
 
-def test_journal_uses_wal_and_records_hashes(tmp_path: Path) -> None:
+def test_journal_uses_a_rollback_journal_and_records_hashes(tmp_path: Path) -> None:
     root = _project(tmp_path)
     apply_proposal(prepare(root, parse_patch(PATCH)))
     db = sqlite3.connect(journal_path(root))
-    assert db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    assert db.execute("PRAGMA journal_mode").fetchone()[0] != "wal"  # a rollback journal
     assert db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 2
     rows = db.execute(
         "SELECT path, before_hash IS NULL, after_hash IS NULL FROM file_changes"
     ).fetchall()
     assert sorted(rows) == [("a.txt", 0, 0), ("b.txt", 0, 0), ("c.txt", 0, 1), ("d/new.txt", 1, 0)]
+
+
+def test_a_wal_journal_from_an_older_rigtui_converts_and_keeps_its_history(tmp_path: Path) -> None:
+    root = _project(tmp_path)
+    first = apply_proposal(prepare(root, parse_patch(PATCH)))
+    db = sqlite3.connect(journal_path(root))
+    assert db.execute("PRAGMA journal_mode=WAL").fetchone()[0] == "wal"  # as older ones were
+    db.close()
+    entry = undo(root)
+    assert entry.id == first.change_set_id and entry.state == "undone"
+    db = sqlite3.connect(journal_path(root))
+    assert db.execute("PRAGMA journal_mode").fetchone()[0] != "wal"  # a rollback journal
+    assert [e.id for e in history(root)] == [first.change_set_id]
 
 
 MODES_PATCH = (
