@@ -93,7 +93,7 @@ def messages_from_events(events: list[ev.Event]) -> list[dict[str, Any]]:
         elif isinstance(event, ev.UserMessage):
             close_open_calls()
             current = None
-            out.append({"role": "user", "content": event.text})
+            out.append({"role": "user", "content": with_attachments(event.text, event.attachments)})
         elif isinstance(event, ev.AssistantMessage):
             close_open_calls()
             current = {"role": "assistant", "content": event.text, "_id": event.message_id}
@@ -118,6 +118,22 @@ def messages_from_events(events: list[ev.Event]) -> list[dict[str, Any]]:
     for message in out:
         message.pop("_id", None)
     return out
+
+
+def with_attachments(text: str, attachments: list[ev.Attachment]) -> str:
+    """What the model is sent for a user message: the words, then each attachment."""
+    if not attachments:
+        return text
+    parts = [text]
+    for item in attachments:
+        where = item["path"]
+        if item["kind"] == "symbol":
+            where += f" lines {item['start_line']}-{item['end_line']} ({item['name']})"
+        cut = ""
+        if item["sent"] < item["size"]:
+            cut = f"\n[cut: the first {item['sent']:,} of {item['size']:,} bytes were attached]"
+        parts.append(f'<attached path="{where}">\n{item["text"]}{cut}\n</attached>')
+    return "\n\n".join(parts)
 
 
 def change_note(event: ev.Event) -> str | None:

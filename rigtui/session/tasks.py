@@ -11,6 +11,7 @@ import contextlib
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from rigtui.agent.approvals import Approvals, CommandRequest
 from rigtui.agent.client import ModelClient, RetryPolicy, resolve_endpoint
@@ -34,10 +35,15 @@ from rigtui.protocol import (
     UserMessage,
 )
 from rigtui.session.changes import ChangeSets
+from rigtui.session.mentions import Mentions, mentioned, resolve
 from rigtui.session.runtime import ProjectRuntime
 from rigtui.store import Store, new_id
 
+if TYPE_CHECKING:
+    from rigtui.index.api import CodeIndex
+
 Emit = Callable[..., Awaitable[None]]  # emit(event, persist=True)
+INDEX_WAIT = 10.0  # seconds a message with @mentions waits for the index's first run
 
 
 @dataclass
@@ -158,7 +164,7 @@ class Tasks:
         record = TaskRecord()
         outcome, summary = "failed", ""
         try:
-            await self._emit(UserMessage(thread_id=thread_id, text=text, message_id=new_id("m")))
+            await self._user_message(thread_id, text)
             client = await self._client_for(thread_id)
             task = await store.create_task(thread_id, text)
             task_id = task.id
@@ -204,6 +210,30 @@ class Tasks:
             )
             await self._emit(ended)
             await self._on_ended(ended)
+
+    async def _user_message(self, thread_id: str, text: str) -> None:
+        """The user's words, with the files and definitions their `@mentions` attach."""
+        found = Mentions()
+        if mentioned(text):
+            found = await resolve(self.setup.root, text, await self._index_for_mentions())
+        await self._emit(
+            UserMessage(
+                thread_id=thread_id,
+                text=text,
+                message_id=new_id("m"),
+                attachments=found.attachments,
+            )
+        )
+        for note in found.notes:
+            await self._emit(Notice(thread_id=thread_id, text=note))
+
+    async def _index_for_mentions(self) -> CodeIndex | None:
+        """The code index for `@Symbol`, unless its first run takes too long (then a mention
+        can still name a file)."""
+        try:
+            return await asyncio.wait_for(self.setup.runtime.code_index(), INDEX_WAIT)
+        except TimeoutError:
+            return None
 
     async def _client_for(self, thread_id: str) -> ModelClient:
         setup = self.setup
