@@ -31,6 +31,7 @@ from rigtui.mcp.manager import McpManager
 from rigtui.protocol import (
     Cancel,
     CheckFinished,
+    CompactThread,
     ConfirmChecks,
     DecideCommand,
     DecidePatch,
@@ -319,6 +320,9 @@ class Session:
         match op:
             case SendMessage(thread_id=tid, text=text):
                 self.tasks.start(tid, text)
+            case CompactThread(thread_id=tid):
+                await self.thread(tid)  # a clear error for a thread of another project
+                self.tasks.compact(tid)
             case Cancel(thread_id=tid):
                 if self._tasks is not None:
                     self._tasks.cancel(tid)

@@ -13,10 +13,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from rigtui.agent import compaction
 from rigtui.agent.approvals import Approvals, CommandRequest
 from rigtui.agent.client import ModelClient, RetryPolicy, resolve_endpoint
 from rigtui.agent.context import instructions, system_prompt
-from rigtui.agent.loop import TaskLoop, UsageTotals
+from rigtui.agent.loop import WINDOW_SHARE, TaskLoop, UsageTotals
 from rigtui.agent.tools import CommandDecision, TaskRecord, ToolContext
 from rigtui.agent.tools.mcp import McpTools
 from rigtui.config import Settings
@@ -43,6 +44,7 @@ if TYPE_CHECKING:
     from rigtui.index.api import CodeIndex
 
 Emit = Callable[..., Awaitable[None]]  # emit(event, persist=True)
+NOTHING_TO_COMPACT = "nothing to compact yet: the latest turn is always kept as it is"
 INDEX_WAIT = 10.0  # seconds a message with @mentions waits for the index's first run
 
 
@@ -79,12 +81,24 @@ class Tasks:
     # --- the queue ------------------------------------------------------------------------
 
     def start(self, thread_id: str, text: str) -> None:
+        self._enqueue(thread_id, lambda: self._run(thread_id, text), text)
+
+    def compact(self, thread_id: str) -> None:
+        """Summarise the thread's older turns, after the task running there (`/compact`)."""
+        self._enqueue(thread_id, lambda: self._compact(thread_id), None)
+
+    def _enqueue(
+        self, thread_id: str, job: Callable[[], Awaitable[None]], text: str | None
+    ) -> None:
+        """Run `job` once the thread's earlier ones have ended; `text`: a message's words,
+        kept as MessageNotSent if it never starts."""
         if self.closing:
             return
         tasks = [t for t in self._tasks.get(thread_id, []) if not t.done()]
         before = tasks[-1] if tasks else None
-        task = asyncio.create_task(self._queued(thread_id, text, before), name=f"task {thread_id}")
-        self._unsent[task] = (thread_id, text)
+        task = asyncio.create_task(self._queued(thread_id, job, before), name=f"task {thread_id}")
+        if text is not None:
+            self._unsent[task] = (thread_id, text)
         self._tasks[thread_id] = [*tasks, task]
         task.add_done_callback(lambda t: self._forget(thread_id, t))
 
@@ -123,7 +137,12 @@ class Tasks:
             if not tasks:
                 del self._tasks[thread_id]
 
-    async def _queued(self, thread_id: str, text: str, before: asyncio.Task[None] | None) -> None:
+    async def _queued(
+        self,
+        thread_id: str,
+        job: Callable[[], Awaitable[None]],
+        before: asyncio.Task[None] | None,
+    ) -> None:
         me = asyncio.current_task()
         assert me is not None
         if before is not None:
@@ -134,11 +153,11 @@ class Tasks:
             try:
                 await asyncio.wait([before])
             except asyncio.CancelledError:
-                if self._unsent.pop(me, None) is not None:
-                    await self._emit(MessageNotSent(thread_id=thread_id, text=text))
+                if (unsent := self._unsent.pop(me, None)) is not None:
+                    await self._emit(MessageNotSent(thread_id=thread_id, text=unsent[1]))
                 return
         self._unsent.pop(me, None)
-        await self._run(thread_id, text)
+        await job()
 
     async def close(self) -> None:
         self.closing = True
@@ -210,6 +229,37 @@ class Tasks:
             )
             await self._emit(ended)
             await self._on_ended(ended)
+
+    async def _compact(self, thread_id: str) -> None:
+        """`/compact`: the older turns summarised now (tokens not counted in the usage)."""
+        try:
+            client = await self._client_for(thread_id)
+            events = await self.setup.store.events(thread_id)
+            chosen = compaction.plan(events)
+            if chosen is None:
+                await self._emit(Notice(thread_id=thread_id, text=NOTHING_TO_COMPACT))
+                return
+            window = await client.context_window()
+            await self._emit(
+                Notice(thread_id=thread_id, text="summarising older turns…"), persist=False
+            )
+
+            async def retrying(text: str) -> None:
+                await self._emit(Notice(thread_id=thread_id, text=f"⟳ {text}"))
+
+            budget = int(window.tokens * WINDOW_SHARE)
+            reply, _ = await compaction.summarise(client, chosen.older, budget, retrying)
+            if not reply.text.strip():
+                raise RigtuiError(
+                    "the model returned an empty summary; nothing was compacted",
+                    fix="try /compact again, or another model profile (/model)",
+                )
+            summary = reply.text.strip()
+            await self._emit(compaction.compacted(thread_id, events, chosen, summary, "asked"))
+        except asyncio.CancelledError:
+            await self._emit(Notice(thread_id=thread_id, text="■ compaction cancelled"))
+        except RigtuiError as exc:
+            await self._emit(Error(thread_id=thread_id, message=exc.message, fix=exc.fix or ""))
 
     async def _user_message(self, thread_id: str, text: str) -> None:
         """The user's words, with the files and definitions their `@mentions` attach."""
