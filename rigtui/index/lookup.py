@@ -127,6 +127,21 @@ def find_symbol(store: IndexStore, name: str, limit: int = 50) -> list[Symbol]:
     return symbols[:limit]
 
 
+def symbols_starting(store: IndexStore, prefix: str, limit: int = 20) -> list[Symbol]:
+    """Definitions whose name starts with `prefix` (case-insensitively; for completion),
+    types and functions first, then shorter names."""
+    if not prefix:
+        return []
+    pattern = prefix.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+    rows = store.rows(
+        f"SELECT {_SYMBOL_COLUMNS} FROM defs d JOIN files f ON f.id = d.file_id"
+        " WHERE d.name LIKE ? ESCAPE '\\'"
+        f" ORDER BY {_KIND_SQL}, length(d.name), f.path, d.line LIMIT ?",
+        (pattern, limit),
+    )
+    return [Symbol(*r) for r in rows]
+
+
 def references(store: IndexStore, name: str, limit: int = 500) -> list[Reference]:
     """Uses of `name` (calls, type uses, imports), by file and line. For `Class.method` the
     member name is looked up: references are recorded by the name used at the call site."""
