@@ -60,6 +60,8 @@ ACTIONS: tuple[Action, ...] = (
            command_help="Symbols and text in the code index"),
     Action("search", "search symbols and text (outside the message box)", "slash",
            shown_keys="/"),
+    Action("", "complete @file, @symbol or /command: ↑ ↓ choose, Tab or Enter take it, Esc"
+           " closes", shown_keys="@ or /", where="message box"),
     Action("run_checks", "show the checks and run them now", "ctrl+r", label="Checks",
            priority=True, command="Run checks",
            command_help="Show the checks panel and run every check"),
