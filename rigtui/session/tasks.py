@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -15,11 +16,12 @@ from typing import TYPE_CHECKING
 
 from rigtui.agent import compaction
 from rigtui.agent.approvals import Approvals, CommandRequest
-from rigtui.agent.client import ModelClient, RetryPolicy, resolve_endpoint
+from rigtui.agent.client import ModelClient, RetryPolicy, cost_of, resolve_endpoint
 from rigtui.agent.context import instructions, system_prompt
 from rigtui.agent.loop import WINDOW_SHARE, TaskLoop, UsageTotals
 from rigtui.agent.tools import CommandDecision, TaskRecord, ToolContext
 from rigtui.agent.tools.mcp import McpTools
+from rigtui.agent.wire import Reply
 from rigtui.config import Settings
 from rigtui.errors import RigtuiError
 from rigtui.mcp.manager import McpManager
@@ -33,6 +35,7 @@ from rigtui.protocol import (
     PlanUpdated,
     TaskEnded,
     TaskStarted,
+    UsageUpdated,
     UserMessage,
 )
 from rigtui.session.changes import ChangeSets
@@ -231,7 +234,7 @@ class Tasks:
             await self._on_ended(ended)
 
     async def _compact(self, thread_id: str) -> None:
-        """`/compact`: the older turns summarised now (tokens not counted in the usage)."""
+        """`/compact`: the older turns summarised now."""
         try:
             client = await self._client_for(thread_id)
             events = await self.setup.store.events(thread_id)
@@ -248,7 +251,9 @@ class Tasks:
                 await self._emit(Notice(thread_id=thread_id, text=f"⟳ {text}"))
 
             budget = int(window.tokens * WINDOW_SHARE)
-            reply, _ = await compaction.summarise(client, chosen.older, budget, retrying)
+            started = time.perf_counter()
+            reply, chars = await compaction.summarise(client, chosen.older, budget, retrying)
+            await self._count(thread_id, client, reply, chars, time.perf_counter() - started)
             if not reply.text.strip():
                 raise RigtuiError(
                     "the model returned an empty summary; nothing was compacted",
@@ -260,6 +265,30 @@ class Tasks:
             await self._emit(Notice(thread_id=thread_id, text="■ compaction cancelled"))
         except RigtuiError as exc:
             await self._emit(Error(thread_id=thread_id, message=exc.message, fix=exc.fix or ""))
+
+    async def _count(
+        self, thread_id: str, client: ModelClient, reply: Reply, chars: int, duration: float
+    ) -> None:
+        """The summary request's tokens in the thread's usage (estimated when not reported)."""
+        estimated = not (reply.input_tokens or reply.output_tokens)
+        if estimated:
+            reply.input_tokens = chars // 4
+            reply.output_tokens = max(1, len(reply.text) // 4)
+        cost = cost_of(client.profile, reply.input_tokens, reply.output_tokens)
+        totals = await self._usage_totals(thread_id)
+        totals.input_tokens += reply.input_tokens
+        totals.output_tokens += reply.output_tokens
+        if cost is not None:
+            totals.cost = (totals.cost or 0.0) + cost
+        await self._emit(
+            UsageUpdated(
+                thread_id=thread_id, task_id="", model=client.endpoint.model,
+                input_tokens=reply.input_tokens, output_tokens=reply.output_tokens,
+                thread_input_tokens=totals.input_tokens,
+                thread_output_tokens=totals.output_tokens,
+                duration=duration, cost=cost, thread_cost=totals.cost, estimated=estimated,
+            )
+        )  # fmt: skip
 
     async def _user_message(self, thread_id: str, text: str) -> None:
         """The user's words, with the files and definitions their `@mentions` attach."""

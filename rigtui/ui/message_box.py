@@ -152,7 +152,13 @@ class MessageInput(Input):
         self.menu.close()
 
     async def action_submit(self) -> None:
-        if self.menu.is_open:
-            self.action_accept()
-            return
+        """Enter takes the highlighted choice, unless the word typed is that choice already
+        (a whole path typed out): then it sends, as it does with the menu closed."""
+        chosen, typing = self.menu.chosen(), self._typing
+        if chosen is not None and typing is not None:
+            if self.value[typing.start : self.cursor_position] != chosen.insert:
+                self.action_accept()
+                return
+        self._typing = None
+        self.menu.close()
         await super().action_submit()

@@ -33,14 +33,19 @@ def user_message(text: str, attachments: list[ev.Attachment]) -> Widget:
 
 
 def compaction_title(event: ev.ThreadCompacted) -> str:
-    why = "on request" if event.reason == "asked" else "the window was filling"
+    """Short enough for a narrow pane: the rest is in the body."""
+    return f"⇣ {event.replaced_messages} earlier messages compacted"
+
+
+def compaction_body(event: ev.ThreadCompacted) -> str:
+    why = "asked for with /compact" if event.reason == "asked" else "the window was filling"
     return (
-        f"⇣ thread compacted ({why}): {event.replaced_messages} earlier messages are sent as a"
-        f" summary (~{event.tokens_before:,} → ~{event.tokens_after:,} tokens)"
+        f"Sent in their place from here on ({why}; ~{event.tokens_before:,} → "
+        f"~{event.tokens_after:,} tokens). The messages themselves stay above.\n\n{event.summary}"
     )
 
 
 def compaction(event: ev.ThreadCompacted) -> Widget:
     """Collapsed to its title; Enter (or a click) shows the summary."""
-    body = Static(event.summary, markup=False, classes="summary")
+    body = Static(compaction_body(event), markup=False, classes="summary")
     return Collapsible(body, title=compaction_title(event), collapsed=True, classes="compacted")

@@ -75,7 +75,11 @@ async def test_slash_completes_runs_compact_and_shows_the_summary(
         view = app.query_one(ThreadPane).current_view
         assert view is not None
         (shown,) = view.query(Collapsible)
-        assert "thread compacted (on request): 2 earlier messages" in shown.title
+        assert shown.title == "⇣ 2 earlier messages compacted" and shown.collapsed
+        await pilot.click(shown.query_one("CollapsibleTitle"))
+        assert not shown.collapsed
+        assert "asked for with /compact" in str(shown.query_one(".summary").render())
+        assert "- the user said first and second" in str(shown.query_one(".summary").render())
         assert "tools" not in server.requests[-1]
 
 
@@ -90,3 +94,21 @@ async def test_an_unknown_command_is_said_and_kept_in_the_box(
         (note,) = list(app._notifications)
         assert "unknown command /nosuch" in note.message
         assert server.requests == []
+
+
+async def test_enter_sends_when_the_whole_path_is_typed_out(
+    model_app,  # noqa: F811
+    demo_project: Path,
+) -> None:
+    async with workbench(model_app, [Say("Read it.")]) as (server, app, pilot):
+        app.query_one(MessageInput).focus()
+        menu = app.query_one(CompletionMenu)
+        await pilot.press(*"read @src/demo/cli.py")
+        await settle_until(pilot, lambda: menu.is_open)
+        assert menu.chosen().insert == "@src/demo/cli.py"  # type: ignore[union-attr]
+        ended = recorder(app).next(ev.TaskEnded)
+        await pilot.press("enter")
+        await ended
+        assert not menu.is_open
+        sent = server.requests[0]["messages"][-1]["content"]
+        assert (demo_project / "src/demo/cli.py").read_text() in sent

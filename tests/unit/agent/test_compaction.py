@@ -107,6 +107,9 @@ async def test_compact_on_demand_keeps_the_last_turn_and_says_when_there_is_noth
     assert notices.count("nothing to compact yet: the latest turn is always kept as it is") == 2
     (compacted,) = of_type(seen, ev.ThreadCompacted)
     assert compacted.reason == "asked" and compacted.replaced_messages == 2
+    usage = [e for e in history if isinstance(e, ev.UsageUpdated)]
+    assert len(usage) == 3 and usage[-1].task_id == ""  # the summary request counts too
+    assert usage[-1].thread_input_tokens == sum(u.input_tokens for u in usage)
     sent = messages_from_events(history)
     assert [m["role"] for m in sent] == ["user", "assistant"]
     assert sent[0]["content"].endswith("second") and "- summary of one" in sent[0]["content"]
