@@ -114,9 +114,15 @@ async def resolve(root: Path, text: str, index: CodeIndex | None) -> Mentions:
         elif attachment is not None:
             budget -= attachment["sent"]
             result.attachments.append(attachment)
-        elif "/" in word or Path(word).suffix:
+        elif _looks_like_a_path(word):
             result.notes.append(f"@{word}: no such file or symbol in the project; sent as text")
     return result
+
+
+def _looks_like_a_path(word: str) -> bool:
+    """`@src/x`, `@notes.txt`: worth a note when missing (`@dataclass`, `@app.route`, pasted
+    decorators, are not)."""
+    return "/" in word or re.fullmatch(r"\.[A-Za-z0-9]{1,4}", Path(word).suffix) is not None
 
 
 def _read_capped(path: Path, cap: int) -> tuple[bytes, int]:

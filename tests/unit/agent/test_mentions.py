@@ -46,9 +46,10 @@ def test_a_mention_outside_the_project_is_refused(project: Path, tmp_path: Path)
     outside = tmp_path / "secret.txt"
     outside.write_text("do not send\n")
     (project / "link.txt").symlink_to(outside)
-    found = _resolve(project, f"@../secret.txt @{outside} @link.txt @~/x")
+    (project / "linked").symlink_to(tmp_path, target_is_directory=True)
+    found = _resolve(project, f"@../secret.txt @{outside} @link.txt @~/x @linked/secret.txt")
     assert found.attachments == []
-    assert len(found.notes) == 4
+    assert len(found.notes) == 5 and "outside the project" in found.notes[4]
     assert "'..' is not allowed" in found.notes[0]
     assert "only files inside the project" in found.notes[1]
     assert "outside the project" in found.notes[2]
@@ -88,11 +89,12 @@ def test_a_big_file_is_capped_and_the_chip_says_so(project: Path) -> None:
 
 def test_binary_and_missing_files_are_said_not_attached(project: Path) -> None:
     (project / "blob.bin").write_bytes(b"\0\1\2" * 100)
-    found = _resolve(project, "@blob.bin @src/nope.py @someword")
+    found = _resolve(project, "@blob.bin @src/nope.py @someword @app.route @gone.txt")
     assert found.attachments == []
     assert found.notes == [
         "@blob.bin: a binary file; not attached",
         "@src/nope.py: no such file or symbol in the project; sent as text",
+        "@gone.txt: no such file or symbol in the project; sent as text",
     ]
 
 
