@@ -11,7 +11,7 @@ from typing import Any, Protocol
 from textual.widgets import Input
 
 from rigtui.errors import BadInput
-from rigtui.protocol import CompactThread, SetThreadModel
+from rigtui.protocol import CompactThread, RenameThread, SetThreadModel
 from rigtui.session.slash import BuiltinUse, PromptUse, help_text, literal, load_prompts, parse
 
 
@@ -58,6 +58,8 @@ async def run_builtin(app: SlashHost, use: BuiltinUse, prompts: list) -> None:  
     match use.builtin.name:
         case "new":
             await app.action_new_thread()
+            if use.argument and app.current_thread is not None:
+                app.send_op(RenameThread(app.current_thread.id, use.argument))
         case "fork":
             await app.action_fork_thread()
         case "model" if use.argument:

@@ -112,3 +112,17 @@ async def test_enter_sends_when_the_whole_path_is_typed_out(
         assert not menu.is_open
         sent = server.requests[0]["messages"][-1]["content"]
         assert (demo_project / "src/demo/cli.py").read_text() in sent
+
+
+async def test_slash_new_with_a_title_opens_a_thread_of_that_name(
+    model_app,  # noqa: F811
+) -> None:
+    async with workbench(model_app, []) as (server, app, pilot):
+        app.query_one(MessageInput).focus()
+        first = app.current_thread
+        renamed = recorder(app).next(ev.ThreadRenamed)
+        await pilot.press(*"/new parser work", "enter")
+        await renamed
+        assert app.current_thread is not None and app.current_thread.id != first.id
+        assert app.current_thread.title == "parser work"
+        assert server.requests == []
