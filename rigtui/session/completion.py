@@ -36,10 +36,12 @@ class Completion:
 
 def fuzzy_score(query: str, path: str) -> int | None:
     """How well `query` matches `path` (higher is better), None when its letters are not all
-    in it in order. A match in the file's name beats one in its folders, a prefix beats a
-    substring, a substring beats scattered letters; fewer gaps beat more."""
+    in it in order. The file's whole name beats a match in it, one in the name beats one in
+    its folders, a prefix beats a substring, a substring beats scattered letters; fewer gaps beat more."""
     q, p = query.lower(), path.lower()
     name = p.rsplit("/", 1)[-1]
+    if q in (name, name.split(".", 1)[0]):
+        return 5000 - len(p)
     if name.startswith(q):
         return 4000 - len(p)
     if q in name:

@@ -15,6 +15,7 @@ def test_fuzzy_ranking_prefers_the_file_name_then_fewer_gaps() -> None:
     paths = ["src/parser.py", "docs/paris.md", "tests/test_parser.py", "src/app/pa_rs_er.py"]
     assert rank_paths("parser", paths)[:2] == ["src/parser.py", "tests/test_parser.py"]
     assert rank_paths("parsr", paths)[0] == "src/parser.py"
+    assert rank_paths("app", ["src/application.py", "a/b/c/app.py"])[0] == "a/b/c/app.py"
     assert fuzzy_score("zzz", "src/parser.py") is None
     assert rank_paths("", ["a/b/c.py", "top.py"]) == ["top.py", "a/b/c.py"]
 
