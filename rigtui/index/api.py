@@ -130,6 +130,10 @@ class CodeIndex:
         return lookup.symbols_starting(self.store, prefix, limit)
 
     @_store_errors
+    def symbols_containing(self, letters: str, limit: int = 20) -> list[Symbol]:
+        return lookup.symbols_containing(self.store, letters, limit)
+
+    @_store_errors
     def paths(self) -> list[str]:
         """Every file the index walked (the project's files that are not ignored)."""
         return sorted(self.store.file_states())

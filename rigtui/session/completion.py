@@ -1,7 +1,7 @@
 """What the message box offers as you type: `@` completes files (fuzzy, from the code index's
 list of the project's files, or a walk of them when there is no index) and symbols (by name
-prefix, from the index); `/` completes the built-in commands, the custom prompts (saying
-whether each is the project's or yours) and the MCP servers' prompts.
+prefix, then fuzzy, from the index); `/` completes the built-in commands, the custom prompts
+(saying whether each is the project's or yours) and the MCP servers' prompts.
 
 Files the ignore rules leave out and files that look like secrets are never offered (an
 ignored file can still be attached by typing its whole path; a secret never is)."""
@@ -19,6 +19,7 @@ from rigtui.session.mentions import is_secret
 from rigtui.session.slash import BUILTINS, load_prompts
 
 if TYPE_CHECKING:
+    from rigtui.index.api import CodeIndex
     from rigtui.mcp.manager import McpManager
     from rigtui.session.runtime import ProjectRuntime
 
@@ -66,6 +67,20 @@ def rank_paths(query: str, paths: list[str], limit: int = LIMIT) -> list[str]:
     return [p for _, p in scored[:limit]]
 
 
+def _symbols(index: CodeIndex, query: str, limit: int) -> list[Completion]:
+    """Symbols named `query...` first, then those holding its letters in order."""
+    symbols = index.symbols_starting(query, limit)
+    if len(symbols) < limit:
+        seen = {(s.path, s.line) for s in symbols}
+        more = index.symbols_containing(query, limit)
+        symbols += [s for s in more if (s.path, s.line) not in seen][: limit - len(symbols)]
+    return [
+        Completion(f"@{s.qualname}", f"{s.qualname}  {s.path}:{s.line}", s.kind)
+        for s in symbols
+        if not is_secret(s.path)
+    ]
+
+
 def quoted(path: str) -> str:
     return f'@"{path}"' if " " in path else f"@{path}"
 
@@ -84,10 +99,7 @@ class Completer:
         found = [Completion(quoted(p), p, "file") for p in files]
         index = self.runtime.index  # only once its first run ended: never waited for here
         if index is not None and query and query.replace("_", "a").isalnum():
-            for symbol in await asyncio.to_thread(index.symbols_starting, query, limit):
-                if not is_secret(symbol.path):
-                    label = f"{symbol.qualname}  {symbol.path}:{symbol.line}"
-                    found.append(Completion(f"@{symbol.qualname}", label, symbol.kind))
+            found += await asyncio.to_thread(_symbols, index, query, limit)
         return found[: limit + limit // 2]
 
     async def _paths(self) -> list[str]:

@@ -25,6 +25,8 @@ from rigtui.ignore import IgnoreRules
 from rigtui.protocol import Attachment
 
 if TYPE_CHECKING:
+    from collections.abc import Awaitable, Callable
+
     from rigtui.index.api import CodeIndex
 
 MAX_FILE_BYTES = 32 * 1024
@@ -92,8 +94,12 @@ def confined(root: Path, word: str) -> Path | None:
     return real
 
 
-async def resolve(root: Path, text: str, index: CodeIndex | None) -> Mentions:
-    """The attachments the `@mentions` in `text` ask for, and notes for those refused."""
+async def resolve(
+    root: Path, text: str, index: CodeIndex | None | Callable[[], Awaitable[CodeIndex | None]]
+) -> Mentions:
+    """The attachments the `@mentions` in `text` ask for, and notes for those refused.
+    `index` may be a coroutine function, awaited only when a word names no file (the index's
+    first run is not waited for when every mention is a path)."""
     import asyncio
 
     result = Mentions()
@@ -108,6 +114,8 @@ async def resolve(root: Path, text: str, index: CodeIndex | None) -> Mentions:
         if path is not None:
             attachment = await asyncio.to_thread(_file, root, word, path, ignore, budget)
         else:
+            if callable(index):
+                index = await index()
             attachment = await _symbol(root, word, index, ignore, budget)
         if isinstance(attachment, str):
             result.notes.append(attachment)

@@ -294,7 +294,7 @@ class Tasks:
         """The user's words, with the files and definitions their `@mentions` attach."""
         found = Mentions()
         if mentioned(text):
-            found = await resolve(self.setup.root, text, await self._index_for_mentions())
+            found = await resolve(self.setup.root, text, self._index_for_mentions)
         await self._emit(
             UserMessage(
                 thread_id=thread_id,

@@ -40,6 +40,8 @@ async def test_completion_and_symbol_mentions_from_the_index(project: Path) -> N
         assert "@.env" not in [c.insert for c in await session.completer.mentions("env")]
         symbols = [c for c in await session.completer.mentions("Pars") if c.detail != "file"]
         assert symbols[0].insert == "@Parser" and symbols[0].detail == "class"
+        fuzzy = [c.insert for c in await session.completer.mentions("prsr")]
+        assert "@Parser" in fuzzy
         commands = [c.insert for c in await session.completer.commands("co")]
         assert commands == ["/compact"]
 
