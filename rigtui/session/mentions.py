@@ -8,7 +8,8 @@ the project, since a message may be pasted from anywhere:
   the ignore rules say; paste it yourself if you mean to send it;
 - a file the project's ignore rules leave out is attached only when named in full (the
   completion never offers one) and its chip says "ignored";
-- at most MAX_FILE_BYTES of one file and MAX_TOTAL_BYTES in all; the chip says what was cut.
+- at most MAX_FILE_BYTES of one file and MAX_TOTAL_BYTES in all (less when the model's window
+  is small: the caller passes a quarter of it); the chip says what was cut.
 
 A mention that names nothing is left as text; one that looks like a path gets a notice."""
 
@@ -95,7 +96,10 @@ def confined(root: Path, word: str) -> Path | None:
 
 
 async def resolve(
-    root: Path, text: str, index: CodeIndex | None | Callable[[], Awaitable[CodeIndex | None]]
+    root: Path,
+    text: str,
+    index: CodeIndex | None | Callable[[], Awaitable[CodeIndex | None]],
+    total_bytes: int = MAX_TOTAL_BYTES,
 ) -> Mentions:
     """The attachments the `@mentions` in `text` ask for, and notes for those refused.
     `index` may be a coroutine function, awaited only when a word names no file (the index's
@@ -103,7 +107,7 @@ async def resolve(
     import asyncio
 
     result = Mentions()
-    budget = MAX_TOTAL_BYTES
+    budget = min(total_bytes, MAX_TOTAL_BYTES)
     ignore = IgnoreRules(root.resolve())
     for word in mentioned(text)[:MAX_MENTIONS]:
         try:
@@ -142,7 +146,7 @@ def _read_capped(path: Path, cap: int) -> tuple[bytes, int]:
 def _file(root: Path, word: str, path: Path, ignore: IgnoreRules, budget: int) -> Attachment | str:
     rel = path.relative_to(root.resolve()).as_posix()
     if budget <= 0:
-        return f"@{word}: not attached, the message already carries {MAX_TOTAL_BYTES // 1024} KB"
+        return f"@{word}: not attached, the message already carries all the window allows"
     try:
         data, size = _read_capped(path, min(MAX_FILE_BYTES, budget))
     except OSError as exc:
@@ -175,7 +179,7 @@ async def _symbol(
     if path is None:
         return None
     if budget <= 0:
-        return f"@{word}: not attached, the message already carries {MAX_TOTAL_BYTES // 1024} KB"
+        return f"@{word}: not attached, the message already carries all the window allows"
     lines = (await asyncio.to_thread(path.read_bytes)).splitlines(keepends=True)
     body = b"".join(lines[symbol.line - 1 : max(symbol.line, symbol.end_line)])
     sent = body[: min(MAX_FILE_BYTES, budget)]

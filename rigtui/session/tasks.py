@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 from rigtui.agent import compaction
 from rigtui.agent.approvals import Approvals, CommandRequest
 from rigtui.agent.client import ModelClient, RetryPolicy, cost_of, resolve_endpoint
-from rigtui.agent.context import instructions, system_prompt
+from rigtui.agent.context import CHARS_PER_TOKEN, instructions, system_prompt
 from rigtui.agent.loop import WINDOW_SHARE, TaskLoop, UsageTotals
 from rigtui.agent.tools import CommandDecision, TaskRecord, ToolContext
 from rigtui.agent.tools.mcp import McpTools
@@ -39,7 +39,7 @@ from rigtui.protocol import (
     UserMessage,
 )
 from rigtui.session.changes import ChangeSets
-from rigtui.session.mentions import Mentions, mentioned, resolve
+from rigtui.session.mentions import MAX_TOTAL_BYTES, Mentions, mentioned, resolve
 from rigtui.session.runtime import ProjectRuntime
 from rigtui.store import Store, new_id
 
@@ -48,6 +48,7 @@ if TYPE_CHECKING:
 
 Emit = Callable[..., Awaitable[None]]  # emit(event, persist=True)
 NOTHING_TO_COMPACT = "nothing to compact yet: the latest turn is always kept as it is"
+ATTACH_SHARE = 0.25  # of the profile's window that a message's attachments may fill
 INDEX_WAIT = 10.0  # seconds a message with @mentions waits for the index's first run
 
 
@@ -294,7 +295,8 @@ class Tasks:
         """The user's words, with the files and definitions their `@mentions` attach."""
         found = Mentions()
         if mentioned(text):
-            found = await resolve(self.setup.root, text, self._index_for_mentions)
+            cap = await self._attach_cap(thread_id)
+            found = await resolve(self.setup.root, text, self._index_for_mentions, cap)
         await self._emit(
             UserMessage(
                 thread_id=thread_id,
@@ -306,6 +308,15 @@ class Tasks:
         for note in found.notes:
             await self._emit(Notice(thread_id=thread_id, text=note))
 
+    async def _attach_cap(self, thread_id: str) -> int:
+        """Bytes a message may attach: a share of the profile's window (the message is kept
+        even when the profile is unusable: that error comes after it)."""
+        try:
+            profile = self.setup.settings.model_profile(await self._profile_name(thread_id))
+        except RigtuiError:
+            return MAX_TOTAL_BYTES
+        return int(profile.context_window * CHARS_PER_TOKEN * ATTACH_SHARE)
+
     async def _index_for_mentions(self) -> CodeIndex | None:
         """The code index for `@Symbol`, unless its first run takes too long (then a mention
         can still name a file)."""
@@ -314,15 +325,19 @@ class Tasks:
         except TimeoutError:
             return None
 
-    async def _client_for(self, thread_id: str) -> ModelClient:
+    async def _profile_name(self, thread_id: str) -> str:
+        """--profile/--model/--base-url for this run win; then the thread's own choice."""
         setup = self.setup
         thread = await setup.store.thread(thread_id)
-        # --profile/--model/--base-url for this run win; then the thread's own choice.
-        name = (
+        return (
             setup.profile
             or (thread.model_profile if thread else None)
             or setup.settings.model.default
         )
+
+    async def _client_for(self, thread_id: str) -> ModelClient:
+        setup = self.setup
+        name = await self._profile_name(thread_id)
         if name not in self._clients:
             endpoint = resolve_endpoint(setup.settings, name)  # raises with the fix if unusable
             self._clients[name] = ModelClient(

@@ -105,3 +105,19 @@ def test_an_unreadable_file_is_said(project: Path) -> None:
     locked.chmod(0)
     found = _resolve(project, "@locked.txt")
     assert found.attachments == [] and "cannot be read" in found.notes[0]
+
+
+async def test_a_small_window_attaches_less_and_the_chip_says_so(project: Path) -> None:
+    from rigtui import protocol as ev
+    from tests.support.fake_openai import make_settings, of_type, run_messages
+
+    (project / "big.txt").write_text("y" * 40_000)
+    with FakeOpenAI([Say("ok")]) as server:
+        settings = make_settings(server.base_url, context_window=4000)
+        (seen,) = await run_messages(project, settings, "read @big.txt")
+        sent = server.requests[0]["messages"][-1]["content"]
+    (message,) = of_type(seen, ev.UserMessage)
+    (item,) = message.attachments
+    assert (item["sent"], item["size"]) == (4000, 40_000)  # a quarter of the window, in chars
+    assert "[cut: the first 4,000 of 40,000 bytes were attached]" in sent
+    assert of_type(seen, ev.TaskEnded)[0].outcome == "done"
