@@ -78,3 +78,11 @@ async def run_builtin(app: SlashHost, use: BuiltinUse, prompts: list) -> None:  
             app.action_toggle_thread_list()
         case "help":
             app.notify(help_text(prompts), title="Commands", timeout=20, markup=False)
+
+
+class CompactAction:
+    """The palette's "Compact thread", mixed into the app: what `/compact` does."""
+
+    def action_compact_thread(self: SlashHost) -> None:  # type: ignore[misc]
+        if self.current_thread is not None:
+            self.send_op(CompactThread(self.current_thread.id))

@@ -126,3 +126,13 @@ async def test_slash_new_with_a_title_opens_a_thread_of_that_name(
         assert app.current_thread is not None and app.current_thread.id != first.id
         assert app.current_thread.title == "parser work"
         assert server.requests == []
+
+
+async def test_the_palette_compacts_too(model_app) -> None:  # noqa: F811
+    async with workbench(model_app, []) as (server, app, pilot):
+        titles = [c.title for c in app.get_system_commands(app.screen)]
+        assert "Compact thread" in titles
+        said = recorder(app).next(ev.Notice, lambda n: n.text.startswith("nothing to compact"))
+        app.action_compact_thread()
+        await said
+        assert server.requests == []
