@@ -131,6 +131,9 @@ class MessageInput(Input):
         chosen = self.menu.chosen()
         if chosen is None or self._typing is None:
             raise SkipAction()
+        if word_at_cursor(self.value, self.cursor_position) != self._typing:
+            self.menu.close()  # the cursor moved off the word: the choices were for another
+            raise SkipAction()
         start, end = self._typing.start, self.cursor_position
         insert = chosen.insert + " "
         self.value = self.value[:start] + insert + self.value[end:]
@@ -155,7 +158,8 @@ class MessageInput(Input):
         """Enter takes the highlighted choice, unless the word typed is that choice already
         (a whole path typed out): then it sends, as it does with the menu closed."""
         chosen, typing = self.menu.chosen(), self._typing
-        if chosen is not None and typing is not None:
+        here = word_at_cursor(self.value, self.cursor_position)
+        if chosen is not None and typing is not None and here == typing:
             if self.value[typing.start : self.cursor_position] != chosen.insert:
                 self.action_accept()
                 return
