@@ -57,3 +57,23 @@ def json_line(value: object) -> str:
     if text.isascii():
         return text
     return "".join(f"\\u{ord(c):04x}" if 0xD800 <= ord(c) <= 0xDFFF else c for c in text)
+
+
+def size_text(size: int) -> str:
+    return f"{size} B" if size < 1024 else f"{size / 1024:.1f} KB".replace(".0 KB", " KB")
+
+
+def chip_text(attachment: dict) -> str:  # type: ignore[type-arg]  # a protocol Attachment
+    """One attachment as a chip says it: `src/app.py 2.1 KB`, `Parser.parse src/p.py:10-40`,
+    `big.log (first 32 KB of 120 KB)`, `out.txt (ignored)`."""
+    if attachment["kind"] == "symbol":
+        where = f"{attachment['name']} {attachment['path']}"
+        text = f"{where}:{attachment['start_line']}-{attachment['end_line']}"
+    else:
+        text = attachment["path"]
+    text = safe_name(text)
+    sent, size = attachment["sent"], attachment["size"]
+    text += (
+        f" (first {size_text(sent)} of {size_text(size)})" if sent < size else f" {size_text(size)}"
+    )
+    return text + (" (ignored)" if attachment.get("ignored") else "")

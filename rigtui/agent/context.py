@@ -76,6 +76,7 @@ def messages_from_events(events: list[ev.Event]) -> list[dict[str, Any]]:
     current: dict[str, Any] | None = None  # the assistant message being assembled
 
     notes: list[str] = []  # changes to the files the model did not make, told once calls close
+    summary, events = after_compaction(events)
 
     def close_open_calls() -> None:
         for call_id in open_calls:
@@ -93,7 +94,10 @@ def messages_from_events(events: list[ev.Event]) -> list[dict[str, Any]]:
         elif isinstance(event, ev.UserMessage):
             close_open_calls()
             current = None
-            out.append({"role": "user", "content": event.text})
+            content = with_attachments(event.text, event.attachments)
+            if summary is not None and event is events[0]:  # the first message it kept
+                content = f"{SUMMARY_HEAD}\n{summary}\n{SUMMARY_TAIL}\n\n{content}"
+            out.append({"role": "user", "content": content})
         elif isinstance(event, ev.AssistantMessage):
             close_open_calls()
             current = {"role": "assistant", "content": event.text, "_id": event.message_id}
@@ -118,6 +122,38 @@ def messages_from_events(events: list[ev.Event]) -> list[dict[str, Any]]:
     for message in out:
         message.pop("_id", None)
     return out
+
+
+SUMMARY_HEAD = "[rigtui: the earlier conversation, summarised to fit the window]"
+SUMMARY_TAIL = "[end of the summary; the conversation goes on from here]"
+
+
+def after_compaction(events: list[ev.Event]) -> tuple[str | None, list[ev.Event]]:
+    """The last compaction's summary and the events still sent as they are (from the user
+    message it kept); (None, all of them) when the thread was never compacted."""
+    last = next((e for e in reversed(events) if isinstance(e, ev.ThreadCompacted)), None)
+    if last is None:
+        return None, events
+    for i, event in enumerate(events):
+        if isinstance(event, ev.UserMessage) and event.message_id == last.keep_from:
+            return last.summary, events[i:]
+    return None, events  # its message is not here (a fork from before it): nothing replaced
+
+
+def with_attachments(text: str, attachments: list[ev.Attachment]) -> str:
+    """What the model is sent for a user message: the words, then each attachment."""
+    if not attachments:
+        return text
+    parts = [text]
+    for item in attachments:
+        where = item["path"]
+        if item["kind"] == "symbol":
+            where += f" lines {item['start_line']}-{item['end_line']} ({item['name']})"
+        cut = ""
+        if item["sent"] < item["size"]:
+            cut = f"\n[cut: the first {item['sent']:,} of {item['size']:,} bytes were attached]"
+        parts.append(f'<attached path="{where}">\n{item["text"]}{cut}\n</attached>')
+    return "\n\n".join(parts)
 
 
 def change_note(event: ev.Event) -> str | None:

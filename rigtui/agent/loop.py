@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from rigtui import protocol as ev
+from rigtui.agent import compaction
 from rigtui.agent.client import ModelClient, ModelUnavailable, cost_of
 from rigtui.agent.context import (
     CANCELLED_RESULT,
@@ -106,7 +107,8 @@ class TaskLoop:
     async def _messages(self, tools: list[dict[str, Any]]) -> list[dict[str, Any]]:
         """The system prompt and the thread, fitted to the window (the server's when it says,
         else the profile's) less what the system prompt and the tool definitions take."""
-        history = messages_from_events(await self.load_events())
+        events = await self.load_events()
+        history = messages_from_events(events)
         window = await self.client.context_window()
         system = [{"role": "system", "content": self.system}]
         fixed = estimate_tokens(system, tools)
@@ -119,10 +121,41 @@ class TaskLoop:
                 fix="give the server a bigger window (llama-cpp-python: --n_ctx; llama.cpp:"
                 " --ctx-size) and set context_window in the model profile to match",
             )
+        share = compaction.fullness(estimate_tokens(history), budget)
+        if share >= compaction.COMPACT_AT and (chosen := compaction.plan(events)) is not None:
+            if await self._compact(events, chosen, int(window.tokens * WINDOW_SHARE)):
+                history = messages_from_events(await self.load_events())
+        elif share >= compaction.WARN_AT and not compaction.warned(events):
+            await self.emit(ev.Notice(thread_id=self.thread_id, text=compaction.warning(share)))
         try:
             return [*system, *fit_to_window(history, budget)]
         except ContextTooLong as exc:
             raise ContextTooLong(f"{exc.message}; {where}", fix=exc.fix) from None
+
+    async def _compact(self, events: list[ev.Event], chosen: compaction.Plan, budget: int) -> bool:
+        """Summarise the older turns (the thread nears its window); False when the model
+        could not, and older output is only trimmed this time."""
+        tid = self.thread_id
+        await self.emit(
+            ev.Notice(thread_id=tid, text="summarising older turns to fit the window…"),
+            persist=False,
+        )
+        started = time.perf_counter()
+        try:
+            reply, self._request_chars = await compaction.summarise(
+                self.client, chosen.older, budget, self._on_retry
+            )
+        except ModelUnavailable as exc:
+            reply, why = None, exc.message
+        if reply is None or not reply.text.strip():
+            why = "the model returned an empty summary" if reply is not None else why
+            await self.emit(
+                ev.Notice(thread_id=tid, text=f"compaction failed ({why}): old output is trimmed")
+            )
+            return False
+        await self._usage(reply, None, time.perf_counter() - started)
+        await self.emit(compaction.compacted(tid, events, chosen, reply.text.strip(), "auto"))
+        return True
 
     async def _ask(self) -> Reply:
         tools = schemas(ctx=self.tools)  # rigtui's own and the MCP servers' tools

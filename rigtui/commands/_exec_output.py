@@ -12,7 +12,7 @@ import sys
 from typing import TextIO
 
 from rigtui import protocol as ev
-from rigtui.display import json_line, safe_line, safe_name
+from rigtui.display import chip_text, json_line, safe_line, safe_name
 from rigtui.protocol import (
     CheckFinished,
     CommandApprovalRequested,
@@ -111,6 +111,12 @@ class Printer:
                 self.write(f"· PatchRedone: {_patch_line(cs_id, paths)}")
             case PatchRecovered(change_set_ids=ids):
                 self.write(f"· PatchRecovered: {', '.join(ids)}")
+            case ev.UserMessage(attachments=attached) if attached:
+                self.write("· attached: " + ", ".join(chip_text(a) for a in attached))
+            case ev.ThreadCompacted(replaced_messages=n, tokens_before=a, tokens_after=b):
+                self.write(
+                    f"· compacted {n} earlier messages into a summary (~{a:,} → ~{b:,} tokens)"
+                )
 
 
 def _short(text: str, limit: int) -> str:

@@ -13,8 +13,9 @@ from rigtui.commands._common import project_root, say_ignored
 from rigtui.commands._exec_output import Approver, Printer, print_json
 from rigtui.config import Settings, apply_overrides, load_settings
 from rigtui.errors import BadInput
-from rigtui.protocol import Note, Notice, SendMessage, TaskEnded
+from rigtui.protocol import CompactThread, Note, Notice, SendMessage, TaskEnded, ThreadCompacted
 from rigtui.session import Session, launch_folder
+from rigtui.session.slash import BuiltinUse, PromptUse, literal, load_prompts, parse
 
 NAME = "exec"
 HELP = "run one task with the model, headless (text or --json events)"
@@ -46,6 +47,7 @@ def run(args: argparse.Namespace) -> int:
         raise BadInput(
             "the prompt is empty", fix='pass what to do, e.g. rigtui exec "fix the tests"'
         )
+    command = _command(root, prompt.strip(), args)
     settings = apply_overrides(
         load_settings(root), profile=args.profile, model=args.model, base_url=args.base_url
     )
@@ -53,7 +55,67 @@ def run(args: argparse.Namespace) -> int:
     if args.approve == "auto":
         settings.approval.patches = "auto-apply"
         settings.approval.commands = "auto"
-    return asyncio.run(_exec(root, settings, prompt.strip(), args))
+    if isinstance(command, BuiltinUse):  # /compact: the only built-in that works headless
+        return asyncio.run(_compact(root, settings, args))
+    text = command.text if isinstance(command, PromptUse) else literal(prompt.strip())
+    return asyncio.run(_exec(root, settings, text, args))
+
+
+# Where each built-in that needs the workbench has its headless counterpart.
+HEADLESS_INSTEAD = {
+    "new": "rigtui exec without --thread starts a new thread",
+    "fork": "fork it in the workbench (ctrl+l, f)",
+    "model": "pass --model or --profile",
+    "undo": "run `rigtui undo`",
+    "redo": "run `rigtui redo`",
+    "checks": "run `rigtui check`",
+    "threads": "run `rigtui threads`",
+    "help": "the README lists them; custom prompts are in .rigtui/prompts/",
+}
+
+
+def _command(root: Path, prompt: str, args: argparse.Namespace) -> BuiltinUse | PromptUse | None:
+    """A `/command` in the prompt: a custom prompt to expand, /compact, or a clear error."""
+    command = parse(prompt, load_prompts(root))
+    if isinstance(command, BuiltinUse):
+        name = command.builtin.name
+        if not command.builtin.headless:
+            raise BadInput(
+                f"/{name} works only in the workbench", fix=HEADLESS_INSTEAD.get(name, "")
+            )
+        if not args.thread:
+            raise BadInput(
+                f"/{name} needs the thread to work on",
+                fix="pass --thread ID (see `rigtui threads`)",
+            )
+    return command
+
+
+async def _compact(root: Path, settings: Settings, args: argparse.Namespace) -> int:
+    """`rigtui exec --thread ID /compact`: the thread's older turns summarised now."""
+    pinned = settings.model.default if (args.model or args.base_url or args.profile) else None
+    session = await Session.open(root, settings=settings, profile=pinned)
+    try:
+        thread = await session.thread(args.thread)
+        printer = None if args.json else Printer(sys.stdout, sys.stderr)
+        events = session.subscribe()
+        done: list[ThreadCompacted] = []
+
+        async def consume() -> None:
+            async for event in events:
+                if event.thread_id == thread.id:
+                    print_json(event, sys.stdout) if printer is None else printer.show(event)
+                    if isinstance(event, ThreadCompacted):
+                        done.append(event)
+
+        consumer = asyncio.create_task(consume())
+        await session.send(CompactThread(thread.id))
+        await session.wait_idle(thread.id)
+    finally:
+        await session.close()
+    with contextlib.suppress(Exception):
+        await consumer
+    return 0 if done else 1
 
 
 async def _exec(root: Path, settings: Settings, prompt: str, args: argparse.Namespace) -> int:

@@ -126,6 +126,19 @@ class CodeIndex:
         return lookup.find_symbol(self.store, name, limit)
 
     @_store_errors
+    def symbols_starting(self, prefix: str, limit: int = 20) -> list[Symbol]:
+        return lookup.symbols_starting(self.store, prefix, limit)
+
+    @_store_errors
+    def symbols_containing(self, letters: str, limit: int = 20) -> list[Symbol]:
+        return lookup.symbols_containing(self.store, letters, limit)
+
+    @_store_errors
+    def paths(self) -> list[str]:
+        """Every file the index walked (the project's files that are not ignored)."""
+        return sorted(self.store.file_states())
+
+    @_store_errors
     def references(self, name: str, limit: int = 500) -> list[Reference]:
         return lookup.references(self.store, name, limit)
 

@@ -127,6 +127,35 @@ def find_symbol(store: IndexStore, name: str, limit: int = 50) -> list[Symbol]:
     return symbols[:limit]
 
 
+def symbols_starting(store: IndexStore, prefix: str, limit: int = 20) -> list[Symbol]:
+    """Definitions whose name starts with `prefix` (case-insensitively; for completion),
+    types and functions first, then shorter names."""
+    if not prefix:
+        return []
+    pattern = prefix.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+    rows = store.rows(
+        f"SELECT {_SYMBOL_COLUMNS} FROM defs d JOIN files f ON f.id = d.file_id"
+        " WHERE d.name LIKE ? ESCAPE '\\'"
+        f" ORDER BY {_KIND_SQL}, length(d.name), f.path, d.line LIMIT ?",
+        (pattern, limit),
+    )
+    return [Symbol(*r) for r in rows]
+
+
+def symbols_containing(store: IndexStore, letters: str, limit: int = 20) -> list[Symbol]:
+    """Definitions whose name holds `letters` in order (`prsr` finds `Parser`): the fuzzy
+    half of completion, after `symbols_starting`. Shorter names first."""
+    if not letters:
+        return []
+    escaped = [c.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") for c in letters]
+    rows = store.rows(
+        f"SELECT {_SYMBOL_COLUMNS} FROM defs d JOIN files f ON f.id = d.file_id"
+        " WHERE d.name LIKE ? ESCAPE '\\' ORDER BY length(d.name), f.path, d.line LIMIT ?",
+        ("%" + "%".join(escaped) + "%", limit),
+    )
+    return [Symbol(*r) for r in rows]
+
+
 def references(store: IndexStore, name: str, limit: int = 500) -> list[Reference]:
     """Uses of `name` (calls, type uses, imports), by file and line. For `Class.method` the
     member name is looked up: references are recorded by the name used at the call site."""

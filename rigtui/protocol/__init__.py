@@ -31,6 +31,7 @@ from rigtui.protocol.checks import (
 )
 from rigtui.protocol.ops import (
     Cancel,
+    CompactThread,
     ConfirmChecks,
     DecideCommand,
     DecidePatch,
@@ -51,6 +52,7 @@ from rigtui.protocol.ops import (
 from rigtui.protocol.project import IndexProgress, IndexReady, IndexUpdated, McpServerChanged
 from rigtui.protocol.threads import (
     AssistantMessage,
+    Attachment,
     CheckSummary,
     Error,
     MessageDelta,
@@ -62,6 +64,7 @@ from rigtui.protocol.threads import (
     PlanUpdated,
     TaskEnded,
     TaskStarted,
+    ThreadCompacted,
     ThreadCreated,
     ThreadDeleted,
     ThreadForked,
@@ -86,6 +89,7 @@ __all__ = [
     "REVIEW",
     "ArtifactsDetected",
     "AssistantMessage",
+    "Attachment",
     "Cancel",
     "CheckFinished",
     "CheckLocation",
@@ -96,6 +100,7 @@ __all__ = [
     "CheckSummary",
     "CommandApprovalRequested",
     "CommandDecided",
+    "CompactThread",
     "ConfirmChecks",
     "DecideCommand",
     "DecidePatch",
@@ -137,6 +142,7 @@ __all__ = [
     "SetThreadModel",
     "TaskEnded",
     "TaskStarted",
+    "ThreadCompacted",
     "ThreadCreated",
     "ThreadDeleted",
     "ThreadForked",

@@ -25,6 +25,11 @@ class SendMessage(Op):
 
 
 @dataclass(frozen=True)
+class CompactThread(Op):
+    """Summarise the thread's older turns now (queued behind a running task): `/compact`."""
+
+
+@dataclass(frozen=True)
 class Cancel(Op):
     """Stop the thread's running task at once; the thread stays consistent."""
 

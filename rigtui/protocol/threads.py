@@ -44,11 +44,42 @@ class ModelChanged(Event):
     model: str
 
 
+class Attachment(TypedDict):
+    """A file (or a symbol's definition) an `@mention` attached to a user message: what the
+    model was sent (`text`, capped) and what a chip in the thread says of it."""
+
+    kind: str  # file | symbol
+    path: str  # relative to the project root
+    name: str  # the symbol's qualified name; the path for a file
+    start_line: int  # 1-based, inclusive; 0 for a whole file
+    end_line: int
+    size: int  # bytes of the file (or of the definition)
+    sent: int  # bytes of it sent to the model (less than size when capped)
+    ignored: bool  # the project's ignore rules leave it out (attached because it was named)
+    text: str
+
+
 @event_type
 @dataclass(frozen=True, kw_only=True)
 class UserMessage(Event):
     text: str
     message_id: str = ""
+    attachments: list[Attachment] = field(default_factory=list)
+
+
+@event_type
+@dataclass(frozen=True, kw_only=True)
+class ThreadCompacted(Event):
+    """Older turns summarised by the model: from now on requests send `summary` in place of
+    every message before the user message `keep_from` (the originals stay in the log, shown
+    and searchable, but are no longer sent)."""
+
+    summary: str
+    keep_from: str  # message_id of the first user message still sent as it was
+    replaced_messages: int  # chat messages the summary stands for
+    tokens_before: int  # the estimated prompt before and after
+    tokens_after: int
+    reason: str = "auto"  # auto (the window was filling) | asked (/compact)
 
 
 @event_type

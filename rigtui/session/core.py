@@ -31,6 +31,7 @@ from rigtui.mcp.manager import McpManager
 from rigtui.protocol import (
     Cancel,
     CheckFinished,
+    CompactThread,
     ConfirmChecks,
     DecideCommand,
     DecidePatch,
@@ -62,6 +63,7 @@ from rigtui.protocol import (
 )
 from rigtui.session.background import Background
 from rigtui.session.changes import ChangeSets
+from rigtui.session.completion import Completer
 from rigtui.session.facts import ModelStatus, check_store, launch_folder, model_status  # noqa: F401
 from rigtui.session.followup import CheckFollowUp
 from rigtui.session.runtime import ProjectRuntime
@@ -103,6 +105,7 @@ class Session:
         self.mcp = McpManager(root, settings, emit=self._emit)  # servers start on first use
         self.runtime.own(self.mcp)
         self._tasks: Tasks | None = None  # made with the first message (the agent loads then)
+        self.completer = Completer(root, self.runtime, self.mcp)  # the message box's @ and /
 
     @property
     def tasks(self) -> Tasks:
@@ -319,6 +322,9 @@ class Session:
         match op:
             case SendMessage(thread_id=tid, text=text):
                 self.tasks.start(tid, text)
+            case CompactThread(thread_id=tid):
+                await self.thread(tid)  # a clear error for a thread of another project
+                self.tasks.compact(tid)
             case Cancel(thread_id=tid):
                 if self._tasks is not None:
                     self._tasks.cancel(tid)

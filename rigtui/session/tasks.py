@@ -8,16 +8,20 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
+from rigtui.agent import compaction
 from rigtui.agent.approvals import Approvals, CommandRequest
-from rigtui.agent.client import ModelClient, RetryPolicy, resolve_endpoint
-from rigtui.agent.context import instructions, system_prompt
-from rigtui.agent.loop import TaskLoop, UsageTotals
+from rigtui.agent.client import ModelClient, RetryPolicy, cost_of, resolve_endpoint
+from rigtui.agent.context import CHARS_PER_TOKEN, instructions, system_prompt
+from rigtui.agent.loop import WINDOW_SHARE, TaskLoop, UsageTotals
 from rigtui.agent.tools import CommandDecision, TaskRecord, ToolContext
 from rigtui.agent.tools.mcp import McpTools
+from rigtui.agent.wire import Reply
 from rigtui.config import Settings
 from rigtui.errors import RigtuiError
 from rigtui.mcp.manager import McpManager
@@ -31,13 +35,21 @@ from rigtui.protocol import (
     PlanUpdated,
     TaskEnded,
     TaskStarted,
+    UsageUpdated,
     UserMessage,
 )
 from rigtui.session.changes import ChangeSets
+from rigtui.session.mentions import MAX_TOTAL_BYTES, Mentions, mentioned, resolve
 from rigtui.session.runtime import ProjectRuntime
 from rigtui.store import Store, new_id
 
+if TYPE_CHECKING:
+    from rigtui.index.api import CodeIndex
+
 Emit = Callable[..., Awaitable[None]]  # emit(event, persist=True)
+NOTHING_TO_COMPACT = "nothing to compact yet: the latest turn is always kept as it is"
+ATTACH_SHARE = 0.25  # of the profile's window that a message's attachments may fill
+INDEX_WAIT = 10.0  # seconds a message with @mentions waits for the index's first run
 
 
 @dataclass
@@ -73,12 +85,24 @@ class Tasks:
     # --- the queue ------------------------------------------------------------------------
 
     def start(self, thread_id: str, text: str) -> None:
+        self._enqueue(thread_id, lambda: self._run(thread_id, text), text)
+
+    def compact(self, thread_id: str) -> None:
+        """Summarise the thread's older turns, after the task running there (`/compact`)."""
+        self._enqueue(thread_id, lambda: self._compact(thread_id), None)
+
+    def _enqueue(
+        self, thread_id: str, job: Callable[[], Awaitable[None]], text: str | None
+    ) -> None:
+        """Run `job` once the thread's earlier ones have ended; `text`: a message's words,
+        kept as MessageNotSent if it never starts."""
         if self.closing:
             return
         tasks = [t for t in self._tasks.get(thread_id, []) if not t.done()]
         before = tasks[-1] if tasks else None
-        task = asyncio.create_task(self._queued(thread_id, text, before), name=f"task {thread_id}")
-        self._unsent[task] = (thread_id, text)
+        task = asyncio.create_task(self._queued(thread_id, job, before), name=f"task {thread_id}")
+        if text is not None:
+            self._unsent[task] = (thread_id, text)
         self._tasks[thread_id] = [*tasks, task]
         task.add_done_callback(lambda t: self._forget(thread_id, t))
 
@@ -117,7 +141,12 @@ class Tasks:
             if not tasks:
                 del self._tasks[thread_id]
 
-    async def _queued(self, thread_id: str, text: str, before: asyncio.Task[None] | None) -> None:
+    async def _queued(
+        self,
+        thread_id: str,
+        job: Callable[[], Awaitable[None]],
+        before: asyncio.Task[None] | None,
+    ) -> None:
         me = asyncio.current_task()
         assert me is not None
         if before is not None:
@@ -128,11 +157,11 @@ class Tasks:
             try:
                 await asyncio.wait([before])
             except asyncio.CancelledError:
-                if self._unsent.pop(me, None) is not None:
-                    await self._emit(MessageNotSent(thread_id=thread_id, text=text))
+                if (unsent := self._unsent.pop(me, None)) is not None:
+                    await self._emit(MessageNotSent(thread_id=thread_id, text=unsent[1]))
                 return
         self._unsent.pop(me, None)
-        await self._run(thread_id, text)
+        await job()
 
     async def close(self) -> None:
         self.closing = True
@@ -158,7 +187,7 @@ class Tasks:
         record = TaskRecord()
         outcome, summary = "failed", ""
         try:
-            await self._emit(UserMessage(thread_id=thread_id, text=text, message_id=new_id("m")))
+            await self._user_message(thread_id, text)
             client = await self._client_for(thread_id)
             task = await store.create_task(thread_id, text)
             task_id = task.id
@@ -205,15 +234,110 @@ class Tasks:
             await self._emit(ended)
             await self._on_ended(ended)
 
-    async def _client_for(self, thread_id: str) -> ModelClient:
+    async def _compact(self, thread_id: str) -> None:
+        """`/compact`: the older turns summarised now."""
+        try:
+            client = await self._client_for(thread_id)
+            events = await self.setup.store.events(thread_id)
+            chosen = compaction.plan(events)
+            if chosen is None:
+                await self._emit(Notice(thread_id=thread_id, text=NOTHING_TO_COMPACT))
+                return
+            window = await client.context_window()
+            await self._emit(
+                Notice(thread_id=thread_id, text="summarising older turns…"), persist=False
+            )
+
+            async def retrying(text: str) -> None:
+                await self._emit(Notice(thread_id=thread_id, text=f"⟳ {text}"))
+
+            budget = int(window.tokens * WINDOW_SHARE)
+            started = time.perf_counter()
+            reply, chars = await compaction.summarise(client, chosen.older, budget, retrying)
+            await self._count(thread_id, client, reply, chars, time.perf_counter() - started)
+            if not reply.text.strip():
+                raise RigtuiError(
+                    "the model returned an empty summary; nothing was compacted",
+                    fix="try /compact again, or another model profile (/model)",
+                )
+            summary = reply.text.strip()
+            await self._emit(compaction.compacted(thread_id, events, chosen, summary, "asked"))
+        except asyncio.CancelledError:
+            await self._emit(Notice(thread_id=thread_id, text="■ compaction cancelled"))
+        except RigtuiError as exc:
+            await self._emit(Error(thread_id=thread_id, message=exc.message, fix=exc.fix or ""))
+
+    async def _count(
+        self, thread_id: str, client: ModelClient, reply: Reply, chars: int, duration: float
+    ) -> None:
+        """The summary request's tokens in the thread's usage (estimated when not reported)."""
+        estimated = not (reply.input_tokens or reply.output_tokens)
+        if estimated:
+            reply.input_tokens = chars // 4
+            reply.output_tokens = max(1, len(reply.text) // 4)
+        cost = cost_of(client.profile, reply.input_tokens, reply.output_tokens)
+        totals = await self._usage_totals(thread_id)
+        totals.input_tokens += reply.input_tokens
+        totals.output_tokens += reply.output_tokens
+        if cost is not None:
+            totals.cost = (totals.cost or 0.0) + cost
+        await self._emit(
+            UsageUpdated(
+                thread_id=thread_id, task_id="", model=client.endpoint.model,
+                input_tokens=reply.input_tokens, output_tokens=reply.output_tokens,
+                thread_input_tokens=totals.input_tokens,
+                thread_output_tokens=totals.output_tokens,
+                duration=duration, cost=cost, thread_cost=totals.cost, estimated=estimated,
+            )
+        )  # fmt: skip
+
+    async def _user_message(self, thread_id: str, text: str) -> None:
+        """The user's words, with the files and definitions their `@mentions` attach."""
+        found = Mentions()
+        if mentioned(text):
+            cap = await self._attach_cap(thread_id)
+            found = await resolve(self.setup.root, text, self._index_for_mentions, cap)
+        await self._emit(
+            UserMessage(
+                thread_id=thread_id,
+                text=text,
+                message_id=new_id("m"),
+                attachments=found.attachments,
+            )
+        )
+        for note in found.notes:
+            await self._emit(Notice(thread_id=thread_id, text=note))
+
+    async def _attach_cap(self, thread_id: str) -> int:
+        """Bytes a message may attach: a share of the profile's window (the message is kept
+        even when the profile is unusable: that error comes after it)."""
+        try:
+            profile = self.setup.settings.model_profile(await self._profile_name(thread_id))
+        except RigtuiError:
+            return MAX_TOTAL_BYTES
+        return int(profile.context_window * CHARS_PER_TOKEN * ATTACH_SHARE)
+
+    async def _index_for_mentions(self) -> CodeIndex | None:
+        """The code index for `@Symbol`, unless its first run takes too long (then a mention
+        can still name a file)."""
+        try:
+            return await asyncio.wait_for(self.setup.runtime.code_index(), INDEX_WAIT)
+        except TimeoutError:
+            return None
+
+    async def _profile_name(self, thread_id: str) -> str:
+        """--profile/--model/--base-url for this run win; then the thread's own choice."""
         setup = self.setup
         thread = await setup.store.thread(thread_id)
-        # --profile/--model/--base-url for this run win; then the thread's own choice.
-        name = (
+        return (
             setup.profile
             or (thread.model_profile if thread else None)
             or setup.settings.model.default
         )
+
+    async def _client_for(self, thread_id: str) -> ModelClient:
+        setup = self.setup
+        name = await self._profile_name(thread_id)
         if name not in self._clients:
             endpoint = resolve_endpoint(setup.settings, name)  # raises with the fix if unusable
             self._clients[name] = ModelClient(

@@ -39,10 +39,12 @@ from rigtui.ui import keymap
 from rigtui.ui.checks_panel import ChecksPanel
 from rigtui.ui.file_tree import ProjectTree
 from rigtui.ui.mcp_view import McpActions, expand_prompt
+from rigtui.ui.message_box import MessageInput
 from rigtui.ui.modals import KeyMapScreen, PromptScreen
 from rigtui.ui.outline import Outline
 from rigtui.ui.review_pane import ReviewPane
 from rigtui.ui.right_pane import RightPane
+from rigtui.ui.slash_actions import CompactAction, message_text
 from rigtui.ui.status_bar import StatusBar
 from rigtui.ui.themes import register_themes
 from rigtui.ui.thread_pane import ThreadPane
@@ -55,7 +57,7 @@ if TYPE_CHECKING:
     from rigtui.ui.threads import Threads
 
 
-class RigtuiApp(ThreadActions, McpActions, App[int]):
+class RigtuiApp(ThreadActions, McpActions, CompactAction, App[int]):
     TITLE = "rigtui"
     CSS_PATH = "app.tcss"
     HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (100, "-wide")]
@@ -143,6 +145,7 @@ class RigtuiApp(ThreadActions, McpActions, App[int]):
             self.root, settings=self.settings, working_dir=launch_folder(self.root)
         )
         self.session = session
+        self.query_one(MessageInput).completer = session.completer
         self.threads = Threads(self, session, self._switched)
         self.router = EventRouter(self, session, self.threads)
         self.query_one(ReviewPane).session = session
@@ -227,8 +230,9 @@ class RigtuiApp(ThreadActions, McpActions, App[int]):
     async def _submitted(self, message: ThreadPane.Submitted) -> None:
         session = await self.opened_session()  # a message typed as the workbench starts waits
         if self.current_thread is not None:
-            text = await expand_prompt(self, session.mcp, message.text)
-            if text is not None:  # None: a server's prompt that cannot be used (said)
+            text = await message_text(self, message.text)  # None: a /command did it
+            text = text and await expand_prompt(self, session.mcp, text)
+            if text:  # None: a server's prompt that cannot be used (said)
                 await session.send(SendMessage(self.current_thread.id, text))
 
     @on(ThreadPane.ThreadChosen)

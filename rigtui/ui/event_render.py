@@ -116,6 +116,8 @@ def event_text(event: ev.Event) -> Text | None:
             return Text(f"not sent (cancelled while queued): {text}", style="dim")
         case ev.ThreadRenamed(title=title):
             return Text(f"· renamed to {title!r}", style="dim")
+        case ev.ThreadCompacted(replaced_messages=count):
+            return Text(f"⇣ thread compacted: {count} earlier messages sent as a summary")
         case ev.ThreadForked(parent_id=parent):
             return Text(f"· forked from {parent}", style="dim")
         case ev.TaskEnded():

@@ -53,6 +53,9 @@ ACTIONS: tuple[Action, ...] = (
            command_help="A new thread from a message of this one"),
     Action("switch_model", "another model profile for this thread", command="Switch model",
            command_help="Another model profile for this thread"),
+    Action("compact_thread", "summarise the thread's older turns now (/compact)",
+           command="Compact thread",
+           command_help="Summarise older turns; the summary is sent in their place"),
     Action("search_threads", "find threads by what they say", command="Search threads",
            command_help="Find threads by what they say"),
     Action("search", "search symbols and text, jump to file:line", "ctrl+f", label="Search",
@@ -60,6 +63,8 @@ ACTIONS: tuple[Action, ...] = (
            command_help="Symbols and text in the code index"),
     Action("search", "search symbols and text (outside the message box)", "slash",
            shown_keys="/"),
+    Action("", "complete @file, @symbol or /command: ↑ ↓ choose, Tab or Enter take it, Esc"
+           " closes", shown_keys="@ or /", where="message box"),
     Action("run_checks", "show the checks and run them now", "ctrl+r", label="Checks",
            priority=True, command="Run checks",
            command_help="Show the checks panel and run every check"),

@@ -36,7 +36,9 @@ from rigtui.ui.event_render import (
     spaced,
     tool_line,
 )
+from rigtui.ui.message_box import CompletionMenu, MessageInput
 from rigtui.ui.plan_view import PlanView
+from rigtui.ui.thread_parts import compaction, user_message
 
 if TYPE_CHECKING:
     from rigtui.session import Thread
@@ -206,6 +208,8 @@ class ThreadView(VerticalScroll):
     ThreadView .error { margin: 1 0 0 0; padding: 0 1; color: $error; border-left: thick $error; }
     ThreadView .line { color: $foreground; }
     ThreadView .empty { color: $text-muted; margin: 1 0; }
+    ThreadView .chips { color: $text-muted; }
+    ThreadView .compacted { margin: 1 0 0 0; border: none; padding: 0; }
     ThreadView EarlierEvents { color: $text-muted; text-style: italic; }
     ThreadView EarlierEvents:focus { color: $foreground; background: $boost; }
     """
@@ -274,8 +278,10 @@ class ThreadView(VerticalScroll):
 
     def _widget_for(self, event: ev.Event) -> Widget | None:
         match event:
-            case ev.UserMessage(text=text):
-                return Static(text, classes="user", markup=False)
+            case ev.UserMessage(text=text, attachments=attached):
+                return user_message(text, attached)
+            case ev.ThreadCompacted():
+                return compaction(event)
             case ev.AssistantMessage(text=text):
                 return Reply(text, classes="assistant")
             case ev.Error(message=message, fix=fix):
@@ -388,7 +394,8 @@ class ThreadPane(Vertical):
         yield ThreadList(id="thread-list")
         yield PlanView(id="plan")
         yield ContentSwitcher(id="views")
-        yield Input(placeholder="Message the model…", id="message")
+        yield CompletionMenu(id="completions")
+        yield MessageInput(placeholder="Message the model…", id="message")
 
     @property
     def current_view(self) -> ThreadView | None:

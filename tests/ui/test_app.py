@@ -41,7 +41,7 @@ async def test_direct_keys_and_tab_move_focus_between_panes(make_app) -> None:
         for _ in range(6):
             await pilot.press("tab")
             visited.add(type(app.focused).__name__)
-        assert {"ProjectTree", "Input", "DiffEmpty"} <= visited
+        assert {"ProjectTree", "MessageInput", "DiffEmpty"} <= visited
         await pilot.press("shift+tab")
         assert app.focused is not None
 

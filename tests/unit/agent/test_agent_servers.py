@@ -4,6 +4,7 @@ error bodies. What each real server answers is recorded in tests/e2e/test_llama_
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -101,15 +102,16 @@ async def test_a_server_error_is_retried_with_its_words_and_the_fix_points_at_it
 LONG = "Summarise this. " + "lorem ipsum dolor sit amet " * 300  # ~2,000 tokens by the estimate
 
 
-async def test_a_prompt_over_llamas_window_is_said_once_and_later_messages_are_told_first(
+async def test_a_prompt_over_llamas_window_is_said_once_and_later_messages_compact_it_first(
     project: Path,
 ) -> None:
     n_ctx = 2500
-    with FakeOpenAI([Say("a short one")], llama=True, n_ctx=n_ctx) as server:
+    script = [Say("- the user asked for a summary of some lorem ipsum"), Say("Nothing else.")]
+    with FakeOpenAI(script, llama=True, n_ctx=n_ctx) as server:
         first, second = await run(server, project, LONG, "and now?")
         assert prompt_tokens(server.requests[0]) >= n_ctx
         # the stream came back empty; the same request unstreamed got the server's words
-        assert [r.get("stream", False) for r in server.requests] == [True, False]
+        assert [r.get("stream", False) for r in server.requests[:2]] == [True, False]
         assert server.requests[1]["max_tokens"] == 1
         (error,) = of_type(first, ev.Error)
         assert error.message.startswith(
@@ -118,12 +120,15 @@ async def test_a_prompt_over_llamas_window_is_said_once_and_later_messages_are_t
         )
         assert "--n_ctx" in error.fix and "tool definitions" in error.fix
         assert not of_type(first, ev.Notice)  # nothing retried
-        # the window is learned: the thread (whose own words do not fit) is told before
-        # anything is sent, instead of failing the same way again
-        (error,) = of_type(second, ev.Error)
-        assert "no longer fits" in error.message
-        assert f"the window is {n_ctx:,} tokens (the server's error at" in error.message
-        assert len(server.requests) == 2
+        # the window is learned: before the next message is sent, the turn that no longer
+        # fits is summarised (a request with no tools), and the summary sent in its place
+        summary_request, answer = server.requests[2:]
+        assert "tools" not in summary_request and "lorem ipsum" in json.dumps(summary_request)
+        (compacted,) = of_type(second, ev.ThreadCompacted)
+        assert compacted.summary.startswith("- the user asked") and compacted.reason == "auto"
+        assert "lorem ipsum dolor" not in json.dumps(answer["messages"])
+        assert prompt_tokens(answer) < n_ctx
+        assert of_type(second, ev.TaskEnded)[0].outcome == "done"
 
 
 async def test_an_empty_reply_near_the_profiles_window_says_so(project: Path) -> None:
