@@ -111,6 +111,9 @@ class Printer:
                 self.write(f"· PatchRedone: {_patch_line(cs_id, paths)}")
             case PatchRecovered(change_set_ids=ids):
                 self.write(f"· PatchRecovered: {', '.join(ids)}")
+            case ev.IsolatedTaskChanged(task_id=task_id, state=state, files=files):
+                changed = f": {', '.join(map(safe_name, files))}" if files else ""
+                self.write(f"· isolated task {task_id} {state}{changed}")
 
 
 def _short(text: str, limit: int) -> str:
