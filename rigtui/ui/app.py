@@ -44,6 +44,7 @@ from rigtui.ui.outline import Outline
 from rigtui.ui.review_pane import ReviewPane
 from rigtui.ui.right_pane import RightPane
 from rigtui.ui.status_bar import StatusBar
+from rigtui.ui.task_board import TaskBoardActions
 from rigtui.ui.themes import register_themes
 from rigtui.ui.thread_pane import ThreadPane
 from rigtui.ui.threads import ThreadActions
@@ -55,7 +56,7 @@ if TYPE_CHECKING:
     from rigtui.ui.threads import Threads
 
 
-class RigtuiApp(ThreadActions, McpActions, App[int]):
+class RigtuiApp(ThreadActions, McpActions, TaskBoardActions, App[int]):
     TITLE = "rigtui"
     CSS_PATH = "app.tcss"
     HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (100, "-wide")]
