@@ -65,6 +65,7 @@ def run(args: argparse.Namespace) -> int:
 async def _diff(root: Path, task_id: str) -> int:
     session = await Session.open(root)
     try:
+        await session.isolated.recover()  # a start: a dead rigtui's task becomes reviewable
         rebased = await session.isolated.preview(task_id)
     finally:
         await session.close()
@@ -79,6 +80,7 @@ async def _diff(root: Path, task_id: str) -> int:
 
 async def _discard(root: Path, task_id: str) -> int:
     async with one_shot(root) as shot:
+        await shot.session.isolated.recover()
         await shot.session.send(DiscardIsolated("", task_id))
     print(f"discarded task {task_id} and its workspace")
     return 0
@@ -87,6 +89,7 @@ async def _discard(root: Path, task_id: str) -> int:
 async def _apply(root: Path, task_id: str, *, yes: bool) -> int:
     async with one_shot(root) as shot:
         session = shot.session
+        await session.isolated.recover()
         task = await session.isolated.task(task_id)
         rebased = await session.isolated.preview(task.id)
         if yes and rebased.conflicts:

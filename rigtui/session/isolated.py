@@ -284,6 +284,11 @@ class IsolatedTasks:
         if task.state in FINISHED:
             raise RigtuiError(f"task {task.id} is already {task.state}")
         run = self._running.get(task.id)
+        if run is None and task.state in (QUEUED, RUNNING) and owner.alive(task.owner):
+            raise RigtuiError(
+                f"task {task.id} is {task.state} in another rigtui (pid {task.owner.split(':')[0]})",
+                fix="discard it from that rigtui's task board, or stop that rigtui first",
+            )
         if run is not None and not run.done():
             await self._store.update_isolated_task(task.id, state=DISCARDED)
             run.cancel()
