@@ -18,7 +18,7 @@ import subprocess
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from rigtui.edits.fsops import ProjectFS
+from rigtui.edits.fsops import Entry, ProjectFS
 from rigtui.errors import RigtuiError
 
 GIT = ["git", "-c", "core.hooksPath=/dev/null", "-c", "core.fsmonitor=false"]
@@ -176,8 +176,12 @@ def _collect_git(ws: Workspace) -> Collected:
     with ProjectFS(ws.root) as fs:
         for rel in paths:
             before, before_mode = _git_blob(ws, rel)
-            now = fs.read(rel)
-            if before_mode == -1 or (now.data is not None and not _regular(now.mode)):
+            now = _read(fs, rel)
+            if (
+                now is None
+                or before_mode == -1
+                or (now.data is not None and not _regular(now.mode))
+            ):
                 got.skipped.append(rel)
                 continue
             if before == now.data and _exec(before_mode) == _exec(now.mode):
@@ -205,7 +209,10 @@ def _collect_copy(ws: Workspace) -> Collected:
     paths = sorted(_files(base) | _files(ws.root))
     with ProjectFS(base) as before_fs, ProjectFS(ws.root) as after_fs:
         for rel in paths:
-            before, after = before_fs.read(rel), after_fs.read(rel)
+            before, after = _read(before_fs, rel), _read(after_fs, rel)
+            if before is None or after is None:
+                got.skipped.append(rel)
+                continue
             if any(e.data is not None and not _regular(e.mode) for e in (before, after)):
                 if before.data != after.data:
                     got.skipped.append(rel)
@@ -214,6 +221,15 @@ def _collect_copy(ws: Workspace) -> Collected:
                 continue
             got.changes.append(FileChange(rel, before.data, after.data, before.mode, after.mode))
     return got
+
+
+def _read(fs: ProjectFS, rel: str) -> Entry | None:
+    """The path's content, or None where a link or a folder stands in its way (never
+    followed: such a path is not carried back)."""
+    try:
+        return fs.read(rel)
+    except RigtuiError:
+        return None
 
 
 def _files(top: Path) -> set[str]:

@@ -159,3 +159,33 @@ async def test_limit_queues_tasks_beyond_max_parallel(tmp_path: Path) -> None:
         finally:
             await session.close()
     await asyncio.sleep(0)
+
+
+async def test_a_tasks_checks_run_in_its_workspace_and_their_state_is_kept(tmp_path: Path) -> None:
+    from rigtui.config import CheckSpec
+    from tests.support.fake_openai import Call, Say
+    from tests.unit.tasks.helpers import EDIT_C
+
+    project = make_project(tmp_path / "proj", use_git=False)
+    script = [
+        Say(calls=[Call("apply_patch", {"patch": EDIT_C})]),
+        Say(calls=[Call("run_checks", {})]),
+        Say("checked"),
+    ]
+    with FakeOpenAI(script) as server:
+        settings = settings_for(server.base_url)
+        # passes only where the task's edit is: in the workspace, not in the project
+        settings.checks.commands = {"edited": CheckSpec("grep -q 'task two' c.txt")}
+        session = await open_session(project, settings)
+        try:
+            thread = await session.new_thread("checks")
+            task = await session.isolated.start(thread.id, "edit and check")
+            await session.isolated.wait_idle()
+            done = await session.isolated.task(task.id)
+            assert done.state == NEEDS_REVIEW and done.checks == "edited passed"
+            finished = [
+                e for e in await session.history(thread.id) if isinstance(e, ev.CheckFinished)
+            ]
+            assert finished and finished[-1].state == "passed"
+        finally:
+            await session.close()
