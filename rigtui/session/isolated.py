@@ -134,16 +134,27 @@ class IsolatedTasks:
         return task
 
     async def _run(self, task: IsolatedTask, text: str) -> None:
+        """Wait for a slot, run, and keep the result while still holding the slot (the next
+        task starts once this one's result is safe)."""
+        try:
+            await self._slots.acquire()
+        except asyncio.CancelledError:  # discarded (or the session closed) while queued
+            await self._ended(task, None, "cancelled", "stopped while queued")
+            raise
+        try:
+            await self._in_slot(task, text)
+        finally:
+            self._slots.release()
+
+    async def _in_slot(self, task: IsolatedTask, text: str) -> None:
         ws: Workspace | None = None
         try:
-            async with self._slots:
-                home = workspaces_dir() / task.id
-                ws = await asyncio.to_thread(create, self.session.root, home)
-                await self._store.update_isolated_task(
-                    task.id, state=RUNNING, workspace=_ws_record(ws), started_at=time.time()
-                )
-                await self._changed(task, RUNNING)
-                outcome, summary = await self._model_loop(task, ws, text)
+            ws = await asyncio.to_thread(create, self.session.root, workspaces_dir() / task.id)
+            await self._store.update_isolated_task(
+                task.id, state=RUNNING, workspace=_ws_record(ws), started_at=time.time()
+            )
+            await self._changed(task, RUNNING)
+            outcome, summary = await self._model_loop(task, ws, text)
         except asyncio.CancelledError:
             await self._ended(task, ws, "cancelled", "stopped before it ended")
             raise

@@ -209,6 +209,8 @@ def _collect_copy(ws: Workspace) -> Collected:
     paths = sorted(_files(base) | _files(ws.root))
     with ProjectFS(base) as before_fs, ProjectFS(ws.root) as after_fs:
         for rel in paths:
+            if _untouched(base / rel, ws.root / rel):
+                continue
             before, after = _read(before_fs, rel), _read(after_fs, rel)
             if before is None or after is None:
                 got.skipped.append(rel)
@@ -221,6 +223,19 @@ def _collect_copy(ws: Workspace) -> Collected:
                 continue
             got.changes.append(FileChange(rel, before.data, after.data, before.mode, after.mode))
     return got
+
+
+def _untouched(before: Path, after: Path) -> bool:
+    """`cp -a` kept each file's size, mode and mtime (to the nanosecond): a file the task did
+    not write still has them, so it need not be read."""
+    try:
+        a, b = before.lstat(), after.lstat()
+    except OSError:
+        return False
+    return (
+        stat.S_ISREG(a.st_mode) and stat.S_ISREG(b.st_mode) and a.st_size == b.st_size
+        and a.st_mtime_ns == b.st_mtime_ns and a.st_mode == b.st_mode
+    )  # fmt: skip
 
 
 def _read(fs: ProjectFS, rel: str) -> Entry | None:

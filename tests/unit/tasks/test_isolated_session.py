@@ -189,3 +189,43 @@ async def test_a_tasks_checks_run_in_its_workspace_and_their_state_is_kept(tmp_p
             assert finished and finished[-1].state == "passed"
         finally:
             await session.close()
+
+
+async def test_discarding_a_running_and_a_queued_task_leaves_nothing(
+    tmp_path: Path, rigtui_home: Path
+) -> None:
+    import threading
+
+    from tests.support.fake_openai import Call, Say
+    from tests.unit.tasks.helpers import EDIT_C
+
+    project = make_project(tmp_path / "proj", use_git=True)
+    before = tree(project)
+    hold = threading.Event()
+    routes = {
+        "first": [Say(calls=[Call("apply_patch", {"patch": EDIT_C})]), Say("wait", hold=hold)],
+        "second": task_two_turns(),
+    }
+    with FakeOpenAI(routes=routes) as server:
+        settings = settings_for(server.base_url)
+        settings.tasks.max_parallel = 1
+        session = await open_session(project, settings)
+        try:
+            one, two = await session.new_thread("1"), await session.new_thread("2")
+            events = session.subscribe()
+            first = await session.isolated.start(one.id, "the first task")
+            second = await session.isolated.start(two.id, "the second task")
+            await collect_until(events, lambda e: isinstance(e, ev.MessageDelta))  # mid-reply
+            assert (await session.isolated.task(second.id)).state == "queued"
+            await session.isolated.discard(second.id)
+            await session.isolated.discard(first.id)
+            states = {t.id: t.state for t in await session.isolated.tasks()}
+            assert states == {first.id: "discarded", second.id: "discarded"}
+            assert not any((rigtui_home / "data" / "workspaces").iterdir())
+            assert tree(project) == before
+        finally:
+            hold.set()
+            await session.close()
+    from tests.unit.tasks.helpers import git
+
+    assert git(project, "worktree", "list").count("\n") == 1
