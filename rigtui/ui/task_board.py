@@ -56,6 +56,7 @@ class TaskBoard(Screen[None]):
     def __init__(self) -> None:
         super().__init__()
         self.tasks: dict[str, Any] = {}
+        self._ticks = 0
 
     def compose(self) -> ComposeResult:
         yield Static("Isolated tasks", id="board-title")
@@ -94,9 +95,15 @@ class TaskBoard(Screen[None]):
         )
 
     def _tick(self) -> None:
+        """Running tasks' time each second; their tokens and checks from the store every 5."""
+        self._ticks += 1
+        running = [t for t in self.tasks.values() if t.state == RUNNING]
+        if running and self._ticks % 5 == 0:
+            self.run_worker(self.reload(), group="task-board", exclusive=True)
+            return
         table = self.query_one(DataTable)
-        for task in self.tasks.values():
-            if task.state == RUNNING and task.id in table.rows:
+        for task in running:
+            if task.id in table.rows:
                 table.update_cell(task.id, "time", _elapsed(task))
 
     def _chosen_id(self) -> str | None:

@@ -69,3 +69,22 @@ async def test_the_board_runs_a_task_isolated_and_enter_reviews_it(
             await pilot.pause()
             assert isinstance(app.screen, TaskBoard)
             assert app.screen.query_one(DataTable).get_row(changed.task_id)[1] == "applied"
+
+
+async def test_the_board_is_in_the_palette_and_fits_80x24(make_app) -> None:
+    from rigtui.ui import keymap
+
+    titles = [title for title, _, _ in keymap.commands()]
+    assert "Task board" in titles and "New isolated task" in titles
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await app.opened_session()
+        await pilot.press("f6")
+        await pilot.pause()
+        board = app.screen
+        assert isinstance(board, TaskBoard)
+        hint = str(board.query_one("#board-hint").render())
+        assert "Enter: review" in hint and board.query_one("#board-hint").region.bottom <= 24
+        await pilot.press("escape")
+        await pilot.pause()
+        assert not isinstance(app.screen, TaskBoard)
