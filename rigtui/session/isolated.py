@@ -342,6 +342,8 @@ class IsolatedTasks:
                 marked.append(task.id)
             elif task.state in FINISHED and ws is not None and ws.home.exists():
                 await self._remove_workspace(task.id, ws)
+        if marked and self.session.settings.sandbox.kind != "local":
+            await asyncio.to_thread(_remove_dead_containers)
         return marked
 
     async def close(self) -> None:
@@ -409,6 +411,17 @@ class _Tracker:
 
     async def flush(self) -> None:
         await self._background.wait()
+
+
+def _remove_dead_containers() -> None:
+    """The containers (and volumes) of rigtui processes that are gone, the dead task's among
+    them; an engine that does not answer has nothing of ours to remove here."""
+    try:
+        from rigtui.sandbox import engine  # the docker SDK: only after a crash
+
+        engine.clean_leftovers(engine.connect())
+    except Exception:  # no engine, no SDK: nothing was started there
+        return
 
 
 def _ws_record(ws: Workspace) -> dict[str, str]:

@@ -4,8 +4,13 @@ honoured); skipped with the reason when there is none."""
 
 from __future__ import annotations
 
+import json
 import os
+import signal
 import socket
+import subprocess
+import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -87,3 +92,47 @@ async def test_an_isolated_tasks_commands_run_in_its_own_container(tmp_path: Pat
             assert tree(project) == before
         finally:
             await session.close()
+
+
+def test_a_killed_rigtuis_task_container_goes_at_the_next_start(tmp_path: Path) -> None:
+    from rigtui.trust import trust
+    from tests.unit.tasks.test_isolated_cli import configure, tasks_json
+
+    project = make_project(tmp_path / "proj", use_git=False)
+    script = [Say(calls=[Call("run_command", {"command": "sleep 60"})]), Say("slept")]
+    with FakeOpenAI(script) as server:
+        configure(project, server.base_url)
+        settings_file = project / ".rigtui.toml"
+        text = settings_file.read_text()
+        settings_file.write_text(text.replace('kind = "local"', 'kind = "docker"\nmemory = "128m"'))
+        trust(project)
+        child = subprocess.Popen(
+            [sys.executable, "-m", "rigtui", "exec", "sleep", "--isolated", "--json",
+             "--approve", "auto", "--path", str(project)],
+            cwd=project, env={**os.environ, "CI": "true"}, stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL, stdin=subprocess.DEVNULL, text=True,
+        )  # fmt: skip
+        try:
+            assert child.stdout is not None
+            for line in child.stdout:  # the command runs in the task's container
+                if json.loads(line)["type"] == "ToolCallStarted":
+                    break
+            pid = str(child.pid)
+
+            def theirs() -> list[object]:
+                found = CLIENT.containers.list(all=True, filters={"label": f"rigtui.pid={pid}"})  # type: ignore[union-attr]
+                return [c for c in found if c.labels.get("rigtui.thread")]
+
+            start = time.monotonic()
+            while not theirs() and time.monotonic() - start < 60:  # another process: poll
+                time.sleep(0.1)
+            assert theirs(), "the task's container never started"
+            os.kill(child.pid, signal.SIGKILL)
+            child.wait(timeout=30)
+            assert theirs()  # left behind by the killed process
+        finally:
+            if child.poll() is None:
+                child.kill()
+    (task,) = tasks_json(project)  # the next start
+    assert task["state"] == "interrupted"
+    assert not theirs()
