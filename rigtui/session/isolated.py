@@ -174,6 +174,7 @@ class IsolatedTasks:
         settings.approval.patches = AUTO_APPLY  # into the workspace, without asking
         tracker = _Tracker(self, task)
         runtime = WorkspaceRuntime(ws.root, settings, tracker.from_runtime, session.runtime)
+        runtime.on_sandbox_note = session._sandbox_note  # e.g. why Docker was not used
         changes = ChangeSets(ws.root, runtime, session.approvals, tracker.emit, session._is_thread)
         setup = TaskSetup(
             ws.root, settings, session.store, runtime, changes, session.approvals,

@@ -99,3 +99,26 @@ def test_a_whole_file_conflict_is_left_out_and_named(tmp_path: Path) -> None:
     out = rebase(project, [change])
     assert out.patch == "" and out.conflicts[0].reason.startswith("deleted by the task")
     assert not out.conflicts[0].in_patch
+
+
+def test_binary_files_deletions_and_modes_come_back_as_a_patch_that_applies(
+    tmp_path: Path,
+) -> None:
+    from rigtui.edits import engine
+    from rigtui.edits.parse import parse_patch
+    from rigtui.edits.prepare import prepare
+
+    project = make_project(tmp_path / "proj", use_git=False)
+    (project / "blob.bin").write_bytes(b"\x00\x01before")
+    ws = create(project, tmp_path / "ws")
+    (ws.root / "blob.bin").write_bytes(b"\x00\x02after\xff")
+    (ws.root / "c.txt").unlink()
+    os.chmod(ws.root / "a.txt", 0o755)
+    (ws.root / "new.bin").write_bytes(bytes(range(256)))
+    out = rebase(project, collect(ws).changes)
+    assert out.clean and "GIT binary patch" in out.patch and "deleted file mode" in out.patch
+    engine.apply_proposal(prepare(project, parse_patch(out.patch, root=project)))
+    assert (project / "blob.bin").read_bytes() == b"\x00\x02after\xff"
+    assert (project / "new.bin").read_bytes() == bytes(range(256))
+    assert not (project / "c.txt").exists() and os.stat(project / "a.txt").st_mode & 0o100
+    remove(ws)
