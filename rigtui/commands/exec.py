@@ -130,7 +130,7 @@ def _isolated_outcome(changes: list[IsolatedTaskChanged], *, done: bool, quiet: 
                 f" `rigtui task apply {last.task_id}` or `rigtui task discard {last.task_id}`",
                 file=sys.stderr,
             )
-        elif last.state in FINISHED:
+        else:
             print(f"task {last.task_id} {last.state}: {last.summary}", file=sys.stderr)
     return 0 if done and last.state in (NEEDS_REVIEW, *FINISHED) else 1
 

@@ -108,6 +108,8 @@ def _line(row: dict[str, Any]) -> str:
     if row["change_set"] and row["change_set"]["conflicts"]:
         conflicts = f"  CONFLICTS: {len(row['change_set']['conflicts'])}"
     checks = f"  checks: {row['checks']}" if row["checks"] else ""
+    if row["state"] in ("failed", "interrupted") and row["summary"]:
+        checks += f"  ({safe_line(row['summary'][:80])})"
     return (
         f"{row['id']}  {row['state']:<12} {row['elapsed']:>7.1f}s  {tokens}{cost}  {files}"
         f"{conflicts}{checks}  {safe_line(row['goal'][:60])}"

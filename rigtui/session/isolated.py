@@ -26,6 +26,7 @@ from rigtui.paths import data_dir, project_key
 from rigtui.protocol import (
     AUTO_APPLY,
     CheckFinished,
+    Error,
     Event,
     Notice,
     TaskEnded,
@@ -196,7 +197,9 @@ class IsolatedTasks:
             await runtime.close()  # its containers go now
             await tracker.flush()
         last = ended[-1] if ended else None
-        return (last.outcome, last.summary) if last else ("failed", "the task did not run")
+        if last is None:  # it never started its turn (no model configured, say)
+            return "failed", tracker.error or "the task did not run"
+        return last.outcome, last.summary
 
     async def _ended(
         self, task: IsolatedTask, ws: Workspace | None, outcome: str, summary: str
@@ -387,6 +390,7 @@ class _Tracker:
     def __init__(self, owner_: IsolatedTasks, task: IsolatedTask) -> None:
         self.owner, self.task = owner_, task
         self.checks: dict[str, str] = {}
+        self.error = ""  # the last error said in the task's thread
         self._background = Background()
 
     async def emit(self, event: Event, *, persist: bool = True) -> None:
@@ -398,6 +402,8 @@ class _Tracker:
                 output_tokens=event.thread_output_tokens,
                 cost=event.thread_cost,
             )
+        if isinstance(event, Error) and event.thread_id == self.task.thread_id:
+            self.error = event.message
         if isinstance(event, CheckFinished):
             self.checks[event.check] = event.state
             text = ", ".join(f"{name} {state}" for name, state in sorted(self.checks.items()))

@@ -173,3 +173,16 @@ def test_a_killed_rigtui_leaves_its_task_interrupted_reviewable_and_cleaned(
     applied = rigtui("task", "apply", task["id"], "--yes", "--path", str(project), cwd=project)
     assert applied.returncode == 0, applied.stderr
     assert "alpha TWO (task one)" in (project / "a.txt").read_text()
+
+
+def test_exec_isolated_without_a_model_fails_clearly_and_leaves_nothing(
+    tmp_path: Path, rigtui_home: Path
+) -> None:
+    project = make_project(tmp_path / "proj", use_git=True)
+    ran = rigtui("exec", "hi", "--isolated", "--path", str(project), cwd=project)
+    assert ran.returncode == 1
+    assert "failed: no API key" in ran.stderr
+    (task,) = tasks_json(project)
+    assert task["state"] == "failed" and task["summary"].startswith("no API key")
+    assert task["change_set"] is None
+    assert not any((rigtui_home / "data" / "workspaces").iterdir())
