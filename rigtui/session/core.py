@@ -75,6 +75,12 @@ if TYPE_CHECKING:
     from rigtui.session.tasks import Tasks
 
 
+ISOLATED_BUSY = (
+    "not sent: this thread's task runs isolated; send it once the task has ended (f6 shows"
+    " the task board). Your message: "
+)
+
+
 class Session:
     """Open with `await Session.open(root)`; close with `await session.close()`."""
 
@@ -342,7 +348,10 @@ class Session:
         not fit) raises RigtuiError and changes nothing; every outcome is an event."""
         match op:
             case SendMessage(thread_id=tid, text=text):
-                self.tasks.start(tid, text)
+                if self._isolated is not None and self._isolated.busy(tid):
+                    await self._emit(Notice(thread_id=tid, text=ISOLATED_BUSY + text))
+                else:
+                    self.tasks.start(tid, text)
             case Cancel(thread_id=tid):
                 if self._tasks is not None:
                     self._tasks.cancel(tid)

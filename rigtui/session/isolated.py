@@ -84,6 +84,7 @@ class IsolatedTasks:
         self.session = session
         self._slots = asyncio.Semaphore(max(1, session.settings.tasks.max_parallel))
         self._running: dict[str, asyncio.Task[None]] = {}
+        self._threads: dict[str, str] = {}  # task id -> thread id, while it is queued or runs
         self._background = Background()
 
     @property
@@ -115,6 +116,10 @@ class IsolatedTasks:
     def running(self) -> bool:
         return any(not t.done() for t in self._running.values())
 
+    def busy(self, thread_id: str) -> bool:
+        """Whether an isolated task of this thread is queued or running here."""
+        return thread_id in self._threads.values()
+
     async def wait_idle(self) -> None:
         while pending := [t for t in self._running.values() if not t.done()]:
             await asyncio.wait(pending)
@@ -131,8 +136,13 @@ class IsolatedTasks:
         await self._changed(task, QUEUED)
         run = asyncio.create_task(self._run(task, text), name=f"isolated {task.id}")
         self._running[task.id] = run
-        run.add_done_callback(lambda _: self._running.pop(task.id, None))
+        self._threads[task.id] = thread_id
+        run.add_done_callback(lambda _: self._forget(task.id))
         return task
+
+    def _forget(self, task_id: str) -> None:
+        self._running.pop(task_id, None)
+        self._threads.pop(task_id, None)
 
     async def _run(self, task: IsolatedTask, text: str) -> None:
         """Wait for a slot, run, and keep the result while still holding the slot (the next

@@ -229,3 +229,36 @@ async def test_discarding_a_running_and_a_queued_task_leaves_nothing(
     from tests.unit.tasks.helpers import git
 
     assert git(project, "worktree", "list").count("\n") == 1
+
+
+async def test_a_message_to_a_thread_whose_task_runs_isolated_is_not_run_live(
+    tmp_path: Path,
+) -> None:
+    import threading
+
+    from rigtui.protocol import SendMessage
+    from tests.support.fake_openai import Call, Say
+    from tests.unit.tasks.helpers import EDIT_C
+
+    project = make_project(tmp_path / "proj", use_git=False)
+    before = tree(project)
+    hold = threading.Event()
+    script = [Say(calls=[Call("apply_patch", {"patch": EDIT_C})]), Say("wait", hold=hold)]
+    with FakeOpenAI(script) as server:
+        session = await open_session(project, settings_for(server.base_url))
+        try:
+            thread = await session.new_thread("1")
+            events = session.subscribe()
+            await session.isolated.start(thread.id, "the first task")
+            await collect_until(events, lambda e: isinstance(e, ev.MessageDelta))
+            await session.send(SendMessage(thread.id, "also edit a.txt"))
+            seen = await collect_until(events, lambda e: isinstance(e, ev.Notice))
+            assert seen[-1].text.startswith("not sent: this thread's task runs isolated")
+            assert seen[-1].text.endswith("also edit a.txt")  # the text is kept in the thread
+            assert not session.running(thread.id)  # nothing runs live in that thread
+            hold.set()
+            await session.isolated.wait_idle()
+            assert tree(project) == before
+        finally:
+            hold.set()
+            await session.close()
