@@ -7,7 +7,8 @@ of this repository (a git worktree per task), then the same files without git (a
 copy per task, two per task: base and work). Printed: wall time of 4 with `[tasks]
 max_parallel = 4` against `max_parallel = 1` (the reference, same run), and per workspace the
 disk it holds while it waits for review (against the project's own size) and the rigtui
-process's resident memory per running task (peak minus before, over 4).
+process's memory per running task: peak traced Python heap over 4 at once (a separate run:
+tracing slows it), and resident-set growth.
 
     python bench/tasks.py [--tasks 4] [--command-seconds 1]
 """
@@ -22,6 +23,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import tracemalloc
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -62,7 +64,9 @@ def script(index: int, seconds: float):  # noqa: ANN201
     ]
 
 
-async def run_batch(project: Path, count: int, parallel: int, seconds: float) -> dict[str, float]:
+async def run_batch(
+    project: Path, count: int, parallel: int, seconds: float, *, traced: bool = False
+) -> dict[str, float]:
     from rigtui.protocol import StartIsolated
     from tests.support.fake_openai import FakeOpenAI, make_settings, open_session
 
@@ -76,6 +80,8 @@ async def run_batch(project: Path, count: int, parallel: int, seconds: float) ->
         try:
             base_rss = rss()
             peak = base_rss
+            if traced:
+                tracemalloc.start()
             threads = [await session.new_thread(f"bench {i}") for i in range(count)]
             started = time.perf_counter()
             for i, thread in enumerate(threads):
@@ -85,6 +91,8 @@ async def run_batch(project: Path, count: int, parallel: int, seconds: float) ->
                 peak = max(peak, rss())
                 await asyncio.wait([waiting], timeout=0.02)
             wall = time.perf_counter() - started
+            heap = tracemalloc.get_traced_memory()[1] if traced else 0
+            tracemalloc.stop()
             mine = {t.id for t in threads}
             tasks = [t for t in await session.isolated.tasks() if t.thread_id in mine]
             states = {t.state for t in tasks}
@@ -98,7 +106,7 @@ async def run_batch(project: Path, count: int, parallel: int, seconds: float) ->
         finally:
             await session.close()
     return {"wall": wall, "disk": disk, "rss": (peak - base_rss) / min(count, parallel),
-            "kind": kind}  # type: ignore[dict-item]  # fmt: skip
+            "heap": heap / min(count, parallel), "kind": kind}  # type: ignore[dict-item]  # fmt: skip
 
 
 def mib(n: float) -> str:
@@ -123,6 +131,7 @@ async def main() -> None:
         for project in (git_project, plain):
             together = await run_batch(project, args.tasks, args.tasks, args.command_seconds)
             in_a_row = await run_batch(project, args.tasks, 1, args.command_seconds)
+            traced = await run_batch(project, args.tasks, args.tasks, 0, traced=True)
             kind = together["kind"]
             print(f"\n[{kind} workspaces]")
             print(f"  {args.tasks} at once : {together['wall']:.2f} s wall")
@@ -130,8 +139,10 @@ async def main() -> None:
             print(f"  speed-up        : {in_a_row['wall'] / together['wall']:.2f}x")
             print(f"  disk per workspace while it waits for review: {mib(together['disk'])}")
             print(
-                f"  rigtui memory per running task: {mib(together['rss'])} (peak RSS over"
-                f" {args.tasks} at once, minus before); alone: {mib(in_a_row['rss'])}"
+                f"  rigtui memory per running task: {mib(traced['heap'])} of Python heap (peak"
+                f" traced over {args.tasks} at once, / {args.tasks}); RSS growth"
+                f" {mib(together['rss'])} per task at once, {mib(in_a_row['rss'])} alone"
+                " (commands' own processes not counted)"
             )
 
 
