@@ -99,6 +99,12 @@ class ChecksSettings:
 
 
 @dataclass
+class TasksSettings:
+    max_parallel: int = 4  # isolated tasks running at once; more wait in a queue
+    bell: bool = True  # ring the terminal bell when one needs review or failed
+
+
+@dataclass
 class InstructionsSettings:
     max_bytes: int = 32 * 1024
 
@@ -112,6 +118,7 @@ class Settings:
     sandbox: SandboxSettings = field(default_factory=SandboxSettings)
     checks: ChecksSettings = field(default_factory=ChecksSettings)
     instructions: InstructionsSettings = field(default_factory=InstructionsSettings)
+    tasks: TasksSettings = field(default_factory=TasksSettings)
     mcp: McpSettings = field(default_factory=McpSettings)  # [mcp.servers.NAME] (rigtui.mcp)
     # Not a setting: what the project file asks for that needs trust (None: no project file).
     trust: ProjectTrust | None = field(default=None, init=False, repr=False, compare=False)
@@ -336,6 +343,7 @@ RANGES: dict[str, tuple[Callable[[Any], bool], str]] = {
     "instructions.max_bytes": (_not_negative, "bytes, 0 or more"),
     "checks.debounce_ms": (_not_negative, "milliseconds, 0 or more"),
     "checks.auto_fix_rounds": (_not_negative, "rounds, 0 or more"),
+    "tasks.max_parallel": (_positive, "a number of tasks, 1 or more"),
     "model.profiles.*.context_window": (_positive, "tokens, 1 or more"),
     "model.profiles.*.max_output_tokens": (_positive, "tokens, 1 or more"),
     "model.profiles.*.timeout": (_positive, "seconds, above 0"),
@@ -435,6 +443,8 @@ HARMLESS = (
     "checks.debounce_ms",
     "checks.watch",  # only trusted checks follow changes at all
     "instructions.max_bytes",
+    "tasks.max_parallel",  # isolated tasks at once: a resource limit, like sandbox.cpus
+    "tasks.bell",
 )
 
 

@@ -117,6 +117,9 @@ class Printer:
                 self.write(
                     f"· compacted {n} earlier messages into a summary (~{a:,} → ~{b:,} tokens)"
                 )
+            case ev.IsolatedTaskChanged(task_id=task_id, state=state, files=files):
+                changed = f": {', '.join(map(safe_name, files))}" if files else ""
+                self.write(f"· isolated task {task_id} {state}{changed}")
 
 
 def _short(text: str, limit: int) -> str:

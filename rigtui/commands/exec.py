@@ -13,7 +13,17 @@ from rigtui.commands._common import project_root, say_ignored
 from rigtui.commands._exec_output import Approver, Printer, print_json
 from rigtui.config import Settings, apply_overrides, load_settings
 from rigtui.errors import BadInput
-from rigtui.protocol import CompactThread, Note, Notice, SendMessage, TaskEnded, ThreadCompacted
+from rigtui.protocol import (
+    CompactThread,
+    IsolatedTaskChanged,
+    Note,
+    Notice,
+    SendMessage,
+    StartIsolated,
+    TaskEnded,
+    ThreadCompacted,
+)
+from rigtui.protocol.isolated import FINISHED, NEEDS_REVIEW, REVIEWABLE
 from rigtui.session import Session, launch_folder
 from rigtui.session.slash import BuiltinUse, PromptUse, literal, load_prompts, parse
 
@@ -34,6 +44,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         " auto (apply and run everything), never (leave change sets pending, decline commands)",
     )
     parser.add_argument("--json", action="store_true", help="one JSON event per line")
+    parser.add_argument(
+        "--isolated",
+        action="store_true",
+        help="run in a workspace of its own (a git worktree, or a copy) and leave what it"
+        " changed pending as one change set: `rigtui task diff|apply|discard ID`",
+    )
     parser.add_argument("--model", help="model name for this run")
     parser.add_argument("--base-url", help="OpenAI-compatible endpoint for this run")
     parser.add_argument("--profile", help="named model profile from settings")
@@ -133,6 +149,7 @@ async def _exec(root: Path, settings: Settings, prompt: str, args: argparse.Name
         approver = Approver(session, args.approve, printer)
         said = settings.trust.notice() if settings.trust else ""
         ended: list[TaskEnded] = []
+        isolated: list[IsolatedTaskChanged] = []
         events = session.subscribe()
 
         async def consume() -> None:
@@ -145,6 +162,8 @@ async def _exec(root: Path, settings: Settings, prompt: str, args: argparse.Name
                     printer.show(event)
                 if isinstance(event, TaskEnded):
                     ended.append(event)
+                if isinstance(event, IsolatedTaskChanged):
+                    isolated.append(event)
                 await approver.handle(event)
 
         consumer = asyncio.create_task(consume())
@@ -153,13 +172,38 @@ async def _exec(root: Path, settings: Settings, prompt: str, args: argparse.Name
         await session.start()
         if said:  # what the project file asked for and was ignored: kept in the thread too
             await session.send(Note(thread.id, said))  # --json prints it
-        await session.send(SendMessage(thread.id, prompt))
-        await session.wait_idle(thread.id)  # the task, its checks, and any auto-fix rounds
+        if args.isolated:
+            await session.send(StartIsolated(thread.id, prompt))
+            await session.isolated.wait_idle()  # the task, in its workspace, and its checks
+        else:
+            await session.send(SendMessage(thread.id, prompt))
+            await session.wait_idle(thread.id)  # the task, its checks, and any auto-fix rounds
     finally:
         await session.close()  # ends the subscription, so the consumer finishes
     with contextlib.suppress(Exception):
         await consumer
+    if args.isolated:
+        done = bool(ended) and ended[-1].outcome == "done"
+        return _isolated_outcome(isolated, done=done, quiet=args.json)
     return 0 if ended and ended[-1].outcome == "done" else 1
+
+
+def _isolated_outcome(changes: list[IsolatedTaskChanged], *, done: bool, quiet: bool) -> int:
+    """What became of the isolated task, and what to do next (stderr: stdout is the task's)."""
+    last = changes[-1] if changes else None
+    if last is None:
+        return 1
+    if not quiet:
+        if last.state in REVIEWABLE and last.files:
+            print(
+                f"task {last.task_id} {last.state}: its change set ({', '.join(last.files)})"
+                f" waits for review: `rigtui task diff {last.task_id}`, then"
+                f" `rigtui task apply {last.task_id}` or `rigtui task discard {last.task_id}`",
+                file=sys.stderr,
+            )
+        else:
+            print(f"task {last.task_id} {last.state}: {last.summary}", file=sys.stderr)
+    return 0 if done and last.state in (NEEDS_REVIEW, *FINISHED) else 1
 
 
 def _title(prompt: str) -> str:

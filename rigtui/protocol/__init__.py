@@ -29,6 +29,13 @@ from rigtui.protocol.checks import (
     CheckStarted,
     CheckState,
 )
+from rigtui.protocol.isolated import (
+    TASK_STATES,
+    DiscardIsolated,
+    IsolatedTaskChanged,
+    ReviewIsolated,
+    StartIsolated,
+)
 from rigtui.protocol.ops import (
     Cancel,
     CompactThread,
@@ -84,6 +91,11 @@ from rigtui.protocol.tools import (
 )
 
 __all__ = [
+    "TASK_STATES",
+    "DiscardIsolated",
+    "IsolatedTaskChanged",
+    "ReviewIsolated",
+    "StartIsolated",
     "AUTO_APPLY",
     "FINAL_STATES",
     "REVIEW",

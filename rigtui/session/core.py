@@ -36,6 +36,7 @@ from rigtui.protocol import (
     DecideCommand,
     DecidePatch,
     DeleteThread,
+    DiscardIsolated,
     Error,
     Event,
     ForkThread,
@@ -51,10 +52,12 @@ from rigtui.protocol import (
     Recover,
     Redo,
     RenameThread,
+    ReviewIsolated,
     ReviewLeftover,
     RunChecks,
     SendMessage,
     SetThreadModel,
+    StartIsolated,
     ThreadCreated,
     ThreadDeleted,
     ThreadForked,
@@ -70,7 +73,14 @@ from rigtui.session.runtime import ProjectRuntime
 from rigtui.store import Project, Store, Thread
 
 if TYPE_CHECKING:
+    from rigtui.session.isolated import IsolatedTasks
     from rigtui.session.tasks import Tasks
+
+
+ISOLATED_BUSY = (
+    "not sent: this thread's task runs isolated; send it once the task has ended (f6 shows"
+    " the task board). Your message: "
+)
 
 
 class Session:
@@ -106,6 +116,7 @@ class Session:
         self.runtime.own(self.mcp)
         self._tasks: Tasks | None = None  # made with the first message (the agent loads then)
         self.completer = Completer(root, self.runtime, self.mcp)  # the message box's @ and /
+        self._isolated: IsolatedTasks | None = None
 
     @property
     def tasks(self) -> Tasks:
@@ -121,6 +132,15 @@ class Session:
             )  # fmt: skip
             self._tasks = Tasks(setup, self._emit, self.followup.task_ended)
         return self._tasks
+
+    @property
+    def isolated(self) -> IsolatedTasks:
+        """The project's isolated tasks (each in a workspace of its own)."""
+        if self._isolated is None:
+            from rigtui.session.isolated import IsolatedTasks
+
+            self._isolated = IsolatedTasks(self)
+        return self._isolated
 
     @classmethod
     async def open(
@@ -156,9 +176,15 @@ class Session:
             await self.changes.recover()
         except RigtuiError as exc:
             self._events.publish(Error(message=exc.message, fix=exc.fix or ""))
+        try:  # isolated tasks a dead rigtui left: interrupted, their workspaces removed
+            await self.isolated.recover()
+        except RigtuiError as exc:
+            self._events.publish(Error(message=exc.message, fix=exc.fix or ""))
         await self.runtime.start(watch=watch)
 
     async def close(self) -> None:
+        if self._isolated is not None:
+            await self._isolated.close()
         if self._tasks is not None:
             await self._tasks.close()
         await self.changes.close()
@@ -271,6 +297,8 @@ class Session:
         return thread
 
     def running(self, thread_id: str | None = None) -> bool:
+        if thread_id is None and self._isolated is not None and self._isolated.running():
+            return True
         return self._tasks is not None and self._tasks.running(thread_id)
 
     async def wait_idle(self, thread_id: str | None = None) -> None:
@@ -280,6 +308,8 @@ class Session:
         while True:
             if self._tasks is not None:
                 await self._tasks.wait_idle(thread_id)
+            if self._isolated is not None and thread_id is None:
+                await self._isolated.wait_idle()
             await self.runtime.wait_checks(thread_id)
             await self._background.wait()
             if not self.running(thread_id):
@@ -321,7 +351,10 @@ class Session:
         not fit) raises RigtuiError and changes nothing; every outcome is an event."""
         match op:
             case SendMessage(thread_id=tid, text=text):
-                self.tasks.start(tid, text)
+                if self._isolated is not None and self._isolated.busy(tid):
+                    await self._emit(Notice(thread_id=tid, text=ISOLATED_BUSY + text))
+                else:
+                    self.tasks.start(tid, text)
             case CompactThread(thread_id=tid):
                 await self.thread(tid)  # a clear error for a thread of another project
                 self.tasks.compact(tid)
@@ -359,6 +392,12 @@ class Session:
                 await self.changes.undo(cs_id, force=force, asked_in=tid)
             case Redo(thread_id=tid, change_set_id=cs_id, force=force):
                 await self.changes.redo(cs_id, force=force, asked_in=tid)
+            case StartIsolated(thread_id=tid, text=text):
+                await self.isolated.start(tid, text)
+            case ReviewIsolated(task_id=task_id):
+                await self.isolated.review(task_id)
+            case DiscardIsolated(task_id=task_id):
+                await self.isolated.discard(task_id)
             case Recover():
                 await self.changes.recover()
             case RunChecks(names=names):

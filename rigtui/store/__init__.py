@@ -9,11 +9,16 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from rigtui.store.db import Project, Store, Task, Thread, new_id
+    from rigtui.store.isolated import IsolatedTask, TaskFile
 
-__all__ = ["Project", "Store", "Task", "Thread", "new_id"]
+__all__ = ["IsolatedTask", "Project", "Store", "Task", "TaskFile", "Thread", "new_id"]
 
 
 def __getattr__(name: str) -> Any:
+    if name in ("IsolatedTask", "TaskFile"):
+        from rigtui.store import isolated
+
+        return getattr(isolated, name)
     if name in __all__:
         from rigtui.store import db
 

@@ -20,6 +20,7 @@ import aiosqlite
 
 from rigtui.paths import store_db_path
 from rigtui.protocol import Event, from_dict
+from rigtui.store.isolated import IsolatedTaskRows
 from rigtui.store.schema import MIGRATIONS, SCHEMA_VERSION
 from rigtui.store.sqlite_files import (
     SCHEMA_SQL,
@@ -65,7 +66,7 @@ def new_id(prefix: str) -> str:
     return f"{prefix}-{uuid.uuid4().hex[:12]}"
 
 
-class Store:
+class Store(IsolatedTaskRows):
     """Open with `await Store.open()`; every write commits before it returns, so a process
     killed at any point loses no event that an `append` returned for."""
 

@@ -43,6 +43,37 @@ MIGRATIONS: list[str] = [
     );
     CREATE INDEX tasks_by_thread ON tasks(thread_id, created_at);
     """,
+    # 2: isolated tasks (each in a workspace of its own) and the files each changed
+    """
+    CREATE TABLE isolated_tasks (
+        id TEXT PRIMARY KEY,
+        project_id TEXT NOT NULL REFERENCES projects(id) ON DELETE CASCADE,
+        thread_id TEXT NOT NULL,
+        goal TEXT NOT NULL,
+        state TEXT NOT NULL,
+        workspace TEXT NOT NULL DEFAULT '{}',
+        owner TEXT NOT NULL DEFAULT '',
+        summary TEXT NOT NULL DEFAULT '',
+        input_tokens INTEGER NOT NULL DEFAULT 0,
+        output_tokens INTEGER NOT NULL DEFAULT 0,
+        cost REAL,
+        checks TEXT NOT NULL DEFAULT '',
+        files TEXT NOT NULL DEFAULT '[]',
+        created_at REAL NOT NULL,
+        started_at REAL,
+        ended_at REAL
+    );
+    CREATE INDEX isolated_tasks_by_project ON isolated_tasks(project_id, created_at);
+    CREATE TABLE isolated_task_files (
+        task_id TEXT NOT NULL REFERENCES isolated_tasks(id) ON DELETE CASCADE,
+        path TEXT NOT NULL,
+        before BLOB,
+        after BLOB,
+        before_mode INTEGER,
+        after_mode INTEGER,
+        PRIMARY KEY (task_id, path)
+    );
+    """,
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)

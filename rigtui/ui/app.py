@@ -46,6 +46,7 @@ from rigtui.ui.review_pane import ReviewPane
 from rigtui.ui.right_pane import RightPane
 from rigtui.ui.slash_actions import CompactAction, message_text
 from rigtui.ui.status_bar import StatusBar
+from rigtui.ui.task_board import TaskBoardActions
 from rigtui.ui.themes import register_themes
 from rigtui.ui.thread_pane import ThreadPane
 from rigtui.ui.threads import ThreadActions
@@ -57,7 +58,7 @@ if TYPE_CHECKING:
     from rigtui.ui.threads import Threads
 
 
-class RigtuiApp(ThreadActions, McpActions, CompactAction, App[int]):
+class RigtuiApp(ThreadActions, McpActions, CompactAction, TaskBoardActions, App[int]):
     TITLE = "rigtui"
     CSS_PATH = "app.tcss"
     HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (100, "-wide")]

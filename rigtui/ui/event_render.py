@@ -122,6 +122,12 @@ def event_text(event: ev.Event) -> Text | None:
             return Text(f"· forked from {parent}", style="dim")
         case ev.TaskEnded():
             return _task_ended(event)
+        case ev.IsolatedTaskChanged(task_id=task_id, state=state, files=files):
+            changed = f": {', '.join(map(safe_name, files))}" if files else ""
+            style = {"needs review": "yellow", "failed": "red", "applied": "green"}.get(
+                state, "dim"
+            )
+            return Text(f"· isolated task {task_id} {state}{changed}", style=style)
         case ev.PatchProposed(files=files):
             shown = ", ".join(f"{safe_name(f['path'])} +{f.get('added', 0)} -{f.get('removed', 0)}"
                               + (f" ({f['mode']})" if f.get("mode") else "")

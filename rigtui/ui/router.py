@@ -36,6 +36,7 @@ from rigtui.ui.plan_view import PlanView
 from rigtui.ui.review_pane import ReviewPane
 from rigtui.ui.right_pane import RightPane
 from rigtui.ui.status_bar import StatusBar
+from rigtui.ui.task_board import task_changed
 from rigtui.ui.thread_pane import ThreadPane
 from rigtui.ui.threads import Threads
 
@@ -118,6 +119,8 @@ class EventRouter:
                 self.app.query_one(ChecksPanel).apply(event)
                 if isinstance(event, CheckFinished) and event.failed:
                     self._tell_failure(event)
+            case ev.IsolatedTaskChanged():
+                task_changed(self.app, event)  # type: ignore[arg-type]
             case ev.Notice(thread_id="", text=text):
                 self.app.notify(text)
             case ev.Error(thread_id="", message=message, fix=fix):

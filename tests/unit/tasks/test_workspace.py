@@ -1,0 +1,124 @@
+"""rigtui.workspace: making, reading back and removing a workspace, git and not; rebasing its
+changes on a project that moved on."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from rigtui.workspace import FileChange, collect, create, rebase, remove
+from tests.unit.tasks.helpers import git, make_project, tree
+
+
+@pytest.mark.parametrize("use_git", [True, False], ids=["git", "copy"])
+def test_a_workspace_starts_as_the_project_and_reads_back_what_changed(
+    tmp_path: Path, use_git: bool
+) -> None:
+    project = make_project(tmp_path / "proj", use_git=use_git)
+    (project / "build.log").write_text("ignored by git\n")
+    ws = create(project, tmp_path / "ws")
+    assert ws.kind == ("git" if use_git else "copy")
+    mine = tree(ws.root)
+    theirs = tree(project)
+    if use_git:  # ignored files are not carried over; the uncommitted state is
+        theirs.pop("build.log")
+        assert mine.pop(".git").startswith(b"gitdir:")  # a worktree: git keeps the rest
+        assert mine["sub/keep.txt"] == b"keep, edited\n" and "untracked.txt" in mine
+    assert {k: v for k, v in mine.items() if k != ".git"} == theirs
+    assert collect(ws).changes == []
+
+    (ws.root / "a.txt").write_text("changed\n")
+    (ws.root / "new").mkdir()
+    (ws.root / "new" / "file.sh").write_text("#!/bin/sh\n")
+    os.chmod(ws.root / "new" / "file.sh", 0o755)
+    (ws.root / "c.txt").unlink()
+    (ws.root / "sneaky").symlink_to("/etc/passwd")
+    (ws.root / "outside").symlink_to(tmp_path, target_is_directory=True)
+    (tmp_path / "planted.txt").write_text("through a link\n")
+    got = collect(ws)
+    by_path = {c.path: c for c in got.changes}
+    assert sorted(by_path) == ["a.txt", "c.txt", "new/file.sh"]
+    assert by_path["a.txt"].after == b"changed\n"
+    assert by_path["c.txt"].after is None and by_path["c.txt"].before == b"gamma one\ngamma two\n"
+    assert by_path["new/file.sh"].before is None and by_path["new/file.sh"].after_mode & 0o100
+    assert "sneaky" in got.skipped and "planted.txt" not in str(got.changes)  # links: never
+    assert tree(project) == tree(project)  # sanity: reading did not write
+    remove(ws)
+    assert not (tmp_path / "ws").exists()
+    if use_git:
+        assert git(project, "worktree", "list").count("\n") == 1
+
+
+def test_a_repository_without_commits_gets_a_copy(tmp_path: Path) -> None:
+    project = tmp_path / "p"
+    project.mkdir()
+    (project / "x.txt").write_text("x\n")
+    git(project, "init", "-q")
+    ws = create(project, tmp_path / "ws")
+    assert ws.kind == "copy" and (ws.root / "x.txt").read_text() == "x\n"
+    remove(ws)
+
+
+def test_making_a_workspace_runs_none_of_the_repositorys_hooks(tmp_path: Path) -> None:
+    project = make_project(tmp_path / "proj", use_git=True)
+    marker = tmp_path / "hook-ran"
+    for hook in ("post-checkout", "pre-commit", "post-commit", "commit-msg"):
+        path = project / ".git" / "hooks" / hook
+        path.write_text(f"#!/bin/sh\ntouch {marker}\n")
+        path.chmod(0o755)
+    ws = create(project, tmp_path / "ws")
+    collect(ws)
+    remove(ws)
+    assert not marker.exists()
+
+
+def test_rebase_takes_the_task_where_the_project_did_not_move(tmp_path: Path) -> None:
+    project = tmp_path / "p"
+    project.mkdir()
+    (project / "f.txt").write_bytes(b"1\n2\n3\n4\n5\n6\n7\n8\n9\n")
+    change = FileChange("f.txt", b"1\n2\n3\n4\n5\n6\n7\n8\n9\n", b"1\nTWO\n3\n4\n5\n6\n7\n8\n9\n")
+    assert rebase(project, [change]).clean
+    (project / "f.txt").write_bytes(b"1\n2\n3\n4\n5\n6\n7\n8\nNINE\n")
+    moved = rebase(project, [change])
+    assert moved.clean and moved.merged == ["f.txt"]
+    assert "-2\n+TWO" in moved.patch and "NINE" not in moved.patch.replace(" NINE", "")
+    (project / "f.txt").write_bytes(b"1\ntwo, by hand\n3\n4\n5\n6\n7\n8\n9\n")
+    clash = rebase(project, [change])
+    assert [c.path for c in clash.conflicts] == ["f.txt"]
+    # the project's line stays (context); the markers and the task's line are what is added
+    assert "+<<<<<<< project (now)\n two, by hand\n+=======\n+TWO\n+>>>>>>> task" in clash.patch
+
+
+def test_a_whole_file_conflict_is_left_out_and_named(tmp_path: Path) -> None:
+    project = tmp_path / "p"
+    project.mkdir()
+    (project / "gone.txt").write_bytes(b"changed by the project\n")
+    change = FileChange("gone.txt", b"original\n", None, 0o644, None)
+    out = rebase(project, [change])
+    assert out.patch == "" and out.conflicts[0].reason.startswith("deleted by the task")
+    assert not out.conflicts[0].in_patch
+
+
+def test_binary_files_deletions_and_modes_come_back_as_a_patch_that_applies(
+    tmp_path: Path,
+) -> None:
+    from rigtui.edits import engine
+    from rigtui.edits.parse import parse_patch
+    from rigtui.edits.prepare import prepare
+
+    project = make_project(tmp_path / "proj", use_git=False)
+    (project / "blob.bin").write_bytes(b"\x00\x01before")
+    ws = create(project, tmp_path / "ws")
+    (ws.root / "blob.bin").write_bytes(b"\x00\x02after\xff")
+    (ws.root / "c.txt").unlink()
+    os.chmod(ws.root / "a.txt", 0o755)
+    (ws.root / "new.bin").write_bytes(bytes(range(256)))
+    out = rebase(project, collect(ws).changes)
+    assert out.clean and "GIT binary patch" in out.patch and "deleted file mode" in out.patch
+    engine.apply_proposal(prepare(project, parse_patch(out.patch, root=project)))
+    assert (project / "blob.bin").read_bytes() == b"\x00\x02after\xff"
+    assert (project / "new.bin").read_bytes() == bytes(range(256))
+    assert not (project / "c.txt").exists() and os.stat(project / "a.txt").st_mode & 0o100
+    remove(ws)
