@@ -48,6 +48,7 @@ from rigtui.ui.themes import register_themes
 from rigtui.ui.thread_pane import ThreadPane
 from rigtui.ui.threads import ThreadActions
 from rigtui.ui.trust_screen import TrustScreen
+from rigtui.ui.zoom import ZoomActions
 
 if TYPE_CHECKING:
     from rigtui.session import Session, Thread
@@ -55,7 +56,7 @@ if TYPE_CHECKING:
     from rigtui.ui.threads import Threads
 
 
-class RigtuiApp(ThreadActions, McpActions, App[int]):
+class RigtuiApp(ThreadActions, McpActions, ZoomActions, App[int]):
     TITLE = "rigtui"
     CSS_PATH = "app.tcss"
     HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (100, "-wide")]
@@ -370,6 +371,7 @@ class RigtuiApp(ThreadActions, McpActions, App[int]):
     def on_resize(self, event: events.Resize) -> None:
         """Under 100 columns the tree collapses (ctrl+b brings it back) so the thread and
         diff panes keep a readable width."""
+        self.fit_review(event.size.width)
         narrow = event.size.width < 100
         if narrow != self._narrow:
             self._narrow = narrow
