@@ -37,9 +37,11 @@ from rigtui.session import launch_folder, model_status
 from rigtui.trust import record
 from rigtui.ui import keymap
 from rigtui.ui.checks_panel import ChecksPanel
+from rigtui.ui.copying import CopyActions
 from rigtui.ui.file_tree import ProjectTree
 from rigtui.ui.mcp_view import McpActions, expand_prompt
 from rigtui.ui.modals import KeyMapScreen, PromptScreen
+from rigtui.ui.notify import Notifier
 from rigtui.ui.outline import Outline
 from rigtui.ui.review_pane import ReviewPane
 from rigtui.ui.right_pane import RightPane
@@ -56,7 +58,7 @@ if TYPE_CHECKING:
     from rigtui.ui.threads import Threads
 
 
-class RigtuiApp(ThreadActions, McpActions, ZoomActions, App[int]):
+class RigtuiApp(ThreadActions, McpActions, ZoomActions, CopyActions, App[int]):
     TITLE = "rigtui"
     CSS_PATH = "app.tcss"
     HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (100, "-wide")]
@@ -83,6 +85,9 @@ class RigtuiApp(ThreadActions, McpActions, ZoomActions, App[int]):
         self.theme_warnings = register_themes(self)
         self.theme = theme or settings.ui.theme
         self._narrow: bool | None = None
+        # "this needs you" while the terminal is not focused: attention(title, body)
+        self.notifier = Notifier(self, settings.ui.notify)
+        self.terminal = self.notifier.terminal  # OSC 52 copies
 
     # --- layout and start ------------------------------------------------------------------
 
