@@ -95,7 +95,7 @@ class RigtuiApp(ThreadActions, McpActions, ZoomActions, CopyActions, App[int]):
         yield Header(icon="◆")
         with Horizontal(id="panes"):
             with Vertical(id="left"):
-                yield ProjectTree(self.root, id="tree")
+                yield ProjectTree(self.root, self.settings.ui.icons, id="tree")
                 yield Outline(None, id="outline", classes="-empty")
             yield ThreadPane(id="thread")
             yield RightPane(self.root, id="right")
