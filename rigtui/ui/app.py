@@ -46,7 +46,7 @@ from rigtui.ui.outline import Outline
 from rigtui.ui.review_pane import ReviewPane
 from rigtui.ui.right_pane import RightPane
 from rigtui.ui.status_bar import StatusBar
-from rigtui.ui.themes import register_themes
+from rigtui.ui.themes import follow_theme, register_themes
 from rigtui.ui.thread_pane import ThreadPane
 from rigtui.ui.threads import ThreadActions
 from rigtui.ui.trust_screen import TrustScreen
@@ -107,6 +107,7 @@ class RigtuiApp(ThreadActions, McpActions, ZoomActions, CopyActions, App[int]):
         self.status = self.query_one(StatusBar)
         self.right = self.query_one(RightPane)
         self.sub_title = self.root.name
+        follow_theme(self)
         self.thread_pane.border_title = "Thread"
         self.query_one("#tree").border_title = self.root.name
         for warning in self.theme_warnings:

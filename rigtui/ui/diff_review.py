@@ -18,6 +18,7 @@ import tempfile
 from pathlib import Path
 from typing import Literal
 
+from rich.table import Table
 from rich.text import Text
 from textual import on
 from textual.app import ComposeResult, SuspendNotSupported
@@ -41,6 +42,7 @@ from rigtui.edits.render import (
 from rigtui.errors import BadInput
 from rigtui.protocol import Decision
 from rigtui.ui.modals import PromptScreen
+from rigtui.ui.themes import palette_for
 
 State = Literal["pending", "accepted", "rejected"]
 SIDE_MIN = 60  # columns each side of a side-by-side view needs; narrower shows unified
@@ -132,6 +134,7 @@ class DiffReview(Vertical, can_focus=True):
         yield Static(id="review-status")
 
     async def on_mount(self) -> None:
+        self.app.theme_changed_signal.subscribe(self, lambda _: self.call_later(self._show_file))
         self._refresh_files()
         await self._show_file()
         self.focus()
@@ -170,8 +173,12 @@ class DiffReview(Vertical, can_focus=True):
         await pane.remove_children()
         views = []
         self.shown_mode = self._fitting_mode()
-        for k, (lh, rows) in enumerate(file_hunk_rows(self.current_file)):
-            body = render_unified(rows) if self.shown_mode == "unified" else render_split(rows)
+        palette = palette_for(self.app.current_theme)  # the theme's diff colours
+        for k, (lh, rows) in enumerate(file_hunk_rows(self.current_file, palette)):
+            if self.shown_mode == "unified":
+                body: Text | Table = render_unified(rows, palette=palette)
+            else:
+                body = render_split(rows, palette=palette)
             view = HunkView(body, id=f"hunk-{lh.hunk.id.replace('.', '-')}")
             view.set_class(self.shown_mode == "split", "-split")  # both sides fit the width
             self._title(view, lh)
