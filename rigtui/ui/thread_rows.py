@@ -1,5 +1,5 @@
 """How a thread is listed (the thread list, the thread search): its title, when it was last
-active and the states of its tasks, e.g. `● Fix the parser    ✓2 ✗1 · 5m`. The title gives
+active and the states of its tasks, e.g. `● Fix the parser    ✓2 ✗1 5m`. The title gives
 way (cut with …) before the facts do, so they stay readable at 80 columns."""
 
 from __future__ import annotations
@@ -33,10 +33,9 @@ def age(then: float, now: float | None = None) -> str:
 
 
 def task_facts(states: dict[str, int], running: bool) -> Text:
-    """`▶ ✓2 ✗1 stopped 1 interrupted 1`: each task state with its count."""
+    """`✓2 ✗1 stopped 1 interrupted 1`: each task state with its count (a running one is
+    the title's `●`)."""
     out = Text()
-    if running:
-        out.append("▶ ", style="bold")
     for status, mark, style in STATES:
         if count := states.get(status, 0):
             out.append(f"{mark}{count} ", style=style)

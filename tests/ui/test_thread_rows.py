@@ -37,7 +37,7 @@ def test_age_in_few_columns(seconds: float, shown: str) -> None:
 def test_task_facts() -> None:
     states = {"done": 2, "failed": 1, "cancelled": 1, "running": 2, "needs-review": 1}
     assert task_facts(states, running=True).plain == (
-        "▶ ✓2 ✗1 stopped 1 interrupted 1 needs-review 1 "
+        "✓2 ✗1 stopped 1 interrupted 1 needs-review 1 "
     )
     assert task_facts({"running": 1}, running=False).plain == "interrupted 1 "
     assert task_facts({}, running=False).plain == ""
