@@ -304,6 +304,7 @@ class RigtuiApp(ThreadActions, McpActions, ZoomActions, CopyActions, App[int]):
     # --- files, search, artifacts ------------------------------------------------------------
 
     def open_file(self, path: Path, line: int | None = None) -> None:
+        self.reveal("right")
         self.right.open_file(path, line)
 
     @on(DirectoryTree.FileSelected)
@@ -331,6 +332,7 @@ class RigtuiApp(ThreadActions, McpActions, ZoomActions, CopyActions, App[int]):
     # --- panes and keys --------------------------------------------------------------------
 
     def action_focus_pane(self, pane: str) -> None:
+        self.reveal({"tree": "left"}.get(pane, pane))
         if pane == "tree":
             self.query_one("#left").remove_class("-hidden")
             self.query_one("#tree").focus()

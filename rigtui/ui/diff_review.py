@@ -278,8 +278,8 @@ class DiffReview(Vertical, can_focus=True):
         )
 
     def _mode_text(self) -> str:
-        if self.mode == "split" and self.shown_mode == "unified":
-            return f"[{self._too_narrow()}]"
+        if self.mode == "split" and self.shown_mode == "unified":  # short: 80 columns
+            return f"[unified: side by side needs {self.split_width()} columns]"
         return f"[{self.shown_mode}]"
 
     async def on_resize(self) -> None:

@@ -21,6 +21,8 @@ class ZoomActions:
     auto_zoomed: bool = False
 
     def action_toggle_zoom(self) -> None:
+        if len(self.screen_stack) > 1:  # type: ignore[attr-defined]
+            return  # a dialog is open: the panes behind it stay as they are
         if self.zoomed:
             self.unzoom()
         else:
@@ -42,6 +44,12 @@ class ZoomActions:
             app.query_one(f"#{name}").remove_class("-zoomed")
         self.zoomed, self.auto_zoomed = "", False
         app.app.sub_title = app.app.root.name  # type: ignore[attr-defined]
+
+    def reveal(self, pane: str) -> None:
+        """Going to a pane the zoom hides (ctrl+e, a file opened from search) gives the width
+        back first, as tmux does when another pane is selected."""
+        if self.zoomed and self.zoomed != pane:
+            self.unzoom()
 
     def _focused_pane(self) -> str:
         focused = self.focused  # type: ignore[attr-defined]

@@ -138,3 +138,48 @@ async def test_long_lines_scroll_sideways_instead_of_wrapping(
         await pilot.press("left")
         await pilot.pause()
         assert pane.scroll_x == 8
+
+
+@pytest.mark.parametrize("size", SIZES)
+async def test_the_code_view_scrolls_long_lines_and_zooms(
+    make_app, demo_project: Path, size: tuple[int, int]
+) -> None:
+    from rigtui.ui.code_view import CodeView
+
+    (demo_project / "long.py").write_text(f"short = 1\nlong = '{LONG * 2}'\n")
+    app = make_app()
+    async with app.run_test(size=size) as pilot:
+        await app.opened_session()
+        app.open_file(demo_project / "long.py")
+        await pilot.pause()
+        code = app.query_one(CodeView)
+        code.focus()
+        await pilot.press("z")  # a read-only view takes no letters: z zooms it
+        await pilot.pause()
+        assert shown(app) == ["right"] and code.outer_size.width == size[0] - 2
+        assert code.wrapped_document.height == code.document.line_count  # nothing wrapped
+        assert code.max_scroll_x > 0
+        await pilot.press("down", "end")  # the long line's end: the view follows sideways
+        await pilot.pause()
+        assert code.scroll_x > 0
+        await pilot.press("z")
+        await pilot.pause()
+        assert "thread" in shown(app)
+
+
+async def test_going_to_a_pane_the_zoom_hides_gives_the_width_back(make_app) -> None:
+    app = make_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await app.opened_session()
+        await pilot.press("ctrl+g", "z")
+        await pilot.pause()
+        assert shown(app) == ["right"]
+        await pilot.press("ctrl+g")  # the zoomed pane itself: stays zoomed
+        assert app.zoomed == "right"
+        await pilot.press("ctrl+e")  # the tree, hidden by the zoom: as tmux, unzoom
+        await pilot.pause()
+        assert not app.zoomed and app.query_one("#tree").has_focus
+        await pilot.press("z", "ctrl+p")  # a dialog open: z is not for the panes behind it
+        await pilot.pause()
+        await pilot.press("z")
+        assert app.zoomed == "left"
