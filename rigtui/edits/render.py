@@ -20,25 +20,12 @@ from rich.text import Text
 from rigtui.display import safe_line, safe_name
 from rigtui.edits.diff import changed_spans
 from rigtui.edits.model import EXECUTABLE, format_mode
+from rigtui.edits.palette import DARK, Palette
 from rigtui.edits.prepare import LocatedHunk, PreparedFile, Proposal, file_mode_text
 
 Mode = Literal["unified", "split"]
 
 
-@dataclass(frozen=True)
-class Palette:
-    """A diff's colours: line and changed-character backgrounds, and the pygments style of
-    the code, chosen to read on the theme's own background (in 256 colours too)."""
-
-    added_bg: str
-    removed_bg: str
-    added_mark: str
-    removed_mark: str
-    syntax: str
-
-
-DARK = Palette("on #12361f", "on #3d1518", "bold on #1f6b3a", "bold on #7a2530", "monokai")
-LIGHT = Palette("on #dafbe1", "on #ffebe9", "bold on #a6e9b5", "bold on #ffc1c0", "default")
 ADDED_BG, REMOVED_BG = DARK.added_bg, DARK.removed_bg
 ADDED_MARK, REMOVED_MARK = DARK.added_mark, DARK.removed_mark
 THEME = DARK.syntax

@@ -7,7 +7,7 @@ from dataclasses import replace
 from textual.app import App
 from textual.theme import Theme
 
-from rigtui.edits.render import DARK, LIGHT, Palette
+from rigtui.edits.palette import DARK, LIGHT, Palette
 from rigtui.themes import ThemeSpec, discover_themes
 
 # Theme variables a theme file may set ([variables]) to colour diffs and code its own way.

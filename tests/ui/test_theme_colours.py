@@ -9,7 +9,7 @@ from rich.style import Style
 from textual.app import App, ComposeResult
 from textual.theme import Theme
 
-from rigtui.edits.render import DARK, LIGHT
+from rigtui.edits.palette import DARK, LIGHT
 from rigtui.ui.diff_review import HunkView
 from rigtui.ui.themes import follow_theme, palette_for, register_themes
 from rigtui.ui.thread_pane import Reply
