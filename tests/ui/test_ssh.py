@@ -181,3 +181,34 @@ async def test_y_copies_the_hunk_the_path_and_not_in_the_message_box(
         node = tree.cursor_node
         assert node is not None and node.data is not None
         assert copied(written)[-1] == node.data.path.relative_to(demo_project).as_posix()
+
+
+async def test_y_in_the_thread_copies_the_newest_reply_and_the_palette_its_code_block(
+    model_app,
+) -> None:
+    reply = "Run the tests:\n\n```sh\npytest -q\n```\n\nThen ship it."
+    with FakeOpenAI([Say(reply)]) as server:
+        app = model_app(server)
+        async with app.run_test(size=(80, 24)) as pilot:
+            await app.opened_session()
+            written = capture(app)
+            await app.run_action("copy_code_block")  # nothing said yet: said so
+            await settle_until(pilot, lambda: "nothing to copy" in notices(app))
+            assert copied(written) == []
+            ended = recorder(app).next(ev.TaskEnded)
+            await pilot.press(*"ship", "enter")
+            await ended
+            view = app.thread_pane.current_view
+            assert view is not None
+            view.focus()
+            await pilot.press("Y")
+            assert copied(written) == [reply]
+            await pilot.press("ctrl+p")
+            await pilot.press(*"Copy code block", "enter")
+            await settle_until(pilot, lambda: len(copied(written)) == 2)
+            assert copied(written)[-1] == "pytest -q\n"
+            await settle_until(pilot, lambda: "code block (1 line)" in notices(app))
+
+
+def notices(app: RigtuiApp) -> str:
+    return " ".join(str(n.message) for n in app._notifications)
