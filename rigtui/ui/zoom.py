@@ -19,11 +19,13 @@ class ZoomActions:
 
     zoomed: str = ""
     auto_zoomed: bool = False
+    review_unzoomed: bool = False  # z gave this review's width back: resizing keeps it so
 
     def action_toggle_zoom(self) -> None:
         if len(self.screen_stack) > 1:  # type: ignore[attr-defined]
             return  # a dialog is open: the panes behind it stay as they are
         if self.zoomed:
+            self.review_unzoomed = self.auto_zoomed
             self.unzoom()
         else:
             self.zoom(self._focused_pane())
@@ -64,12 +66,14 @@ class ZoomActions:
         """A review under REVIEW_FULL_WIDTH columns takes the width; above it, gives it back."""
         review_open = self.query_one("#right").current == "review"  # type: ignore[attr-defined]
         if review_open and width < REVIEW_FULL_WIDTH and not self.zoomed:
-            self.zoom("right", auto=True)
+            if not self.review_unzoomed:
+                self.zoom("right", auto=True)
         elif self.auto_zoomed and (width >= REVIEW_FULL_WIDTH or not review_open):
             self.unzoom()
 
     # Handlers by name (a mixin's `@on` is not collected): ReviewPane.Opened / Closed.
     def on_review_pane_opened(self) -> None:
+        self.review_unzoomed = False
         self.fit_review(self.size.width)  # type: ignore[attr-defined]
 
     def on_review_pane_closed(self) -> None:

@@ -95,6 +95,12 @@ async def test_z_gives_an_automatic_review_zoom_back_and_keeps_the_review(
         assert set(shown(app)) >= {"thread", "right"}
         assert app.query_one("#right", ContentSwitcher).current == "review"
         assert review.is_mounted
+        await pilot.resize_terminal(110, 40)  # a resize keeps the user's choice
+        await pilot.pause()
+        assert not app.zoomed
+        await pilot.resize_terminal(160, 40)
+        await pilot.pause()
+        assert not app.zoomed
 
 
 @pytest.mark.parametrize("size", SIZES)
@@ -183,3 +189,17 @@ async def test_going_to_a_pane_the_zoom_hides_gives_the_width_back(make_app) -> 
         await pilot.pause()
         await pilot.press("z")
         assert app.zoomed == "left"
+
+
+async def test_a_resize_fits_an_open_review_to_the_new_width(make_app, demo_project: Path) -> None:
+    app = make_app()
+    async with app.run_test(size=(200, 50)) as pilot:
+        await pilot.pause()
+        await open_review(app, pilot, demo_project)
+        assert not app.zoomed
+        await pilot.resize_terminal(120, 40)  # the tmux pane was split
+        await pilot.pause()
+        assert app.auto_zoomed and shown(app) == ["right"]
+        await pilot.resize_terminal(200, 50)
+        await pilot.pause()
+        assert not app.zoomed and "thread" in shown(app)
