@@ -64,7 +64,7 @@ def test_copy_and_notify_reach_the_terminal_through_tmux(
 
         # Copy: the tree's highlighted path, by OSC 52, and wrapped for passthrough.
         terminal.send("C-e")
-        terminal.wait_for("README.md")
+        terminal.wait_for("h Parent")  # the tree has the focus: its keys are in the footer
         terminal.send("Down", "Y")  # the root, then docs/
         terminal.wait_for("copied the path")
         encoded = base64.b64encode(b"docs").decode()
@@ -74,6 +74,7 @@ def test_copy_and_notify_reach_the_terminal_through_tmux(
 
         # Notify: a task ends while the terminal reports it lost focus.
         terminal.send("C-t")
+        terminal.wait_gone("h Parent")  # the message box has the focus, not the tree
         terminal.type("go")
         terminal.send("Enter")
         terminal.wait_for("Work")  # the reply holds after its first words
