@@ -33,6 +33,12 @@ from rigtui.trust import PROJECT_FILE, Ask, ProjectTrust, answer_for, file_diges
 class UISettings:
     theme: str = "rigtui-dark"
     show_tree: bool = True
+    # the file tree's icons: emoji, or ASCII where emoji widths break alignment (auto: ASCII
+    # when the terminal's locale is not UTF-8)
+    icons: Literal["auto", "emoji", "ascii"] = "auto"
+    # when a task needs you while the terminal is not focused: nothing, BEL, or BEL and a
+    # desktop notification (OSC 9 and 777)
+    notify: Literal["off", "bell", "osc"] = "osc"
 
 
 @dataclass
@@ -422,6 +428,8 @@ NEEDS_TRUST: dict[str, Callable[[Any, Any], bool]] = {
 HARMLESS = (
     "ui.theme",
     "ui.show_tree",
+    "ui.icons",
+    "ui.notify",
     "model.default",  # picks a profile; a project's own profile has no endpoint or key env
     "model.profiles.*.model",
     "model.profiles.*.wire_api",

@@ -20,12 +20,15 @@ from rich.text import Text
 from rigtui.display import safe_line, safe_name
 from rigtui.edits.diff import changed_spans
 from rigtui.edits.model import EXECUTABLE, format_mode
+from rigtui.edits.palette import DARK, Palette
 from rigtui.edits.prepare import LocatedHunk, PreparedFile, Proposal, file_mode_text
 
 Mode = Literal["unified", "split"]
-ADDED_BG, REMOVED_BG = "on #12361f", "on #3d1518"
-ADDED_MARK, REMOVED_MARK = "bold on #1f6b3a", "bold on #7a2530"
-THEME = "monokai"
+
+
+ADDED_BG, REMOVED_BG = DARK.added_bg, DARK.removed_bg
+ADDED_MARK, REMOVED_MARK = DARK.added_mark, DARK.removed_mark
+THEME = DARK.syntax
 
 
 @lru_cache(maxsize=64)
@@ -36,18 +39,23 @@ def _lexer_for(name: str) -> Lexer:
         return TextLexer(stripnl=False, ensurenl=False)
 
 
-_THEME = PygmentsSyntaxTheme(THEME)
-_STYLES: dict[object, Style] = {}
+_STYLES: dict[tuple[str, object], Style] = {}
 
 
-def _style(token_type: object) -> Style:
-    style = _STYLES.get(token_type)
+@lru_cache(maxsize=8)
+def _syntax_theme(name: str) -> PygmentsSyntaxTheme:
+    return PygmentsSyntaxTheme(name)
+
+
+def _style(token_type: object, theme: str = THEME) -> Style:
+    style = _STYLES.get((theme, token_type))
     if style is None:
-        style = _STYLES[token_type] = _THEME.get_style_for_token(token_type)  # type: ignore[arg-type]
+        style = _syntax_theme(theme).get_style_for_token(token_type)  # type: ignore[arg-type]
+        _STYLES[theme, token_type] = style
     return style
 
 
-def highlight_lines(path: str, lines: list[str]) -> list[Text]:
+def highlight_lines(path: str, lines: list[str], theme: str = THEME) -> list[Text]:
     """Each line as highlighted Text, lexed together so multi-line strings colour right.
     (Token styles are cached: Rich's own per-token lookup dominated big diffs.)"""
     if not lines:
@@ -55,7 +63,7 @@ def highlight_lines(path: str, lines: list[str]) -> list[Text]:
     lines = [safe_line(line) for line in lines]
     out: list[Text] = [Text()]
     for token_type, value in _lexer_for(path.rsplit("/", 1)[-1]).get_tokens("\n".join(lines)):
-        style = _style(token_type)
+        style = _style(token_type, theme)
         parts = value.split("\n")
         for k, part in enumerate(parts):
             if k:
@@ -78,14 +86,18 @@ class Row:
 
 
 def hunk_rows(
-    path: str, lh: LocatedHunk, new_offset: int, file_lines: list[str] | None = None
+    path: str,
+    lh: LocatedHunk,
+    new_offset: int,
+    file_lines: list[str] | None = None,
+    palette: Palette = DARK,
 ) -> list[Row]:
     """The hunk's lines with line numbers and intra-line marks on paired -/+ lines. Removed
     and context lines show the file's own text (`file_lines`), which may differ from the
     patch's when the hunk was found by a tolerant match (whitespace, Unicode punctuation)."""
     hunk = lh.hunk
     if hunk.mode_change is not None:
-        return _mode_rows(hunk.mode_change)
+        return _mode_rows(hunk.mode_change, palette)
     if hunk.binary is not None:
         return _binary_rows(hunk.binary)
     old_index = lh.match.index if lh.match else 0
@@ -94,8 +106,8 @@ def hunk_rows(
         found = file_lines[old_index : old_index + len(hunk.old_lines)]
         if len(found) == len(hunk.old_lines):
             old_lines = found
-    old_hl = iter(highlight_lines(path, old_lines))
-    new_hl = iter(highlight_lines(path, hunk.new_lines))
+    old_hl = iter(highlight_lines(path, old_lines, palette.syntax))
+    new_hl = iter(highlight_lines(path, hunk.new_lines, palette.syntax))
     rows: list[Row] = []
     o, n = old_index + 1, old_index + new_offset + 1
     for line in hunk.lines:
@@ -109,7 +121,7 @@ def hunk_rows(
         else:
             rows.append(Row("+", None, n, next(new_hl)))
             n += 1
-    _mark_pairs(rows)
+    _mark_pairs(rows, palette)
     return rows
 
 
@@ -117,14 +129,14 @@ def _mode_text(mode: int) -> str:
     return f"mode {format_mode(mode)}" + (" (executable)" if mode == EXECUTABLE else "")
 
 
-def _mode_rows(change: tuple[int, int]) -> list[Row]:
+def _mode_rows(change: tuple[int, int], palette: Palette = DARK) -> list[Row]:
     """A mode change drawn like a changed line: the old mode removed, the new one added."""
     old, new = change
     rows = [
         Row("-", None, None, Text(_mode_text(old))),
         Row("+", None, None, Text(_mode_text(new))),
     ]
-    _mark_pairs(rows)
+    _mark_pairs(rows, palette)
     return rows
 
 
@@ -137,7 +149,7 @@ def _binary_rows(sizes: tuple[int | None, int | None]) -> list[Row]:
     ]
 
 
-def _mark_pairs(rows: list[Row]) -> None:
+def _mark_pairs(rows: list[Row], palette: Palette = DARK) -> None:
     """Within each block of removed lines followed by added lines, mark changed characters of
     the i-th removed line against the i-th added line."""
     i = 0
@@ -155,9 +167,9 @@ def _mark_pairs(rows: list[Row]) -> None:
             old_spans, new_spans = changed_spans(old.text.plain, new.text.plain)
             if len(old.text.plain) + len(new.text.plain) > 0:
                 for a, b in old_spans:
-                    old.text.stylize(REMOVED_MARK, a, b)
+                    old.text.stylize(palette.removed_mark, a, b)
                 for a, b in new_spans:
-                    new.text.stylize(ADDED_MARK, a, b)
+                    new.text.stylize(palette.added_mark, a, b)
         i = k
 
 
@@ -165,10 +177,10 @@ def _gutter(no: int | None, width: int) -> str:
     return f"{no:>{width}}" if no is not None else " " * width
 
 
-def render_unified(rows: list[Row], width: int = 5) -> Text:
+def render_unified(rows: list[Row], width: int = 5, palette: Palette = DARK) -> Text:
     out = Text()
     for row in rows:
-        bg = {"+": ADDED_BG, "-": REMOVED_BG}.get(row.op, "")
+        bg = {"+": palette.added_bg, "-": palette.removed_bg}.get(row.op, "")
         sign_style = {"+": "bold green", "-": "bold red"}.get(row.op, "dim")
         out.append(f"{_gutter(row.old_no, width)} {_gutter(row.new_no, width)} ", style="dim")
         out.append(f"{row.op} ", style=f"{sign_style} {bg}".strip())
@@ -181,7 +193,7 @@ def render_unified(rows: list[Row], width: int = 5) -> Text:
     return out
 
 
-def render_split(rows: list[Row], width: int = 5) -> Table:
+def render_split(rows: list[Row], width: int = 5, palette: Palette = DARK) -> Table:
     table = Table.grid(expand=True, padding=(0, 1))
     table.add_column(width=width, style="dim", justify="right")
     table.add_column(ratio=1, no_wrap=True, overflow="ellipsis")
@@ -190,9 +202,9 @@ def render_split(rows: list[Row], width: int = 5) -> Table:
     for left, right in _pair_sides(rows):
         table.add_row(
             _gutter(left.old_no if left else None, width),
-            _styled(left, REMOVED_BG),
+            _styled(left, palette.removed_bg),
             _gutter(right.new_no if right else None, width),
-            _styled(right, ADDED_BG),
+            _styled(right, palette.added_bg),
         )
     return table
 
@@ -232,12 +244,15 @@ def _pair_sides(rows: list[Row]) -> list[tuple[Row | None, Row | None]]:
     return pairs
 
 
-def file_hunk_rows(pf: PreparedFile) -> list[tuple[LocatedHunk, list[Row]]]:
+def file_hunk_rows(
+    pf: PreparedFile, palette: Palette = DARK
+) -> list[tuple[LocatedHunk, list[Row]]]:
     """Every hunk of a file with its rows; new-side numbers shift by earlier hunks' sizes."""
     out = []
     offset = 0
     for lh in pf.located:
-        out.append((lh, hunk_rows(pf.target, lh, offset, pf.text.lines if pf.text else None)))
+        lines = pf.text.lines if pf.text else None
+        out.append((lh, hunk_rows(pf.target, lh, offset, lines, palette)))
         offset += lh.hunk.added - lh.hunk.removed
     return out
 

@@ -226,6 +226,11 @@ class Session:
     async def threads(self) -> list[Thread]:
         return await self.store.threads(self.project.id)
 
+    async def task_states(self) -> dict[str, dict[str, int]]:
+        """Per thread id: how many of its tasks are running, done, failed, cancelled (a task
+        stored as running that no task of this session runs was interrupted)."""
+        return await self.store.task_states(self.project.id)
+
     async def new_thread(self, title: str = "New thread") -> Thread:
         thread = await self.store.create_thread(self.project.id, title)
         await self._emit(ThreadCreated(thread_id=thread.id, title=title))

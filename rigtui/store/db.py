@@ -285,6 +285,19 @@ class Store(IsolatedTaskRows):
         if summary is not None:
             await self._execute("UPDATE tasks SET summary = ? WHERE id = ?", (summary, task_id))
 
+    async def task_states(self, project_id: str) -> dict[str, dict[str, int]]:
+        """For each thread of the project that has tasks: how many are in each status."""
+        rows = await self._rows(
+            "SELECT tasks.thread_id, tasks.status, COUNT(*) AS n FROM tasks"
+            " JOIN threads ON threads.id = tasks.thread_id WHERE threads.project_id = ?"
+            " GROUP BY tasks.thread_id, tasks.status",
+            (project_id,),
+        )
+        states: dict[str, dict[str, int]] = {}
+        for row in rows:
+            states.setdefault(row["thread_id"], {})[row["status"]] = row["n"]
+        return states
+
     async def tasks(self, thread_id: str) -> list[Task]:
         rows = await self._rows(
             "SELECT id, thread_id, goal, status, plan, summary, created_at, ended_at FROM tasks"

@@ -37,20 +37,23 @@ from rigtui.session import launch_folder, model_status
 from rigtui.trust import record
 from rigtui.ui import keymap
 from rigtui.ui.checks_panel import ChecksPanel
+from rigtui.ui.copying import CopyActions
 from rigtui.ui.file_tree import ProjectTree
 from rigtui.ui.mcp_view import McpActions, expand_prompt
 from rigtui.ui.message_box import MessageInput
 from rigtui.ui.modals import KeyMapScreen, PromptScreen
+from rigtui.ui.notify import Notifier
 from rigtui.ui.outline import Outline
 from rigtui.ui.review_pane import ReviewPane
 from rigtui.ui.right_pane import RightPane
 from rigtui.ui.slash_actions import CompactAction, message_text
 from rigtui.ui.status_bar import StatusBar
 from rigtui.ui.task_board import TaskBoardActions
-from rigtui.ui.themes import register_themes
+from rigtui.ui.themes import follow_theme, register_themes
 from rigtui.ui.thread_pane import ThreadPane
 from rigtui.ui.threads import ThreadActions
 from rigtui.ui.trust_screen import TrustScreen
+from rigtui.ui.zoom import ZoomActions
 
 if TYPE_CHECKING:
     from rigtui.session import Session, Thread
@@ -58,7 +61,9 @@ if TYPE_CHECKING:
     from rigtui.ui.threads import Threads
 
 
-class RigtuiApp(ThreadActions, McpActions, CompactAction, TaskBoardActions, App[int]):
+class RigtuiApp(
+    ThreadActions, McpActions, CompactAction, TaskBoardActions, ZoomActions, CopyActions, App[int]
+):
     TITLE = "rigtui"
     CSS_PATH = "app.tcss"
     HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (100, "-wide")]
@@ -85,6 +90,9 @@ class RigtuiApp(ThreadActions, McpActions, CompactAction, TaskBoardActions, App[
         self.theme_warnings = register_themes(self)
         self.theme = theme or settings.ui.theme
         self._narrow: bool | None = None
+        # "this needs you" while the terminal is not focused: attention(title, body)
+        self.notifier = Notifier(self, settings.ui.notify)
+        self.terminal = self.notifier.terminal  # OSC 52 copies
 
     # --- layout and start ------------------------------------------------------------------
 
@@ -92,7 +100,7 @@ class RigtuiApp(ThreadActions, McpActions, CompactAction, TaskBoardActions, App[
         yield Header(icon="◆")
         with Horizontal(id="panes"):
             with Vertical(id="left"):
-                yield ProjectTree(self.root, id="tree")
+                yield ProjectTree(self.root, self.settings.ui.icons, id="tree")
                 yield Outline(None, id="outline", classes="-empty")
             yield ThreadPane(id="thread")
             yield RightPane(self.root, id="right")
@@ -104,6 +112,7 @@ class RigtuiApp(ThreadActions, McpActions, CompactAction, TaskBoardActions, App[
         self.status = self.query_one(StatusBar)
         self.right = self.query_one(RightPane)
         self.sub_title = self.root.name
+        follow_theme(self)
         self.thread_pane.border_title = "Thread"
         self.query_one("#tree").border_title = self.root.name
         for warning in self.theme_warnings:
@@ -302,6 +311,7 @@ class RigtuiApp(ThreadActions, McpActions, CompactAction, TaskBoardActions, App[
     # --- files, search, artifacts ------------------------------------------------------------
 
     def open_file(self, path: Path, line: int | None = None) -> None:
+        self.reveal("right")
         self.right.open_file(path, line)
 
     @on(DirectoryTree.FileSelected)
@@ -329,6 +339,7 @@ class RigtuiApp(ThreadActions, McpActions, CompactAction, TaskBoardActions, App[
     # --- panes and keys --------------------------------------------------------------------
 
     def action_focus_pane(self, pane: str) -> None:
+        self.reveal({"tree": "left"}.get(pane, pane))
         if pane == "tree":
             self.query_one("#left").remove_class("-hidden")
             self.query_one("#tree").focus()
@@ -375,6 +386,7 @@ class RigtuiApp(ThreadActions, McpActions, CompactAction, TaskBoardActions, App[
     def on_resize(self, event: events.Resize) -> None:
         """Under 100 columns the tree collapses (ctrl+b brings it back) so the thread and
         diff panes keep a readable width."""
+        self.fit_review(event.size.width)
         narrow = event.size.width < 100
         if narrow != self._narrow:
             self._narrow = narrow

@@ -18,6 +18,7 @@ import tempfile
 from pathlib import Path
 from typing import Literal
 
+from rich.table import Table
 from rich.text import Text
 from textual import on
 from textual.app import ComposeResult, SuspendNotSupported
@@ -41,8 +42,12 @@ from rigtui.edits.render import (
 from rigtui.errors import BadInput
 from rigtui.protocol import Decision
 from rigtui.ui.modals import PromptScreen
+from rigtui.ui.themes import palette_for
 
 State = Literal["pending", "accepted", "rejected"]
+SIDE_MIN = 60  # columns each side of a side-by-side view needs; narrower shows unified
+SPLIT_CHROME = 2 * 5 + 3 + 4 + 2  # two gutters, the grid's padding, a hunk's border and
+# padding, the scroll bar
 MARKS = {"pending": ("·", "dim"), "accepted": ("✓", "green"), "rejected": ("✗", "red")}
 EDIT_HELP = (
     "# Edit this hunk, save and quit. Lines starting with # are ignored.\n"
@@ -54,7 +59,11 @@ class HunkView(Static):
     """One hunk: a title line with its id and decision, then its diff."""
 
     DEFAULT_CSS = """
-    HunkView { border: round $panel; padding: 0 1; margin: 0 0 1 0; height: auto; }
+    HunkView {
+        border: round $panel; padding: 0 1; margin: 0 0 1 0; height: auto;
+        width: auto; min-width: 100%; text-wrap: nowrap;
+    }
+    HunkView.-split { width: 100%; }
     HunkView.-current { border: round $accent; }
     HunkView.-accepted { border-title-color: $success; }
     HunkView.-rejected { border-title-color: $error; }
@@ -63,12 +72,13 @@ class HunkView(Static):
 
 class DiffReview(Vertical, can_focus=True):
     """Review a proposal. Keys: n/p hunk, ]/[ file, a/r hunk, A/R file, y/x all, c comment,
-    e edit, t unified/side by side, Enter submit, Escape cancel."""
+    e edit, t unified/side by side (only where each side gets SIDE_MIN columns), left/right
+    scroll long lines, Enter submit, Escape cancel."""
 
     DEFAULT_CSS = """
     DiffReview { height: 1fr; }
     DiffReview > #review-files { height: auto; max-height: 7; border: none; }
-    DiffReview > #review-hunks { height: 1fr; }
+    DiffReview > #review-hunks { height: 1fr; overflow-x: auto; }
     DiffReview > #review-status { height: 1; background: $panel; color: $text-muted; }
     """
     BINDINGS = [
@@ -85,6 +95,8 @@ class DiffReview(Vertical, can_focus=True):
         Binding("c", "comment", "Reject + comment"),
         Binding("e", "edit", "Edit hunk"),
         Binding("t", "toggle_mode", "Unified/split"),
+        Binding("left,h", "scroll_code(-8)", "Scroll left"),
+        Binding("right,l", "scroll_code(8)", "Scroll right"),
         Binding("enter", "submit", "Submit"),
         Binding("escape", "cancel", "Cancel"),
     ]
@@ -110,6 +122,7 @@ class DiffReview(Vertical, can_focus=True):
         self.edited: dict[str, str] = {}
         self.file_index = 0
         self.hunk_index = 0
+        self.shown_mode = "unified"  # what is drawn: unified when split does not fit
 
     # --- layout --------------------------------------------------------------------------
 
@@ -121,6 +134,7 @@ class DiffReview(Vertical, can_focus=True):
         yield Static(id="review-status")
 
     async def on_mount(self) -> None:
+        self.app.theme_changed_signal.subscribe(self, lambda _: self.call_later(self._show_file))
         self._refresh_files()
         await self._show_file()
         self.focus()
@@ -158,9 +172,15 @@ class DiffReview(Vertical, can_focus=True):
         pane = self.query_one("#review-hunks", VerticalScroll)
         await pane.remove_children()
         views = []
-        for k, (lh, rows) in enumerate(file_hunk_rows(self.current_file)):
-            body = render_unified(rows) if self.mode == "unified" else render_split(rows)
+        self.shown_mode = self._fitting_mode()
+        palette = palette_for(self.app.current_theme)  # the theme's diff colours
+        for k, (lh, rows) in enumerate(file_hunk_rows(self.current_file, palette)):
+            if self.shown_mode == "unified":
+                body: Text | Table = render_unified(rows, palette=palette)
+            else:
+                body = render_split(rows, palette=palette)
             view = HunkView(body, id=f"hunk-{lh.hunk.id.replace('.', '-')}")
+            view.set_class(self.shown_mode == "split", "-split")  # both sides fit the width
             self._title(view, lh)
             view.set_class(k == self.hunk_index, "-current")
             views.append(view)
@@ -193,7 +213,8 @@ class DiffReview(Vertical, can_focus=True):
             f" {safe_name(pf.change.label)}  hunk {self.hunk_index + 1}/{len(pf.located)}"
             f"  file {self.file_index + 1}/{len(self.proposal.files)}"
             f"  ✓{counts['accepted']} ✗{counts['rejected']} ·{counts['pending']}"
-            f"  [{self.mode}]  a/r hunk  A/R file  y/x all  e edit  c comment  Enter submit"
+            f"  {self._mode_text()}  a/r hunk  A/R file  y/x all  e edit  c comment"
+            "  Enter submit"
         )
         self.query_one("#review-status", Static).update(Text(text))
 
@@ -236,6 +257,38 @@ class DiffReview(Vertical, can_focus=True):
 
     def action_toggle_mode(self) -> None:
         self.mode = "split" if self.mode == "unified" else "unified"
+        if self.mode == "split" and self._fitting_mode() == "unified":
+            self.notify(self._too_narrow(), timeout=6)
+
+    def split_width(self) -> int:
+        """Columns the review needs for side by side: `SIDE_MIN` on each side."""
+        return 2 * SIDE_MIN + SPLIT_CHROME
+
+    def _fitting_mode(self) -> str:
+        """The mode asked for, unless side by side would squeeze each side under SIDE_MIN."""
+        if self.mode == "split" and self.size.width < self.split_width():
+            return "unified"
+        return self.mode
+
+    def _too_narrow(self) -> str:
+        zoom = " (z zooms it)" if hasattr(self.app, "action_toggle_zoom") else ""
+        return (
+            f"unified: side by side needs {self.split_width()} columns, this pane has"
+            f" {self.size.width}{zoom}"
+        )
+
+    def _mode_text(self) -> str:
+        if self.mode == "split" and self.shown_mode == "unified":  # short: 80 columns
+            return f"[unified: side by side needs {self.split_width()} columns]"
+        return f"[{self.shown_mode}]"
+
+    async def on_resize(self) -> None:
+        if self.is_mounted and self._fitting_mode() != self.shown_mode:
+            await self._show_file()
+
+    def action_scroll_code(self, columns: int) -> None:
+        """Long lines scroll sideways instead of wrapping."""
+        self.query_one("#review-hunks").scroll_relative(x=columns, animate=False)
 
     # --- decisions -----------------------------------------------------------------------
 

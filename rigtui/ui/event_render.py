@@ -251,16 +251,27 @@ class RenderedMarkdown:
 
     def __init__(self, piece: Block) -> None:
         self.piece = piece
-        self._width = -1
+        self._key: tuple[int, str] = (-1, "")  # the width and code theme rendered for
         self._segments: list[Segment] = []
 
     def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
-        if options.max_width != self._width:
+        key = (options.max_width, _CODE_THEME[0])
+        if key != self._key:
             from rich.markdown import Markdown
 
-            self._segments = list(console.render(Markdown(self.piece.text), options))
-            self._width = options.max_width
+            markdown = Markdown(self.piece.text, code_theme=key[1])
+            self._segments = list(console.render(markdown, options))
+            self._key = key
         yield from self._segments
+
+
+# The pygments style of code blocks in replies: the theme's (rigtui.ui.themes.follow_theme).
+# One per process, as there is one terminal and one theme.
+_CODE_THEME = ["monokai"]
+
+
+def set_code_theme(name: str) -> None:
+    _CODE_THEME[0] = name
 
 
 class RenderedReply:

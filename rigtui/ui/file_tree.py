@@ -3,7 +3,8 @@ worker, when it is expanded) filtered by the same ignore rules as the index and 
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import os
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 
 from rich.text import Text
@@ -11,6 +12,24 @@ from textual.widgets import DirectoryTree
 
 from rigtui.display import safe_name
 from rigtui.ignore import IgnoreRules
+
+# Emoji are two columns wide in some terminals and one in others (and tmux may think
+# otherwise): over SSH the tree's names then wander. ASCII icons are one column everywhere.
+ASCII_ICONS = {"ICON_NODE": "+ ", "ICON_NODE_EXPANDED": "- ", "ICON_FILE": "  "}
+
+
+def utf8_terminal(env: Mapping[str, str] | None = None) -> bool:
+    """Whether the terminal's locale (the first of LC_ALL, LC_CTYPE, LANG that is set) is
+    UTF-8, and the terminal is not the Linux console (which has no emoji)."""
+    env = os.environ if env is None else env
+    locale = next((env[k] for k in ("LC_ALL", "LC_CTYPE", "LANG") if env.get(k)), "")
+    charset = locale.partition(".")[2].partition("@")[0]  # en_GB.UTF-8@euro: UTF-8
+    return charset.lower().replace("-", "") == "utf8" and env.get("TERM") != "linux"
+
+
+def ascii_icons(setting: str, env: Mapping[str, str] | None = None) -> bool:
+    """`[ui] icons`: "ascii", "emoji", or "auto" (ASCII unless the terminal is UTF-8)."""
+    return setting == "ascii" or (setting == "auto" and not utf8_terminal(env))
 
 
 class ProjectTree(DirectoryTree):
@@ -21,9 +40,12 @@ class ProjectTree(DirectoryTree):
 
     BINDINGS = [("h", "cursor_parent", "Parent"), ("l", "select_cursor", "Open")]
 
-    def __init__(self, root: Path, **kwargs: object) -> None:
+    def __init__(self, root: Path, icons: str = "auto", **kwargs: object) -> None:
         self.rules = IgnoreRules(root)
         super().__init__(root, **kwargs)  # type: ignore[arg-type]
+        if ascii_icons(icons):
+            for name, icon in ASCII_ICONS.items():
+                setattr(self, name, icon)
 
     def process_label(self, label: str | Text) -> Text:
         """A file's name as text, never markup (`[b]x.py` is a name), control characters

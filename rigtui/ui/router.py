@@ -82,6 +82,8 @@ class EventRouter:
             case ev.PlanUpdated() if event.thread_id == current:
                 self.app.query_one(PlanView).show_plan(event)
             case ev.TaskEnded(thread_id=tid, outcome=outcome):
+                if outcome in ("done", "failed"):
+                    await self._attention(tid, f"task {outcome}", event.summary)
                 if tid == current:
                     self.app.query_one(PlanView).finish(event)
                 if outcome == "cancelled":
@@ -89,10 +91,12 @@ class EventRouter:
                 await self.threads.refresh()
             case UsageUpdated(thread_id=tid) if tid == current:
                 self.status.show(usage=event)
-            case CommandApprovalRequested():
+            case CommandApprovalRequested(thread_id=tid, command=command):
                 self.ask_command(event)
-            case PatchProposed(change_set_id=cs_id):
-                self.review.show(cs_id)
+                await self._attention(tid, "approval needed", f"run `{command}`?")
+            case PatchProposed(change_set_id=cs_id, thread_id=tid):
+                if self.review.show(cs_id) and event.origin == "model":
+                    await self._attention(tid, "review needed", f"{len(event.files)} file(s)")
             case PatchDecided(change_set_id=cs_id) | PatchApplied(change_set_id=cs_id):
                 self.review.close(cs_id)
             case PatchRefused(change_set_id=cs_id, can_rebase=can_rebase):
@@ -125,6 +129,12 @@ class EventRouter:
                 self.app.notify(text)
             case ev.Error(thread_id="", message=message, fix=fix):
                 self.app.notify(f"{message}: {fix}", severity="warning")
+
+    async def _attention(self, thread_id: str, what: str, body: str) -> None:
+        """Ring when the user is elsewhere (rigtui.ui.notify): `rigtui: <thread>: <what>`."""
+        thread = await self.session.find_thread(thread_id) if thread_id else None
+        title = f"rigtui: {thread.title}: {what}" if thread else f"rigtui: {what}"
+        self.app.notifier.attention(title, body)  # type: ignore[attr-defined]
 
     def _withdraw(self, thread_id: str) -> None:
         """A cancelled task answers nothing: its review and its question close."""

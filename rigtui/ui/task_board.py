@@ -181,7 +181,10 @@ def task_changed(app: RigtuiApp, event: IsolatedTaskChanged) -> None:
         severity="error" if event.state == FAILED else "information",
         timeout=10,
     )
-    if app.settings.tasks.bell:
+    # Away from the terminal: the bell and a desktop notice, as `[ui] notify` says; here, the
+    # bell alone when `[tasks] bell` asks for it.
+    told = app.notifier.attention(f"rigtui: {what}", event.summary)
+    if app.settings.tasks.bell and not told:
         app.bell()
 
 

@@ -2,10 +2,22 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from textual.app import App
 from textual.theme import Theme
 
+from rigtui.edits.palette import DARK, LIGHT, Palette
 from rigtui.themes import ThemeSpec, discover_themes
+
+# Theme variables a theme file may set ([variables]) to colour diffs and code its own way.
+PALETTE_VARIABLES = {
+    "diff-added-background": "added_bg",
+    "diff-removed-background": "removed_bg",
+    "diff-added-mark": "added_mark",
+    "diff-removed-mark": "removed_mark",
+    "code-theme": "syntax",  # a pygments style: diffs and the replies' code blocks
+}
 
 
 def to_textual(spec: ThemeSpec) -> Theme:
@@ -18,3 +30,31 @@ def register_themes(app: App[object]) -> list[str]:
     for spec in specs:
         app.register_theme(to_textual(spec))
     return warnings
+
+
+def palette_for(theme: Theme) -> Palette:
+    """The diff and code colours of a theme: dark or light ones by the theme's `dark`, each
+    replaced by the theme's own variable where it sets one."""
+    base = DARK if theme.dark else LIGHT
+    changes: dict[str, str] = {}
+    for variable, field in PALETTE_VARIABLES.items():
+        if value := theme.variables.get(variable):
+            is_colour = field != "syntax" and not value.startswith(("on ", "bold "))
+            changes[field] = (
+                f"{'bold ' if 'mark' in field else ''}on {value}" if is_colour else value
+            )
+    return replace(base, **changes)
+
+
+def follow_theme(app: App[object]) -> None:
+    """Code blocks in replies take the theme's code colours, now and on every change."""
+    from rigtui.ui.event_render import set_code_theme
+
+    def changed(theme: Theme) -> None:
+        set_code_theme(palette_for(theme).syntax)
+        for screen in app.screen_stack:  # replies render again (cached per code theme)
+            for reply in screen.query("Reply, ReplyBlock"):
+                reply.refresh(layout=True)
+
+    set_code_theme(palette_for(app.current_theme).syntax)
+    app.theme_changed_signal.subscribe(app, changed)

@@ -13,7 +13,6 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -24,7 +23,6 @@ from textual.widgets import ContentSwitcher, Input, OptionList, Static
 from textual.widgets.option_list import Option
 
 from rigtui import protocol as ev
-from rigtui.display import safe_line
 from rigtui.ui.event_render import (
     NEWLINES,
     Block,
@@ -69,17 +67,24 @@ class ThreadList(OptionList):
         ("delete,x", "app.delete_thread", "Delete"),
     ]
 
-    def set_threads(self, threads: list[Thread], current: str | None, running: set[str]) -> None:
+    def set_threads(
+        self,
+        threads: list[Thread],
+        current: str | None,
+        running: set[str],
+        states: dict[str, dict[str, int]] | None = None,
+    ) -> None:
+        """`states`: per thread, its tasks' counts by status (rigtui.ui.thread_rows)."""
+        from rigtui.ui.thread_rows import thread_row
+
+        states = states or {}
         self.clear_options()
-        self.add_options([Option(_thread_prompt(t, t.id in running), id=t.id) for t in threads])
+        self.add_options(
+            [Option(thread_row(t, states.get(t.id, {}), t.id in running), id=t.id) for t in threads]
+        )
         for index, thread in enumerate(threads):
             if thread.id == current:
                 self.highlighted = index
-
-
-def _thread_prompt(thread: Thread, running: bool) -> Text:
-    """A thread's row: its title as text (never markup), control characters escaped."""
-    return Text(("● " if running else "") + safe_line(thread.title))
 
 
 class Reply(Widget):

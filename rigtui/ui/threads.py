@@ -40,7 +40,8 @@ class Threads:
         threads = await self.session.threads()
         running = {t.id for t in threads if self.session.running(t.id)}
         current = self.current.id if self.current else None
-        self.app.query_one(ThreadList).set_threads(threads, current, running)
+        states = await self.session.task_states()
+        self.app.query_one(ThreadList).set_threads(threads, current, running, states)
 
     async def switch(self, thread_id: str) -> None:
         thread = await self.session.find_thread(thread_id)
@@ -54,6 +55,7 @@ class Threads:
         await self.refresh()
 
     async def open_first(self) -> None:
+        self.app.set_interval(60, self.refresh)  # the list's "5m ago" stays true
         threads = await self.session.threads()
         thread = threads[0] if threads else await self.session.new_thread("Thread 1")
         await self.switch(thread.id)
@@ -168,7 +170,13 @@ class Threads:
                 if thread_id:
                     await self.switch(thread_id)
 
-            choices = [(t.id, t.title) for t in found]
+            from rigtui.ui.thread_rows import thread_label
+
+            states = await self.session.task_states()
+            choices = [
+                (t.id, thread_label(t, states.get(t.id, {}), self.session.running(t.id)))
+                for t in found
+            ]
             self.app.push_screen(ChooseScreen(f"Threads mentioning {text!r}", choices), open_it)
 
         self.app.push_screen(PromptScreen("Search threads for"), search)

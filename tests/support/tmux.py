@@ -63,6 +63,19 @@ class Terminal:
             raise AssertionError(f"{text!r} is still on screen:\n{screen}")
         return screen
 
+    def tmux(self, *args: str) -> str:
+        """Any tmux command on this test's server (options, buffers, pipe-pane)."""
+        return self._tmux(*args)
+
+    def record_output(self, path: Path) -> None:
+        """From now on, append every byte the program writes to its terminal to `path`, raw
+        (escape sequences included): what tmux reads from the pane."""
+        self._tmux("pipe-pane", "-O", "-t", "main", f"cat >> {shlex.quote(str(path))}")
+
+    def send_bytes(self, data: bytes) -> None:
+        """Bytes as the terminal sends them to the program (a focus report: b"\x1b[O")."""
+        self._tmux("send-keys", "-t", "main", "-H", *(f"{b:02x}" for b in data))
+
     def close(self) -> None:
         subprocess.run(["tmux", "-L", self.socket, "kill-server"], capture_output=True)
 

@@ -133,7 +133,7 @@ async def test_toggle_between_unified_and_side_by_side(proposal: Proposal) -> No
     from rich.text import Text
 
     app = Host(proposal)
-    async with app.run_test(size=(100, 24)) as pilot:
+    async with app.run_test(size=(160, 24)) as pilot:  # 60 columns a side (test_widths: less)
         view = app.query(HunkView).first()
         assert isinstance(view.renderable if hasattr(view, "renderable") else view.content, Text)
         await pilot.press("t")

@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import replace
 from pathlib import Path
 
+import pytest
 from textual.pilot import Pilot
 
 from rigtui.edits.parse import parse_patch
@@ -33,9 +34,15 @@ SOURCE = (
 )
 
 
-def _app(tmp_path: Path) -> ReviewApp:
+LONG_PATCH = PATCH.replace(
+    "+    # sum what is left",
+    "+    # sum what is left, " + "then what is right, " * 8 + "then stop",
+)
+
+
+def _app(tmp_path: Path, patch: str = PATCH) -> ReviewApp:
     (tmp_path / "calc.py").write_text(SOURCE)
-    change_set = replace(parse_patch(PATCH), id="snapshot")
+    change_set = replace(parse_patch(patch), id="snapshot")
     return ReviewApp(prepare(tmp_path, change_set))
 
 
@@ -57,3 +64,10 @@ def test_review_unified_80x24(snap_compare, tmp_path: Path) -> None:
 
 def test_review_side_by_side_80x24(snap_compare, tmp_path: Path) -> None:
     assert snap_compare(_app(tmp_path), terminal_size=(80, 24), run_before=_split)
+
+
+@pytest.mark.parametrize("size", [(80, 24), (120, 40), (200, 50)])
+def test_review_side_by_side_asked_at_each_width(snap_compare, tmp_path: Path, size) -> None:
+    """Side by side where each side gets 60 columns (200), else unified saying why; long lines
+    cut at the edge (they scroll sideways), never wrapped."""
+    assert snap_compare(_app(tmp_path, LONG_PATCH), terminal_size=size, run_before=_split)

@@ -47,3 +47,26 @@ def test_main_screen_light_theme_with_tree_at_80x24(snap_compare, make_app) -> N
     assert snap_compare(
         make_app(theme="rigtui-light"), terminal_size=(80, 24), run_before=show_tree
     )
+
+
+@pytest.mark.parametrize("size", [(80, 24), (120, 40), (200, 50)])
+def test_review_in_the_workbench_at_each_width(snap_compare, make_app, demo_project, size) -> None:
+    """Under 140 columns the review takes the whole width by itself; at 200 it keeps its
+    pane. Its long line is cut at the edge (it scrolls sideways), never wrapped."""
+    from rigtui.ui.diff_review import HunkView
+    from tests.ui.test_widths import PATCH
+
+    (demo_project / "wide.patch").write_text(PATCH)  # before the index reads the project
+
+    async def review(pilot: Pilot[object]) -> None:
+        await _settle(pilot)
+        app = pilot.app
+        app.action_review_patch_file()  # type: ignore[attr-defined]
+        await pilot.pause()
+        await pilot.press(*"wide.patch", "enter")
+        await settle_until(pilot, lambda: bool(app.query(HunkView)))
+        await pilot.pause()
+        await pilot.wait_for_scheduled_animations()
+        await pilot.pause()
+
+    assert snap_compare(make_app(), terminal_size=size, run_before=review)

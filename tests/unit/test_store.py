@@ -178,3 +178,25 @@ async def test_concurrent_appends_from_many_tasks_all_land(tmp_path: Path) -> No
     for thread in threads:
         assert await store.count_events(thread.id) == 50
     await store.close()
+
+
+async def test_task_states_count_each_threads_tasks_by_status_within_the_project(
+    tmp_path: Path,
+) -> None:
+    store = await Store.open(tmp_path / "rigtui.db")
+    try:
+        mine = await store.project_for(tmp_path / "mine")
+        other = await store.project_for(tmp_path / "other")
+        busy = await store.create_thread(mine.id, "busy")
+        idle = await store.create_thread(mine.id, "idle")
+        elsewhere = await store.create_thread(other.id, "elsewhere")
+        for status in ("done", "done", "failed", "cancelled", None):
+            task = await store.create_task(busy.id, "goal")
+            if status:
+                await store.update_task(task.id, status=status)
+        await store.create_task(elsewhere.id, "not this project's")
+        states = await store.task_states(mine.id)
+        assert states == {busy.id: {"done": 2, "failed": 1, "cancelled": 1, "running": 1}}
+        assert idle.id not in states
+    finally:
+        await store.close()
