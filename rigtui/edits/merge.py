@@ -85,7 +85,25 @@ def _edits(base: list[bytes], other: list[bytes]) -> list[Edit]:
         if mx > x or my > y:
             edits.append((head + x, head + mx, b[y:my]))
         x, y = mx + 1, my + 1
-    return edits
+    return _slid_down(base, edits)
+
+
+def _slid_down(base: list[bytes], edits: list[Edit]) -> list[Edit]:
+    """Each pure deletion or insertion moved as far down through equal lines as it goes (as
+    git's diff does): in a run of equal lines, "delete one of them" then means the same line
+    on both sides, so two sides making that same change merge it once."""
+    out: list[Edit] = []
+    for index, (start, end, lines) in enumerate(edits):
+        limit = edits[index + 1][0] if index + 1 < len(edits) else len(base)
+        if not lines:  # a deletion of base [start, end)
+            while end < limit and base[start] == base[end]:
+                start, end = start + 1, end + 1
+        elif start == end:  # an insertion before base line `start`
+            while start < limit and lines[0] == base[start]:
+                lines = [*lines[1:], base[start]]
+                start = end = start + 1
+        out.append((start, end, lines))
+    return out
 
 
 def _matching_lines(a: list[bytes], b: list[bytes]) -> list[tuple[int, int]] | None:
