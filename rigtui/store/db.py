@@ -208,13 +208,19 @@ class Store(IsolatedTaskRows):
         return (await self.append_many([event]))[0]
 
     async def append_many(self, events: list[Event]) -> list[int]:
+        # The write runs to its end in a task of its own: a caller cancelled mid-write (a
+        # task the user stopped) must neither lose half of it nor leave the transaction open,
+        # which would fail every later write ("cannot start a transaction within a transaction").
+        return await asyncio.shield(asyncio.ensure_future(self._locked_append(events)))
+
+    async def _locked_append(self, events: list[Event]) -> list[int]:
         async with self._write_lock:
             return await self._append_many(events)
 
     async def _append_many(self, events: list[Event]) -> list[int]:
         seqs: list[int] = []
-        await self._execute("BEGIN IMMEDIATE")
         try:
+            await self._execute("BEGIN IMMEDIATE")
             for event in events:
                 data = event.to_dict()
                 cur = await self._execute(

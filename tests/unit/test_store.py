@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sqlite3
 import subprocess
@@ -177,6 +178,32 @@ async def test_concurrent_appends_from_many_tasks_all_land(tmp_path: Path) -> No
     await asyncio.gather(*(writer(t.id) for t in threads))
     for thread in threads:
         assert await store.count_events(thread.id) == 50
+    await store.close()
+
+
+@pytest.mark.parametrize("steps", range(8))
+async def test_a_writer_cancelled_mid_write_neither_half_writes_nor_blocks_the_next(
+    tmp_path: Path, steps: int
+) -> None:
+    """A task the user stops can be cancelled at any await of a write (BEGIN, an INSERT,
+    COMMIT): the events land whole and the next write works (it once failed with "cannot
+    start a transaction within a transaction", and the stopped task never ended)."""
+    import asyncio
+
+    store = await Store.open(tmp_path / "s.db")
+    project = await store.project_for(tmp_path)
+    thread = await store.create_thread(project.id, "t")
+    first = [UserMessage(thread_id=thread.id, text=f"first {n}") for n in range(2)]
+    writing = asyncio.create_task(store.append_many(first))
+    for _ in range(steps):  # let the write reach its n-th await, then cancel it there
+        await asyncio.sleep(0)
+    writing.cancel()
+    with contextlib.suppress(asyncio.CancelledError):
+        await writing
+    after = UserMessage(thread_id=thread.id, text="after")
+    await store.append(after)
+    written = await store.events(thread.id)
+    assert written == ([after] if steps == 0 else [*first, after])  # never started, or whole
     await store.close()
 
 
