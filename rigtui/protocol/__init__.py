@@ -72,6 +72,7 @@ from rigtui.protocol.threads import (
 from rigtui.protocol.tools import (
     ArtifactsDetected,
     CommandApprovalRequested,
+    CommandChanged,
     CommandDecided,
     LeftoversRemoved,
     SandboxSelected,
@@ -85,6 +86,7 @@ __all__ = [
     "FINAL_STATES",
     "REVIEW",
     "ArtifactsDetected",
+    "CommandChanged",
     "AssistantMessage",
     "Cancel",
     "CheckFinished",

@@ -6,7 +6,8 @@ Cold mode: one container per command, removed afterwards. Reuse mode: one long-l
 per sandbox (one per thread), commands run in it with `exec` so state persists between them;
 `close()` removes it. A timeout there kills that container; the next command starts a new one.
 
-`mount = "ro"`: the project itself is never writable. Each command gets a fresh container whose
+`mount = "capture"` (the default for the model's commands) or `"ro"`: the project itself is
+never writable. Each command gets a fresh container whose
 /workspace is an overlay volume: the project is its read-only lower layer, and what the command
 writes lands in an upper layer (an engine-side volume, so remote engines work too). Afterwards
 the upper layer is read back through the engine (`get_archive`) and returned as
@@ -125,15 +126,17 @@ class DockerSandbox:
         self.thread_id = thread_id
         # A read-only project gives every command a fresh copy-on-write view: state kept
         # between commands would hide what each one wrote.
-        self.read_only = conf.mount == "ro"
+        self.read_only = conf.mount in ("ro", "capture")
         self.reuse = (conf.reuse_container if reuse is None else reuse) and not self.read_only
         self.user = engine.owner_user(self.root)
         self.name = f"docker:{image}"
         self.note = f"engine {engine.engine_address()}" + (
             ", network on" if conf.network else ", no network"
         )
-        if self.read_only:
+        if conf.mount == "ro":
             self.note += ", project read-only (changes captured for review)"
+        elif self.read_only:
+            self.note += ", writes captured as change sets"
         self.removed_leftovers: list[str] = []
         self._container: Any = None
         self._container_lock = asyncio.Lock()
