@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import copy
 import tarfile
 import tempfile
 import threading
@@ -536,6 +537,16 @@ def _layer_entry(archive: tarfile.TarFile, member: tarfile.TarInfo) -> LayerEntr
     _, _, path = member.name.partition("/")  # the archive's top folder is the layer itself
     if not path:
         return None
+    if member.islnk():
+        # A hard link within the layer. Overlayfs may give every whiteout one shared inode, so
+        # the second deletion in a layer arrives as a link to the first: what it is comes
+        # from its target.
+        try:
+            target = archive.getmember(member.linkname)
+        except KeyError:
+            return LayerEntry(path, "other")
+        if not target.isfile():
+            return _layer_entry(archive, _as_path(target, member.name))
     if member.isfile() or member.islnk():
         handle = archive.extractfile(member)
         return LayerEntry(path, "file", handle.read() if handle else b"", member.mode & 0o7777)
@@ -544,6 +555,13 @@ def _layer_entry(archive: tarfile.TarFile, member: tarfile.TarInfo) -> LayerEntr
     if member.ischr() and member.devmajor == 0 and member.devminor == 0:
         return LayerEntry(path, "whiteout")
     return LayerEntry(path, "other")
+
+
+def _as_path(member: tarfile.TarInfo, name: str) -> tarfile.TarInfo:
+    """`member` under another name (a hard link's, as its target's kind)."""
+    twin = copy.copy(member)
+    twin.name = name
+    return twin
 
 
 def _run_error(exc: Exception, image: str) -> RigtuiError:
