@@ -13,6 +13,7 @@ command made are not captured at all. Nothing here writes to the project.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import stat
@@ -30,9 +31,17 @@ from rigtui.edits.safety import confine
 from rigtui.ignore import IgnoreRules
 from rigtui.paths import project_data_dir
 
+
 # relative posix path -> (the bytes the command left there, their permission bits), or None
 # when it deleted the file
-Written = dict[str, "tuple[bytes, int] | None"]
+class Written(dict[str, "tuple[bytes, int] | None"]):
+    """What a command left in its layer; `skipped`: the symlinks and other special files it
+    made or changed there, which are never captured (only reported)."""
+
+    skipped: tuple[str, ...] = ()
+
+
+SYMLINK = -1  # the mode a copy's snapshot gives a symlink
 EntryKind = Literal["file", "dir", "whiteout", "other"]
 MAX_CAPTURE_BYTES = 64 * 1024 * 1024  # beyond this the capture is refused, not truncated
 
@@ -108,6 +117,7 @@ class Capture:
     files: tuple[CapturedFile, ...] = ()  # every change: text, binary, renames, modes
     ignored: tuple[str, ...] = ()  # written under ignored paths: dropped
     note: str = ""  # why nothing could be captured (too large, timed out)
+    skipped: tuple[str, ...] = ()  # symlinks and special files the command made: not captured
 
     def __bool__(self) -> bool:
         return bool(self.files)
@@ -130,6 +140,9 @@ class Capture:
         if self.ignored:
             shown = ", ".join(self.ignored[:5]) + (" ..." if len(self.ignored) > 5 else "")
             lines.append(f"{len(self.ignored)} ignored path(s) dropped: {shown}")
+        if self.skipped:
+            shown = ", ".join(self.skipped[:5]) + (" ..." if len(self.skipped) > 5 else "")
+            lines.append(f"symlinks and special files, not captured: {shown}")
         return "\n".join(lines)
 
 
@@ -177,7 +190,8 @@ def capture(root: Path, written: Written, rules: IgnoreRules | None = None) -> C
         if before == after and _executable(before_mode) == _executable(after_mode):
             continue  # touched, or rewritten with the same bytes and the same x bit
         files.append(CapturedFile(path, before, after, before_mode, after_mode))
-    return Capture(tuple(pair_renames(files)), tuple(ignored))
+    skipped = tuple(getattr(written, "skipped", ()))
+    return Capture(tuple(pair_renames(files)), tuple(ignored), skipped=skipped)
 
 
 def pair_renames(files: list[CapturedFile]) -> list[CapturedFile]:
@@ -272,10 +286,13 @@ def written_from_layer(root: Path, entries: Iterable[LayerEntry], opaque: set[st
     """Turn an upper layer into what the command wrote: files with their bytes, whiteouts
     and opaque folders into deletions of the project's files they hide."""
     root = Path(root)
-    written: Written = {}
+    written = Written()
     layer_files: set[str] = set()
+    skipped: list[str] = []
     for entry in entries:
         host = root / entry.path
+        if entry.kind == "other":
+            skipped.append(entry.path)
         if entry.kind == "file":
             written[entry.path] = (entry.data, entry.mode)
             layer_files.add(entry.path)
@@ -291,6 +308,7 @@ def written_from_layer(root: Path, entries: Iterable[LayerEntry], opaque: set[st
         for rel in _files_under(root, folder):
             if rel not in layer_files:
                 written.setdefault(rel, None)
+    written.skipped = tuple(sorted(skipped))
     return written
 
 
@@ -298,7 +316,8 @@ def written_from_layer(root: Path, entries: Iterable[LayerEntry], opaque: set[st
 
 
 def copy_snapshot(copy: Path) -> dict[str, tuple[int, int, int]]:
-    """Every regular file of a copy (but `.git`), as (mtime_ns, size, mode): the project's
+    """Every regular file of a copy (but `.git`), as (mtime_ns, size, mode), and every symlink
+    (mode SYMLINK: reported if the command made or changed it, never read): the project's
     ignore rules are applied later, by `capture`, so a command that edits `.gitignore` in the
     copy cannot hide or reveal files."""
     out: dict[str, tuple[int, int, int]] = {}
@@ -313,6 +332,14 @@ def copy_snapshot(copy: Path) -> dict[str, tuple[int, int, int]]:
                 continue
             if stat.S_ISREG(st.st_mode):
                 out[prefix + name] = (st.st_mtime_ns, st.st_size, stat.S_IMODE(st.st_mode))
+            elif stat.S_ISLNK(st.st_mode):
+                out[prefix + name] = (st.st_mtime_ns, st.st_size, SYMLINK)
+        for name in dirnames:  # a symlink to a folder: listed, never walked
+            full = os.path.join(dirpath, name)
+            with contextlib.suppress(OSError):
+                if os.path.islink(full):
+                    st = os.lstat(full)
+                    out[prefix + name] = (st.st_mtime_ns, st.st_size, SYMLINK)
     return out
 
 
@@ -321,16 +348,20 @@ def written_from_copy(copy: Path, baseline: dict[str, tuple[int, int, int]]) -> 
     (not the live project, which the user may edit meanwhile): files compared by size, mtime
     and mode first, then read."""
     after = copy_snapshot(copy)
-    written: Written = {}
+    written = Written()
     total = 0
+    skipped: list[str] = []
     for rel, meta in after.items():
-        if baseline.get(rel) != meta:
+        if baseline.get(rel) != meta and meta[2] == SYMLINK:
+            skipped.append(rel)
+        elif baseline.get(rel) != meta:
             data = (copy / rel).read_bytes()
             written[rel] = (data, meta[2])
             total += len(data)
             check_size(total)
     for rel in baseline.keys() - after.keys():
         written[rel] = None
+    written.skipped = tuple(sorted(skipped))
     return written
 
 

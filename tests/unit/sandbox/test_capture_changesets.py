@@ -270,6 +270,8 @@ async def test_a_symlink_planted_in_the_layer_never_leads_the_apply_outside(
     assert not any(p == "escape" or p.startswith("escape/") for p in paths), paths
     assert not any(p.startswith("assets/") and f.after is not None
                    for p, f in zip(paths, result.captured.files, strict=True))  # fmt: skip
+    assert {"escape", "gone.txt", "assets"} <= set(result.captured.skipped)
+    assert "symlinks and special files, not captured: " in result.captured.summary()
     applied, _ = apply_and_undo(project, result.captured.patch())
     assert applied["inside.txt"][0] == b"fine\n"
     assert sorted(p.name for p in outside.iterdir()) == ["keep.txt"]

@@ -281,7 +281,8 @@ async def test_capture_mode_returns_a_change_set_that_applies_and_undoes_exactly
         ("old/a.txt", "deleted"),
         ("old/b.bin", "deleted"),
         ("src/app.py", "changed"),
-    ]  # the symlink is not captured
+    ]
+    assert got.skipped == ("escape",)  # the symlink is reported, never captured
     proposal = prepare.prepare(filled, parse.parse_patch(got.patch()))
     engine_apply.apply_proposal(proposal, set(proposal.hunk_ids()))
     applied = tree(filled)
