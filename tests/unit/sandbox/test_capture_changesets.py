@@ -289,3 +289,18 @@ def test_a_captured_write_under_a_project_symlink_is_refused_not_followed(
     with pytest.raises(Exception, match="link"):
         apply_and_undo(project, got.patch())
     assert list(outside.iterdir()) == [] and not (project / "ok.txt").exists()
+
+
+def test_the_review_shows_a_binary_file_as_its_size_never_its_bytes(project: Path):
+    from rich.console import Console
+
+    from rigtui.edits.render import render_proposal
+
+    got = capture(project, {"assets/logo.png": (PNG + b"!", 0o644), "new.bin": (b"\0" * 3, 0o644)})
+    proposal = prepare.prepare(project, parse.parse_patch(got.patch()))
+    console = Console(width=80, record=True)
+    console.print(render_proposal(proposal, "unified"))
+    text = console.export_text()
+    assert f"binary, {len(PNG):,} bytes" in text  # the old side
+    assert f"binary, {len(PNG) + 1:,} bytes" in text and "binary, 3 bytes" in text
+    assert "PNG" not in text and "IHDR" not in text
