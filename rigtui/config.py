@@ -389,8 +389,8 @@ def _load_file(path: Path) -> tuple[dict[str, Any], bytes, set[str]]:
 # (patches "review", commands "ask", network off, mount "ro" over "capture" over "rw", docker
 # over auto over local, a subset of the allowed prefixes, fewer auto-fix rounds): such a value
 # always applies. Checks are kept (the user may run them: `rigtui check`, ctrl+r) but do not
-# run on their own, untrusted. Everything else (ui, index, instructions, model names, windows and prices, sandbox resource
-# limits within RANGES, checks' debounce and watch) always applies.
+# run on their own, untrusted. Everything else (ui, index, instructions, model names, windows
+# and prices, sandbox resource limits within RANGES, checks' debounce and watch) always applies.
 
 _COMMANDS_RANK = {"ask": 0, "allow": 1, "auto": 2}
 _KIND_RANK = {"docker": 0, "auto": 1, "local": 2}
