@@ -233,6 +233,26 @@ def test_checks_and_rigtui_run_write_directly_when_the_setting_is_capture(projec
     assert code == 0 and (project / "mine.txt").read_text() == "mine\n"
 
 
+@pytest.mark.parametrize(("mount", "checks_read_only"), [("capture", False), ("ro", True)])
+async def test_checks_write_the_project_unless_it_is_read_only(
+    project: Path, mount: str, checks_read_only: bool
+):
+    from rigtui.session import Session
+
+    settings = Settings()
+    settings.index.enabled = False
+    settings.sandbox.kind, settings.sandbox.mount = "local", mount  # type: ignore[assignment]
+    session = await Session.open(project, settings=settings)
+    try:
+        runner = await session.runtime.check_runner()
+        assert runner.sandbox.read_only is checks_read_only
+        thread = await session.new_thread("t")
+        model_box = await session.runtime.sandbox(thread.id)
+        assert model_box.read_only  # the model's commands are captured either way
+    finally:
+        await session.close()
+
+
 @needs_bwrap
 def test_rigtui_run_capture_applies_one_change_set_that_undo_restores(project: Path, capsys):
     before = tree(project)
