@@ -53,6 +53,7 @@ OOM_COUNTERS = "cat /sys/fs/cgroup/memory.events /sys/fs/cgroup/memory/memory.oo
 LAYER = PurePosixPath("/rigtui/layer")  # mount = "ro": the overlay's upper layer, read-only
 # mount = "ro": one shell loop prints which of its arguments no longer exist
 PROBE_SCRIPT = 'for p; do [ -e "$p" ] || [ -h "$p" ] || printf "%s\\n" "$p"; done'
+STAT_PROBES = 3  # up to this many paths are checked with the engine's stat, not a process
 EXEC_SETTLE = 5.0  # seconds to wait for an exec's exit code once its output has ended
 T = TypeVar("T")
 Chunk = tuple[bytes | None, bytes | None]  # (stdout, stderr), as the SDK demuxes them
@@ -499,13 +500,30 @@ class DockerSandbox:
         opaque: set[str] = set()
         if probes:
             paths = {str(WORKSPACE / probe): folder for folder, probe in probes.items()}
+            opaque = {paths[path] for path in self._missing(container, list(paths))}
+        return written_from_layer(self.root, entries, opaque)
+
+    def _missing(self, container: Any, paths: list[str]) -> set[str]:
+        """Which of `paths` the container's view no longer shows. A few: one stat each from
+        the engine (`HEAD .../archive`, no process started in the container: a command's
+        edit usually needs one); more: one shell loop in the container."""
+        if len(paths) > STAT_PROBES:
             code, output = self._exec_quiet(
                 container, ["sh", "-c", PROBE_SCRIPT, "sh", *paths], self.user
             )
             if code != 0:
                 raise RigtuiError(f"could not check the project's folders: {output.strip()}")
-            opaque = {paths[line] for line in output.splitlines() if line in paths}
-        return written_from_layer(self.root, entries, opaque)
+            return set(output.splitlines()) & set(paths)
+        api = self.client.api
+        url = api._url("/containers/{0}/archive", container.id)
+        missing: set[str] = set()
+        for path in paths:
+            status = api.head(url, params={"path": path}).status_code
+            if status == 404:
+                missing.add(path)
+            elif status >= 400:
+                raise RigtuiError(f"could not check the project's folders: {path}: {status}")
+        return missing
 
     def _layer_entries(self, container: Any) -> list[LayerEntry]:
         """The upper layer as the engine archives it: whiteouts are 0/0 character devices."""

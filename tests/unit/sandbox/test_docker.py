@@ -247,6 +247,39 @@ async def test_read_only_project_captures_writes_and_never_changes(
     assert ours() == [] and our_volumes() == [], "a container or overlay volume was left"
 
 
+@pytest.mark.parametrize("folders", [1, 5])  # a stat per folder, or one shell loop for many
+async def test_folders_deleted_and_made_again_hide_what_they_held(
+    project: Path, settings: Settings, folders: int
+):
+    settings.sandbox.mount = "capture"
+    for n in range(folders):
+        (project / f"d{n}").mkdir()
+        (project / f"d{n}" / "a.txt").write_text("a\n")
+        (project / f"d{n}" / "b.txt").write_text("b\n")
+        (project / f"k{n}").mkdir()  # an edit inside a folder that stays: nothing hidden
+        (project / f"k{n}" / "a.txt").write_text("a\n")
+        (project / f"k{n}" / "b.txt").write_text("b\n")
+    if os.geteuid() == 0:
+        for path in [project, *project.rglob("*")]:
+            os.chown(path, 1234, 1234)
+    remake = "; ".join(
+        f"rm -r d{n} && mkdir d{n} && echo new > d{n}/a.txt; echo more >> k{n}/a.txt"
+        for n in range(folders)
+    )
+    box = get_sandbox(settings, project, "docker")
+    try:
+        result = await box.run(RunRequest(command=remake, cwd=project))
+    finally:
+        await box.close()
+    assert result.ok, result.stderr
+    assert result.captured is not None
+    got = {(f.path, f.kind) for f in result.captured.files}
+    for n in range(folders):
+        assert {(f"d{n}/a.txt", "changed"), (f"d{n}/b.txt", "deleted")} <= got
+        assert (f"k{n}/a.txt", "changed") in got and (f"k{n}/b.txt", "deleted") not in got
+    assert len(got) == 3 * folders
+
+
 async def test_capture_mode_returns_a_change_set_that_applies_and_undoes_exactly(
     filled: Path, settings: Settings
 ):
