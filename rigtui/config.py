@@ -81,7 +81,9 @@ class SandboxSettings:
     kind: Literal["auto", "docker", "local"] = "auto"
     image: str = "rigtui-base:bookworm"
     network: bool = False
-    mount: Literal["rw", "ro"] = "rw"
+    # the model's commands: "capture" (default: a writable copy-on-write view, the writes come
+    # back as a change set), "ro" (the same, never applied without a person), "rw" (direct)
+    mount: Literal["rw", "capture", "ro"] = "capture"
     memory: str = "1g"
     cpus: float = 1.0
     pids: int = 256
@@ -398,14 +400,16 @@ def _load_file(path: Path) -> tuple[dict[str, Any], bytes, set[str]]:
 # runs without a person (approval, the sandbox's kind, image, network and mounts, checks that run
 # on their own, auto-fix rounds) apply from a project file only once the user trusted it. Each
 # maps to a test of whether the project's value only narrows what the user's own settings give
-# (patches "review", commands "ask", network off, mount "ro", docker over auto over local, a
-# subset of the allowed prefixes, fewer auto-fix rounds): such a value always applies. Checks are
-# kept (the user may run them: `rigtui check`, ctrl+r) but do not run on their own, untrusted.
-# Everything else (ui, index, instructions, model names, windows and prices, sandbox resource
-# limits within RANGES, checks' debounce and watch) always applies.
+# (patches "review", commands "ask", network off, mount "ro" over "capture" over "rw", docker
+# over auto over local, a subset of the allowed prefixes, fewer auto-fix rounds): such a value
+# always applies. Checks are kept (the user may run them: `rigtui check`, ctrl+r) but do not
+# run on their own, untrusted. Everything else (ui, index, instructions, model names, windows
+# and prices, sandbox resource limits within RANGES, checks' debounce and watch) always applies.
 
 _COMMANDS_RANK = {"ask": 0, "allow": 1, "auto": 2}
 _KIND_RANK = {"docker": 0, "auto": 1, "local": 2}
+# ro (a person reviews every write) < capture (writes are change sets) < rw (direct writes)
+_MOUNT_RANK = {"ro": 0, "capture": 1, "rw": 2}
 CHECK_COMMANDS = "checks.commands.*"
 MCP_SERVERS = "mcp.servers.*"  # a server is one thing: what it starts or reaches
 
@@ -418,7 +422,7 @@ NEEDS_TRUST: dict[str, Callable[[Any, Any], bool]] = {
     "sandbox.kind": lambda mine, users: _KIND_RANK[mine] <= _KIND_RANK[users],
     "sandbox.image": lambda mine, users: mine == users,
     "sandbox.network": lambda mine, users: not mine or users,
-    "sandbox.mount": lambda mine, users: mine in ("ro", users),
+    "sandbox.mount": lambda mine, users: _MOUNT_RANK[mine] <= _MOUNT_RANK[users],
     "checks.auto_fix_rounds": lambda mine, users: mine <= users,
     CHECK_COMMANDS: lambda mine, users: mine.get("command") == users,
     MCP_SERVERS: project_server_narrows,  # starts a process or calls a URL

@@ -97,6 +97,12 @@ class Printer:
                     f"check {check}: {state} ({duration:.1f}s)"
                     + (f" at {', '.join(where)}" if where else "")
                 )
+            case ev.CommandChanged(command=command, paths=paths, added=added, removed=removed):
+                count = f"{len(paths)} file{'s' if len(paths) != 1 else ''}"
+                self.write(
+                    f"· command `{_short(command, 60)}` changed {count} (+{added} \u2212{removed}):"
+                    f" change set {event.change_set_id}"
+                )
             case PatchProposed(change_set_id=cs_id, files=files):
                 self.write(f"· PatchProposed: {_patch_line(cs_id, [f['path'] for f in files])}")
             case PatchDecided(change_set_id=cs_id):

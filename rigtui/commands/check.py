@@ -81,7 +81,9 @@ async def _main(root: Path, settings, checks, args: argparse.Namespace) -> int:
     from rigtui.checks.runner import CheckRunner
     from rigtui.sandbox import get_sandbox
 
-    sandbox = get_sandbox(settings, root, args.sandbox)
+    # checks write the project ("capture" is for the model's commands); "ro" holds for them too
+    mount = "ro" if settings.sandbox.mount == "ro" else "rw"
+    sandbox = get_sandbox(settings, root, args.sandbox, mount=mount)
     _note(f"running {len(checks)} check(s) in {sandbox.name}")
     if getattr(sandbox, "note", ""):  # e.g. why `auto` did not use Docker: said, not silent
         _note(sandbox.note)

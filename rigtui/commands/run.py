@@ -1,9 +1,13 @@
 """`rigtui run -- CMD ...`: run one command through the sandbox layer, stream its output and
 exit with its status (124 when it timed out, as timeout(1) does).
 
-With `[sandbox] mount = "ro"` (or `--mount ro`) the project is not changed: the text changes the
-command made are saved as a patch (`--capture FILE`, default in rigtui's data folder) for
-`rigtui apply`, and the files are listed."""
+Which view of the project the command gets (`--mount`, else `[sandbox] mount`):
+- `rw`: the project itself. The setting's default, "capture", is for the model's commands: a
+  command you run yourself writes directly, as checks do (`--mount capture` asks for it).
+- `capture`: a copy-on-write view; what the command wrote is applied at once as one journaled
+  change set, so `rigtui undo` puts the bytes back. Writes under ignored paths are dropped.
+- `ro`: a copy-on-write view; nothing is applied: the changes (text and binary) are saved as a
+  patch (`--capture FILE`, default in rigtui's data folder) for `rigtui apply`."""
 
 from __future__ import annotations
 
@@ -15,8 +19,20 @@ from typing import TYPE_CHECKING
 
 from rigtui.commands._common import project_root, say_ignored
 from rigtui.config import load_settings
+from rigtui.edits.errors import PatchRefused
 from rigtui.errors import BadInput
 from rigtui.paths import write_atomically
+from rigtui.protocol import (
+    DecidePatch,
+    Decision,
+    PatchApplied,
+    PatchProposed,
+    ProposePatch,
+    Recover,
+)
+from rigtui.protocol import (
+    PatchRefused as PatchRefusedEvent,
+)
 
 if TYPE_CHECKING:
     from rigtui.sandbox.base import RunRequest, Sandbox
@@ -39,9 +55,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--image", help="Docker image (default: [sandbox] image)")
     parser.add_argument(
         "--mount",
-        choices=("rw", "ro"),
-        help="the project writable, or read-only with the command's changes captured as a patch"
-        " (default: [sandbox] mount)",
+        choices=("rw", "capture", "ro"),
+        help="rw: the project itself; capture: a copy-on-write view whose writes are applied as"
+        " one undoable change set; ro: the same, saved as a patch, not applied (default:"
+        ' [sandbox] mount, where "capture" means rw for your own commands)',
     )
     parser.add_argument(
         "--capture", metavar="FILE", help="with a read-only project: where to save the patch"
@@ -86,8 +103,8 @@ def run(args: argparse.Namespace) -> int:
     if args.timeout is not None and args.timeout <= 0:
         raise BadInput(f"--timeout {args.timeout:g}: must be positive", fix="give seconds, e.g. 60")
     settings = say_ignored(load_settings(root), running_checks=True)
-    if args.mount:
-        settings.sandbox.mount = args.mount
+    # "capture" in the settings is the model's default; a command you run is yours: rw
+    settings.sandbox.mount = args.mount or ("ro" if settings.sandbox.mount == "ro" else "rw")
     cwd = Path(args.cwd) if args.cwd else root
     request = RunRequest(
         command=command,
@@ -103,13 +120,23 @@ def run(args: argparse.Namespace) -> int:
         raise BadInput(
             f"--capture {args.capture}: no folder {capture_to.parent}", fix="create it first"
         )
-    return asyncio.run(_run(sandbox, request, root, quiet=args.quiet, capture_to=capture_to))
+    read_only = settings.sandbox.mount == "ro"
+    return asyncio.run(
+        _run(sandbox, request, root, quiet=args.quiet, capture_to=capture_to, read_only=read_only)
+    )
 
 
 async def _run(
-    sandbox: Sandbox, request: RunRequest, root: Path, *, quiet: bool, capture_to: Path | None
+    sandbox: Sandbox,
+    request: RunRequest,
+    root: Path,
+    *,
+    quiet: bool,
+    capture_to: Path | None,
+    read_only: bool,
 ) -> int:
     from rigtui.sandbox.changes import run_tracked  # as in run(): loaded when used
+    from rigtui.sandbox.policy import command_text
 
     try:
         result, artifacts = await run_tracked(sandbox, request, root, _write)
@@ -123,8 +150,10 @@ async def _run(
         ):
             if paths:
                 _note(f"{label}: {', '.join(paths)}")
-    if result.captured is not None:
+    if result.captured is not None and read_only:
         _report_capture(result.captured, root, capture_to, quiet=quiet)
+    elif result.captured is not None:
+        await _apply_capture(result.captured, root, command_text(request.command), quiet=quiet)
     if result.truncated and not quiet:
         _note(f"output was cut at {request.output_limit} bytes per stream")
     if result.timed_out:
@@ -138,18 +167,14 @@ async def _run(
 
 
 def _report_capture(captured: Capture, root: Path, capture_to: Path | None, *, quiet: bool) -> None:
-    """Save the captured text changes as a patch (never applied here) and say where."""
+    """Save the captured changes as a patch (never applied here) and say where."""
     if not quiet:
         for line in captured.summary().splitlines():
             _note(line)
     target = capture_to or _default_capture_file(root)
-    if captured.binary_files:
-        folder = target.with_name(target.stem + "-files")
-        captured.save_binaries(folder)
-        _note(f"binary files saved in {folder}")
     if not captured.files:
         if not quiet:
-            _note("the project is read-only: no text changes to save")
+            _note("the project is read-only: no changes to save")
         return
 
     write_atomically(target, captured.patch())
@@ -162,3 +187,35 @@ def _default_capture_file(root: Path) -> Path:
 
     path = new_capture_path(root, "run")
     return path.with_name(path.name + ".patch")
+
+
+async def _apply_capture(captured: Capture, root: Path, command: str, *, quiet: bool) -> None:
+    """`--mount capture`: what the command wrote, applied at once as one journaled change set
+    (the person ran the command: no review), so `rigtui undo` restores the bytes."""
+    from rigtui.commands._session import one_shot  # as in run(): loaded when used
+
+    if not quiet:
+        for line in captured.summary().splitlines():
+            _note(line)
+    if not captured.files:
+        return
+    async with one_shot(root) as shot:
+        await shot.session.send(Recover(""))  # a crash's leftovers are put back first
+        await shot.session.send(ProposePatch("", captured.patch(), origin="command"))
+        proposed = await shot.wait_for(PatchProposed)
+        assert isinstance(proposed, PatchProposed)
+        await shot.session.send(DecidePatch("", proposed.change_set_id, Decision()))
+        done = await shot.wait_for(PatchApplied, PatchRefusedEvent)
+    if isinstance(done, PatchRefusedEvent):
+        raise PatchRefused(done.message, fix=done.fix or None)
+    assert isinstance(done, PatchApplied)
+    added = sum(f["added"] for f in proposed.files)
+    removed = sum(f["removed"] for f in proposed.files)
+    _note(
+        f"command `{command}` changed {_files(len(proposed.files))} (+{added} \u2212{removed}):"
+        f" applied as change set {done.change_set_id}; `rigtui undo` restores them"
+    )
+
+
+def _files(n: int) -> str:
+    return f"{n} file" if n == 1 else f"{n} files"

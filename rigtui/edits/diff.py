@@ -27,7 +27,7 @@ def unified_diff(
     side) gets a `GIT binary patch`, as `git diff --binary` writes it. Names are C-quoted
     where git quotes them."""
     if b"\0" in (before or b"") or b"\0" in (after or b""):
-        return _binary_diff(path, before, after, before_mode, after_mode)
+        return binary_diff(path, before, after, before_mode, after_mode)
     old = TextFile.decode(before, path) if before is not None else TextFile([], [])
     new = TextFile.decode(after, path) if after is not None else TextFile([], [])
     # The final line's missing newline is part of its identity: "x" and "x\n" differ.
@@ -54,7 +54,7 @@ def unified_diff(
     return "\n".join(header + body) + "\n"
 
 
-def _binary_diff(
+def binary_diff(
     path: str,
     before: bytes | None,
     after: bytes | None,

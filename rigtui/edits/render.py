@@ -143,7 +143,7 @@ def _mode_rows(change: tuple[int, int], palette: Palette = DARK) -> list[Row]:
 def _binary_rows(sizes: tuple[int | None, int | None]) -> list[Row]:
     """A binary file's change: its old and new size, never its bytes."""
     return [
-        Row(op, None, None, Text(f"binary file, {size:,} bytes", style="italic"))
+        Row(op, None, None, Text(f"binary, {size:,} bytes", style="italic"))
         for op, size in zip("-+", sizes, strict=True)
         if size is not None
     ]

@@ -82,6 +82,7 @@ from rigtui.protocol.threads import (
 from rigtui.protocol.tools import (
     ArtifactsDetected,
     CommandApprovalRequested,
+    CommandChanged,
     CommandDecided,
     LeftoversRemoved,
     SandboxSelected,
@@ -100,6 +101,7 @@ __all__ = [
     "FINAL_STATES",
     "REVIEW",
     "ArtifactsDetected",
+    "CommandChanged",
     "AssistantMessage",
     "Attachment",
     "Cancel",

@@ -96,6 +96,23 @@ class ArtifactsDetected(Event):
 
 @event_type
 @dataclass(frozen=True, kw_only=True)
+class CommandChanged(Event):
+    """A command wrote project files over its copy-on-write view (`[sandbox] mount =
+    "capture"` or "ro"): they come back as change set `change_set_id`, proposed right after
+    (reviewed, or applied at once under `patches = "auto-apply"`) and undone like any other."""
+
+    command: str
+    change_set_id: str
+    paths: list[str]  # each file once, a rename by its new path
+    added: int = 0  # text lines
+    removed: int = 0
+    binary: int = 0  # how many of the files are binary
+    ignored: int = 0  # writes under ignored paths, dropped
+    task_id: str = ""
+
+
+@event_type
+@dataclass(frozen=True, kw_only=True)
 class LeftoversRemoved(Event):
     """Containers a killed rigtui left behind, removed at start."""
 

@@ -12,6 +12,7 @@ fix offers `--sandbox local`.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 from rigtui.config import Settings
@@ -40,6 +41,7 @@ def get_sandbox(
     image: str | None = None,
     thread_id: str = "",
     reuse: bool | None = None,
+    mount: str | None = None,
 ) -> Sandbox:
     """The sandbox for `root`. `kind` overrides `settings.sandbox.kind`:
     - "docker": Docker or a clear error (never a silent fallback);
@@ -47,10 +49,14 @@ def get_sandbox(
     - "local+bwrap": local, and bubblewrap is required;
     - "auto": Docker when an engine answers, else local with `note` saying why.
     `reuse` overrides `settings.sandbox.reuse_container` (one long-lived container per
-    sandbox; give each thread its own sandbox and close it with the thread)."""
+    sandbox; give each thread its own sandbox and close it with the thread).
+    `mount` overrides `settings.sandbox.mount` (the checks run "rw" where the model's commands
+    are captured)."""
     chosen = kind or settings.sandbox.kind
     if chosen not in KINDS:
         raise BadInput(f"unknown sandbox {chosen!r}", fix=f"use one of: {', '.join(KINDS)}")
+    if mount is not None and mount != settings.sandbox.mount:
+        settings = replace(settings, sandbox=replace(settings.sandbox, mount=mount))
     conf = settings.sandbox
     if chosen in ("local", "local+bwrap"):
         return LocalSandbox(

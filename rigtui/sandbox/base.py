@@ -34,8 +34,8 @@ class RunResult:
     killed: bool = False  # cancelled, timed out, or stopped by a limit
     truncated: bool = False
     sandbox: str = ""  # "docker:IMAGE", "local", "local+bwrap"
-    # mount = "ro": what the command wrote over its read-only view of the project (never
-    # written to the project itself); None in "rw" mode
+    # mount = "capture" or "ro": what the command wrote over its copy-on-write view of the
+    # project (never written to the project itself); None in "rw" mode
     captured: Capture | None = None
 
     @property
@@ -45,7 +45,8 @@ class RunResult:
 
 class Sandbox(Protocol):
     name: str  # shown in the UI, always: which sandbox is in use
-    read_only: bool  # mount = "ro": the project never changes; writes come back as `captured`
+    # mount = "capture" or "ro": the project never changes; writes come back as `captured`
+    read_only: bool
 
     async def run(self, request: RunRequest, on_output: OutputCallback | None = None) -> RunResult:
         """Run to completion, streaming output through `on_output`. Cancelling the awaiting

@@ -1,15 +1,19 @@
-"""What a command wrote to a read-only project (`[sandbox] mount = "ro"`).
+"""What a command wrote over its copy-on-write view of the project (`[sandbox] mount =
+"capture"`, the default for the model's commands, or `"ro"`).
 
 The sandbox runs the command over a copy-on-write view of the project (Docker: an overlay
-volume whose lower layer is the project; local: a copy of the project under bubblewrap), so the
-project itself never changes. What the command wrote comes back here as a `Capture`: text
-changes become a change set the user reviews like any other; binary files and writes under
-ignored paths (caches, build output, `.git`) are listed, never proposed. Nothing here writes to
-the project.
+volume whose lower layer is the project; local: an overlay or a copy of the project under
+bubblewrap), so the project itself never changes. What the command wrote comes back here as a
+`Capture`: text and binary files, new, changed and deleted, renames (the same bytes deleted at
+one path and created at another) and changes of mode, as one git-style patch that becomes a
+change set (reviewed, applied and journaled like any other). Writes under ignored paths
+(caches, build output, `.git`) are dropped and counted; symlinks and other special files the
+command made are not captured at all. Nothing here writes to the project.
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import stat
@@ -20,15 +24,24 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
-from rigtui.edits.diff import unified_diff
+from rigtui.edits.diff import binary_diff, quote_name, unified_diff
 from rigtui.edits.errors import PatchRefused
+from rigtui.edits.model import format_mode, git_mode
 from rigtui.edits.safety import confine
 from rigtui.ignore import IgnoreRules
 from rigtui.paths import project_data_dir
 
+
 # relative posix path -> (the bytes the command left there, their permission bits), or None
 # when it deleted the file
-Written = dict[str, "tuple[bytes, int] | None"]
+class Written(dict[str, "tuple[bytes, int] | None"]):
+    """What a command left in its layer; `skipped`: the symlinks and other special files it
+    made or changed there, which are never captured (only reported)."""
+
+    skipped: tuple[str, ...] = ()
+
+
+SYMLINK = -1  # the mode a copy's snapshot gives a symlink
 EntryKind = Literal["file", "dir", "whiteout", "other"]
 MAX_CAPTURE_BYTES = 64 * 1024 * 1024  # beyond this the capture is refused, not truncated
 
@@ -51,69 +64,85 @@ class CapturedFile:
     after: bytes | None  # None: the command deleted it
     before_mode: int | None = None  # permission bits, when the file exists
     after_mode: int | None = None
+    renamed_from: str | None = None  # moved here from this path, bytes unchanged
 
     @property
     def mode_only(self) -> bool:
         return self.before is not None and self.before == self.after
 
-    def diff(self) -> str:
+    @property
+    def binary(self) -> bool:
+        """Not UTF-8 text on either side (or a NUL byte): a git binary patch carries it."""
+        return not (_is_text(self.before) and _is_text(self.after))
 
-        # A change of mode alone never decodes the bytes: a binary file can be chmodded too.
-        before, after = (b"", b"") if self.mode_only else (self.before, self.after)
+    @property
+    def size(self) -> int:
+        """The bytes the file has after the command (before it, when it was deleted)."""
+        return len(self.after if self.after is not None else self.before or b"")
+
+    def diff(self) -> str:
+        if self.renamed_from is not None:
+            return _rename_diff(self)
+        if self.mode_only:  # never decodes the bytes: a binary file can be chmodded too
+            return unified_diff(
+                self.path, b"", b"", before_mode=self.before_mode, after_mode=self.after_mode
+            )
+        if self.binary:
+            return binary_diff(
+                self.path, self.before, self.after, self.before_mode, self.after_mode
+            )
         return unified_diff(
-            self.path, before, after, before_mode=self.before_mode, after_mode=self.after_mode
+            self.path,
+            self.before,
+            self.after,
+            before_mode=self.before_mode,
+            after_mode=self.after_mode,
         )
 
     @property
     def kind(self) -> str:
+        if self.renamed_from is not None:
+            return "renamed"
         if self.before is None:
             return "created"
         return "deleted" if self.after is None else "changed"
 
+    def label(self) -> str:
+        name = f"{self.renamed_from} -> {self.path}" if self.renamed_from else self.path
+        return f"{name} (binary, {self.size:,} bytes)" if self.binary else name
+
 
 @dataclass(frozen=True)
 class Capture:
-    files: tuple[CapturedFile, ...] = ()  # text changes: proposed as a change set
-    binary_files: tuple[CapturedFile, ...] = ()  # not UTF-8 text: listed and saved aside
+    files: tuple[CapturedFile, ...] = ()  # every change: text, binary, renames, modes
     ignored: tuple[str, ...] = ()  # written under ignored paths: dropped
     note: str = ""  # why nothing could be captured (too large, timed out)
+    skipped: tuple[str, ...] = ()  # symlinks and special files the command made: not captured
 
     def __bool__(self) -> bool:
-        return bool(self.files or self.binary_files)
+        return bool(self.files)
 
     @property
     def binary(self) -> tuple[str, ...]:
-        return tuple(f.path for f in self.binary_files)
-
-    def save_binaries(self, folder: Path) -> list[Path]:
-        """Write the binary files the command made or changed (a plot, an archive) under
-        `folder`, keeping their project paths, so they are not lost with the layer."""
-        saved = []
-        for f in self.binary_files:
-            if f.after is None:
-                continue
-            target = folder / f.path
-            target.parent.mkdir(parents=True, exist_ok=True)
-            target.write_bytes(f.after)
-            saved.append(target)
-        return saved
+        return tuple(f.path for f in self.files if f.binary and not f.mode_only)
 
     def patch(self) -> str:
-        """The text changes (and changes of mode) as one git-style diff: what `rigtui apply`
-        and the review take."""
+        """Every change as one git-style diff (text hunks, `GIT binary patch` literals, renames
+        and modes): what the review and `rigtui apply` take."""
         return "".join(f.diff() for f in self.files)
 
     def summary(self) -> str:
         lines = [self.note] if self.note else []
-        for kind in ("created", "changed", "deleted"):
-            paths = [f.path for f in self.files if f.kind == kind]
-            if paths:
-                lines.append(f"{kind}: {', '.join(paths)}")
-        if self.binary:
-            lines.append(f"binary, not proposed: {', '.join(self.binary)}")
+        for kind in ("created", "changed", "renamed", "deleted"):
+            labels = [f.label() for f in self.files if f.kind == kind]
+            if labels:
+                lines.append(f"{kind}: {', '.join(labels)}")
         if self.ignored:
             shown = ", ".join(self.ignored[:5]) + (" ..." if len(self.ignored) > 5 else "")
             lines.append(f"{len(self.ignored)} ignored path(s) dropped: {shown}")
+        if self.skipped:
+            shown = ", ".join(self.skipped[:5]) + (" ..." if len(self.skipped) > 5 else "")
+            lines.append(f"symlinks and special files, not captured: {shown}")
         return "\n".join(lines)
 
 
@@ -147,11 +176,10 @@ def collect(root: Path, read: Callable[[], Written]) -> Capture:
 
 def capture(root: Path, written: Written, rules: IgnoreRules | None = None) -> Capture:
     """Compare what the command left with the project's files: unchanged rewrites vanish,
-    ignored paths are dropped, the rest is sorted into text changes and binary files."""
+    ignored paths are dropped, a deletion and a creation of the same bytes become a rename."""
     root = Path(root).resolve()
     rules = rules or IgnoreRules(root)
     files: list[CapturedFile] = []
-    binary: list[CapturedFile] = []
     ignored: list[str] = []
     for path in sorted(written):
         if _is_git(path) or rules.is_ignored(path, is_dir=False):
@@ -161,10 +189,46 @@ def capture(root: Path, written: Written, rules: IgnoreRules | None = None) -> C
         after, after_mode = written[path] or (None, None)
         if before == after and _executable(before_mode) == _executable(after_mode):
             continue  # touched, or rewritten with the same bytes and the same x bit
-        change = CapturedFile(path, before, after, before_mode, after_mode)
-        text = change.mode_only or (_is_text(before) and _is_text(after))
-        (files if text else binary).append(change)
-    return Capture(tuple(files), tuple(binary), tuple(ignored))
+        files.append(CapturedFile(path, before, after, before_mode, after_mode))
+    skipped = tuple(getattr(written, "skipped", ()))
+    return Capture(tuple(pair_renames(files)), tuple(ignored), skipped=skipped)
+
+
+def pair_renames(files: list[CapturedFile]) -> list[CapturedFile]:
+    """A file deleted and another created with exactly its bytes (not empty) is a rename (git's
+    100% similarity): the review shows one move, not a deletion and a whole new file. Among
+    equal candidates the one with the same name wins, then the first by path."""
+    deleted: dict[bytes, list[CapturedFile]] = {}
+    for f in files:
+        if f.kind == "deleted" and f.before:
+            deleted.setdefault(f.before, []).append(f)
+    moved: dict[str, CapturedFile] = {}  # the deletion's path -> the rename replacing it
+    out: list[CapturedFile] = []
+    for f in files:
+        candidates = deleted.get(f.after or b"", []) if f.kind == "created" else []
+        if not candidates:
+            out.append(f)
+            continue
+        name = f.path.rpartition("/")[2]
+        source = next((d for d in candidates if d.path.rpartition("/")[2] == name), candidates[0])
+        candidates.remove(source)
+        moved[source.path] = CapturedFile(
+            f.path, source.before, f.after, source.before_mode, f.after_mode, source.path
+        )
+        out.append(moved[source.path])
+    return [f for f in out if f.path not in moved or f.renamed_from is not None]
+
+
+def _rename_diff(f: CapturedFile) -> str:
+    old, new = f.renamed_from or "", f.path
+    lines = [f"diff --git {quote_name('a/' + old)} {quote_name('b/' + new)}"]
+    if f.before_mode is not None and f.after_mode is not None:
+        if git_mode(f.before_mode) != git_mode(f.after_mode):
+            lines += [f"old mode {format_mode(git_mode(f.before_mode))}"]
+            lines += [f"new mode {format_mode(git_mode(f.after_mode))}"]
+    lines += ["similarity index 100%", f"rename from {quote_name(old)}"]
+    lines += [f"rename to {quote_name(new)}"]
+    return "\n".join(lines) + "\n"
 
 
 # --- where captured files are kept -------------------------------------------------------------
@@ -222,10 +286,13 @@ def written_from_layer(root: Path, entries: Iterable[LayerEntry], opaque: set[st
     """Turn an upper layer into what the command wrote: files with their bytes, whiteouts
     and opaque folders into deletions of the project's files they hide."""
     root = Path(root)
-    written: Written = {}
+    written = Written()
     layer_files: set[str] = set()
+    skipped: list[str] = []
     for entry in entries:
         host = root / entry.path
+        if entry.kind == "other":
+            skipped.append(entry.path)
         if entry.kind == "file":
             written[entry.path] = (entry.data, entry.mode)
             layer_files.add(entry.path)
@@ -241,6 +308,7 @@ def written_from_layer(root: Path, entries: Iterable[LayerEntry], opaque: set[st
         for rel in _files_under(root, folder):
             if rel not in layer_files:
                 written.setdefault(rel, None)
+    written.skipped = tuple(sorted(skipped))
     return written
 
 
@@ -248,7 +316,8 @@ def written_from_layer(root: Path, entries: Iterable[LayerEntry], opaque: set[st
 
 
 def copy_snapshot(copy: Path) -> dict[str, tuple[int, int, int]]:
-    """Every regular file of a copy (but `.git`), as (mtime_ns, size, mode): the project's
+    """Every regular file of a copy (but `.git`), as (mtime_ns, size, mode), and every symlink
+    (mode SYMLINK: reported if the command made or changed it, never read): the project's
     ignore rules are applied later, by `capture`, so a command that edits `.gitignore` in the
     copy cannot hide or reveal files."""
     out: dict[str, tuple[int, int, int]] = {}
@@ -263,6 +332,14 @@ def copy_snapshot(copy: Path) -> dict[str, tuple[int, int, int]]:
                 continue
             if stat.S_ISREG(st.st_mode):
                 out[prefix + name] = (st.st_mtime_ns, st.st_size, stat.S_IMODE(st.st_mode))
+            elif stat.S_ISLNK(st.st_mode):
+                out[prefix + name] = (st.st_mtime_ns, st.st_size, SYMLINK)
+        for name in dirnames:  # a symlink to a folder: listed, never walked
+            full = os.path.join(dirpath, name)
+            with contextlib.suppress(OSError):
+                if os.path.islink(full):
+                    st = os.lstat(full)
+                    out[prefix + name] = (st.st_mtime_ns, st.st_size, SYMLINK)
     return out
 
 
@@ -271,16 +348,20 @@ def written_from_copy(copy: Path, baseline: dict[str, tuple[int, int, int]]) -> 
     (not the live project, which the user may edit meanwhile): files compared by size, mtime
     and mode first, then read."""
     after = copy_snapshot(copy)
-    written: Written = {}
+    written = Written()
     total = 0
+    skipped: list[str] = []
     for rel, meta in after.items():
-        if baseline.get(rel) != meta:
+        if baseline.get(rel) != meta and meta[2] == SYMLINK:
+            skipped.append(rel)
+        elif baseline.get(rel) != meta:
             data = (copy / rel).read_bytes()
             written[rel] = (data, meta[2])
             total += len(data)
             check_size(total)
     for rel in baseline.keys() - after.keys():
         written[rel] = None
+    written.skipped = tuple(sorted(skipped))
     return written
 
 

@@ -131,12 +131,14 @@ def clean_leftovers(client: Any) -> list[str]:
     of the containers removed."""
     docker = _import_docker()
     removed: list[str] = []
-    for container in client.containers.list(all=True, filters={"label": f"{LABEL}=1"}):
-        if not _owner_gone(container.labels):
+    # The low-level list: the high-level one inspects each container, and fails on one that
+    # another process (or our own background removal) takes away meanwhile.
+    for container in client.api.containers(all=True, filters={"label": f"{LABEL}=1"}):
+        if not _owner_gone(container.get("Labels") or {}):
             continue
         with contextlib.suppress(docker.errors.NotFound, docker.errors.APIError):
-            container.remove(force=True)
-            removed.append(container.short_id)
+            client.api.remove_container(container["Id"], force=True)
+            removed.append(container["Id"][:12])
     with contextlib.suppress(docker.errors.APIError):
         volumes = client.volumes.list(filters={"label": f"{LABEL}=1"})
         # The overlay first: it stacks the other two, which cannot go while it is mounted.
@@ -170,9 +172,9 @@ def remove_ours_at_exit(client: Any) -> None:
 def _remove_ours(client: Any) -> None:
     me = {"label": [f"{LABEL}=1", f"rigtui.pid={os.getpid()}"]}
     with contextlib.suppress(Exception):
-        for container in client.containers.list(all=True, filters=me):
+        for container in client.api.containers(all=True, filters=me):
             with contextlib.suppress(Exception):
-                container.remove(force=True)
+                client.api.remove_container(container["Id"], force=True)
         for volume in client.volumes.list(filters=me):
             with contextlib.suppress(Exception):
                 volume.remove(force=True)

@@ -2,10 +2,12 @@
 timeout and an output limit; inside bubblewrap (read-only root, writable project, no network,
 no host sockets: rigtui.sandbox.bwrap_view) when `bwrap` is installed and works on this machine.
 
-`mount = "ro"` (needs bubblewrap): each command runs on a private writable layer over the
-project (an overlay, or a copy where overlays are not allowed: rigtui.sandbox.local_layers),
-mounted at the project's own path, so the project never changes; what the command wrote is
-returned as `RunResult.captured` for review (rigtui.sandbox.capture).
+`mount = "capture"` (the default for the model's commands) and `"ro"`: each command runs on a
+private writable layer over the project (an overlay, or a copy where overlays are not allowed:
+rigtui.sandbox.local_layers), mounted at the project's own path, so the project never changes;
+what the command wrote is returned as `RunResult.captured`, to become a change set
+(rigtui.sandbox.capture). Without bubblewrap "capture" runs the command inside a copy of the
+project at another path (there is nothing to mount it with); "ro" refuses to run.
 """
 
 from __future__ import annotations
@@ -61,6 +63,20 @@ UNISOLATED_NOTE = (
 )
 
 
+def _layer_note(mount: str, isolated: bool) -> str:
+    what = "project read-only" if mount == "ro" else "writes captured as change sets"
+    if isolated:
+        return f"{what}: each command writes to a private layer over the project"
+    return (
+        f"{what}: each command runs in a private copy of the project, at another path"
+        " (no bubblewrap: a write by absolute path reaches the project itself)"
+    )
+
+
+def _join(first: str, second: str) -> str:
+    return f"{first}; {second}" if second else first
+
+
 def kill_group(pgid: int) -> None:
     with contextlib.suppress(ProcessLookupError, PermissionError):
         os.killpg(pgid, signal.SIGKILL)
@@ -100,7 +116,8 @@ class LocalSandbox:
         self.root = Path(root).resolve()
         self.network = network
         self.mount = mount
-        self.read_only = mount == "ro"
+        # "ro" and "capture" alike: the command writes to a private layer, captured
+        self.read_only = mount in ("ro", "capture")
         self.note = ""
         usable, detail = bwrap_status() if isolate is not False else (False, "")
         if isolate and not usable:
@@ -120,14 +137,13 @@ class LocalSandbox:
             self.name = UNISOLATED
             self.note = f"{UNISOLATED_NOTE} ({detail})" if detail else UNISOLATED_NOTE
         if self.read_only:
-            if not self.bwrap:
+            if not self.bwrap and mount == "ro":
                 raise RigtuiError(
                     'a read-only project ([sandbox] mount = "ro") needs bubblewrap to run'
                     f" commands locally: {detail or 'isolation was turned off'}",
                     fix='install bubblewrap, use the Docker sandbox, or set mount = "rw"',
                 )
-            ro_note = "project read-only: each command writes to a private layer, captured"
-            self.note = f"{ro_note}; {self.note}" if self.note else ro_note
+            self.note = _join(_layer_note(mount, bool(self.bwrap)), self.note)
         if not self.bwrap:
             _not_dumpable()
 
@@ -145,7 +161,9 @@ class LocalSandbox:
         if not self.read_only:
             return await self._run(request, on_output)
 
-        layer = await asyncio.to_thread(new_layer, self.root)  # the first one probes overlays
+        # the first one probes overlays; without bubblewrap only a copy can be mounted (at
+        # its own path: the command runs in it)
+        layer = await asyncio.to_thread(new_layer, self.root, overlay=bool(self.bwrap))
         try:
             await asyncio.to_thread(layer.prepare)
             result = await self._run(request, on_output, layer)
@@ -161,6 +179,8 @@ class LocalSandbox:
     ) -> RunResult:
         cwd = resolve_cwd(self.root, request.cwd)
         argv = self.argv_for(request, cwd, layer)
+        if layer is not None and not self.bwrap:  # the copy is not mounted over the project
+            cwd = layer.source / cwd.relative_to(self.root)
         env = {**scrubbed_env(), **request.env}
         collector = OutputCollector(request.output_limit, on_output)
         missing = _missing_program(shell_argv(request.command), cwd, env)

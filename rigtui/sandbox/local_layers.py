@@ -123,11 +123,11 @@ class CopyLayer:
         remove_tree(self.scratch)
 
 
-def new_layer(root: Path) -> OverlayLayer | CopyLayer:
-    """A fresh layer for one command (not prepared yet)."""
+def new_layer(root: Path, *, overlay: bool = True) -> OverlayLayer | CopyLayer:
+    """A fresh layer for one command (not prepared yet): an overlay when `overlay` allows it
+    and this machine does, else a copy."""
     scratch = Path(tempfile.mkdtemp(prefix="rigtui-ro-"))
-    usable, _ = overlay_status()
-    if usable and overlay_path_ok(root):
+    if overlay and overlay_status()[0] and overlay_path_ok(root):
         return OverlayLayer(scratch, root)
     return CopyLayer(scratch, root)
 

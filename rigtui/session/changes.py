@@ -95,13 +95,14 @@ class ChangeSets:
     # --- review ---------------------------------------------------------------------------
 
     async def review(
-        self, proposal: Proposal, *, thread_id: str, origin: str = "model"
+        self, proposal: Proposal, *, thread_id: str, origin: str = "model", person: bool = False
     ) -> tuple[Proposal, Decision]:
         """Propose the change set in the thread and wait for its decision (the `auto-apply`
-        policy decides the model's at once). Returns the proposal with the person's edited
-        hunks in it and the decision with every hunk accepted or rejected; a pending decision
-        comes back as it is. A bad edit raises RigtuiError (nothing decided)."""
-        if self.policy == AUTO_APPLY and origin == "model":
+        policy decides the model's at once, unless `person` says a person must: a read-only
+        project's captured writes). Returns the proposal with the person's edited hunks in it
+        and the decision with every hunk accepted or rejected; a pending decision comes back as
+        it is. A bad edit raises RigtuiError (nothing decided)."""
+        if self.policy == AUTO_APPLY and origin == "model" and not person:
             await self._emit(proposed_event(proposal, thread_id=thread_id, origin=origin))
             decision = Decision(policy=AUTO_APPLY)
         else:

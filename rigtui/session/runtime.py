@@ -172,7 +172,10 @@ class ProjectRuntime:
 
         configured = configured_checks(self.settings)
         self.suggested_checks = [] if configured else detect_checks(self.root)
-        sandbox = await self._new_sandbox("")
+        # The checks are the user's commands, not the model's: "capture" leaves them writing
+        # the project directly (their caches, their build output); "ro" holds for them too.
+        mount = "ro" if self.settings.sandbox.mount == "ro" else "rw"
+        sandbox = await self._new_sandbox("", mount=mount)
         if note := getattr(sandbox, "note", ""):
             self.publish(Notice(text=note))
         runner = CheckRunner(
@@ -231,12 +234,14 @@ class ProjectRuntime:
 
     # --- sandboxes ------------------------------------------------------------------------
 
-    async def _new_sandbox(self, thread_id: str) -> Sandbox:
+    async def _new_sandbox(self, thread_id: str, mount: str | None = None) -> Sandbox:
         from rigtui.sandbox import get_sandbox
 
         # In a thread: importing the docker SDK and asking an engine (maybe a remote ssh://
         # one) must never hold up the event loop.
-        return await asyncio.to_thread(get_sandbox, self.settings, self.root, thread_id=thread_id)
+        return await asyncio.to_thread(
+            get_sandbox, self.settings, self.root, thread_id=thread_id, mount=mount
+        )
 
     async def sandbox(self, thread_id: str) -> Sandbox:
         """The thread's sandbox: with Docker and `reuse_container`, one long-lived container

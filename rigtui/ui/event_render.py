@@ -153,6 +153,8 @@ def event_text(event: ev.Event) -> Text | None:
             return Text(f"? asks to run{who}: {safe_line(command)}", style="yellow")
         case ev.CheckFinished(check=check, state=state):
             return Text(f"● check {check} {state}", style=OUTCOME_STYLES.get(state, "yellow"))
+        case ev.CommandChanged():
+            return command_changed_text(event)
         case ev.ArtifactsDetected(created=created, changed=changed):
             return Text(f"▣ files from the command: {_names(created + changed)}", style="cyan")
         case (
@@ -163,6 +165,24 @@ def event_text(event: ev.Event) -> Text | None:
         ):  # fmt: skip
             return None
     return Text(f"· {event.type}", style="dim")
+
+
+def command_changed_text(event: ev.CommandChanged) -> Text:
+    """`▣ command `make` changed 3 files (+12 −4)`, then the change set it became."""
+    count = len(event.paths)
+    text = Text("▣ command ", style="bold cyan")
+    text.append(f"`{_cut(safe_line(event.command), 50)}`", style="bold")
+    text.append(f" changed {count} file{'s' if count != 1 else ''}", style="bold cyan")
+    text.append(f" (+{event.added} −{event.removed})", style="cyan")
+    extra = [f"{event.binary} binary"] if event.binary else []
+    if event.ignored:
+        extra.append(f"{event.ignored} ignored path(s) dropped")
+    text.append(f"\n  change set {event.change_set_id}: {_names(event.paths[:8])}", style="dim")
+    if len(event.paths) > 8:
+        text.append(f" and {len(event.paths) - 8} more", style="dim")
+    if extra:
+        text.append(f"; {', '.join(extra)}", style="dim")
+    return text
 
 
 def _task_ended(event: ev.TaskEnded) -> Text:

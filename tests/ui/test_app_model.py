@@ -193,7 +193,10 @@ async def test_an_applied_change_set_reruns_checks_in_its_thread_and_auto_fix_re
 async def test_files_a_command_makes_are_artifacts_openable_in_the_code_view(
     model_app, demo_project: Path
 ) -> None:
-    (demo_project / ".rigtui.toml").write_text('[approval]\ncommands = "auto"\n')
+    # mount = "rw": the command writes the project itself (the default captures its writes)
+    (demo_project / ".rigtui.toml").write_text(
+        '[approval]\ncommands = "auto"\n[sandbox]\nmount = "rw"\n'
+    )
     trust(demo_project)  # the user's own settings for this project
     script = [
         Say("", calls=[Call("run_command", {"command": "echo '# report' > report.md"})]),
@@ -211,6 +214,32 @@ async def test_files_a_command_makes_are_artifacts_openable_in_the_code_view(
         await pilot.press("enter")
         await pilot.pause()
         assert app.query_one(CodeView).path == demo_project / "report.md"
+
+
+async def test_a_commands_writes_come_back_as_a_change_set_that_ctrl_z_undoes(
+    model_app, demo_project: Path
+) -> None:
+    (demo_project / ".rigtui.toml").write_text(
+        '[approval]\ncommands = "auto"\npatches = "auto-apply"\n'
+    )
+    trust(demo_project)  # the user's own settings for this project
+    (demo_project / "README.md").write_text("# demo\n")
+    command = "echo '# report' > report.md && echo more >> README.md"
+    script = [Say("", calls=[Call("run_command", {"command": command})]), Say("Wrote it.")]
+    async with workbench(model_app, script) as (server, app, pilot):
+        ended = recorder(app).next(ev.TaskEnded)
+        await pilot.press(*"write a report", "enter")
+        await ended
+        await pilot.pause()
+        shown = thread_text(app)
+        assert "▣ command `echo '# report' > report.md && echo more" in shown
+        assert "` changed 2 files (+2 −0)\n  change set " in shown
+        assert (demo_project / "report.md").read_text() == "# report\n"
+        undone = recorder(app).next(ev.PatchUndone)
+        await pilot.press("ctrl+z")
+        await undone
+        assert not (demo_project / "report.md").exists()
+        assert (demo_project / "README.md").read_text() == "# demo\n"
 
 
 async def test_cancelling_while_a_change_set_waits_closes_its_review(

@@ -65,10 +65,13 @@ class ProjectServices(Protocol):
 class ChangeWriter(Protocol):
     """The session's change sets: the only writer of the project's files. `review` proposes
     a change set in the thread and waits for its decision (the person's edits applied to the
-    proposal it returns); `apply` writes the accepted hunks, journals them and records the
-    outcome in the thread (`PatchRefused` raised when nothing could be written)."""
+    proposal it returns; with `person`, never decided by the auto-apply policy); `apply` writes
+    the accepted hunks, journals them and records the outcome in the thread (`PatchRefused`
+    raised when nothing could be written)."""
 
-    async def review(self, proposal: Proposal, *, thread_id: str) -> tuple[Proposal, Decision]: ...
+    async def review(
+        self, proposal: Proposal, *, thread_id: str, person: bool = False
+    ) -> tuple[Proposal, Decision]: ...
 
     async def apply(
         self, proposal: Proposal, decision: Decision, *, thread_id: str

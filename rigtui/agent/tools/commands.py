@@ -3,17 +3,23 @@
 everything), except that a command whose effects cannot be read off its text, or that reaches
 outside the project, always goes to a person (rigtui.sandbox.policy).
 
-With `[sandbox] mount = "ro"` the command cannot change the project: what it wrote comes back
-captured, and its text changes go through the same review as a patch from `apply_patch`."""
+With `[sandbox] mount = "capture"` (the default) the command runs over a copy-on-write view of
+the project: what it wrote (text, binary, new, deleted, renamed, chmodded) comes back as one
+change set, said in the thread (`CommandChanged`) and then reviewed like a patch from
+`apply_patch`, or applied at once under `patches = "auto-apply"`; journaled either way, so undo
+restores the bytes. `mount = "ro"`: the same, but a person always reviews it.
+
+A second command sees the project as it is on disk: while a change set is pending (the person
+chose to leave it for later), its writes are not in the next command's view, and the model is
+told so."""
 
 from __future__ import annotations
 
-import asyncio
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from rigtui.agent.tools.base import Tool, ToolContext, ToolError, ToolOutput, confine, obj, relative
-from rigtui.agent.tools.patch import propose_patch_text
+from rigtui.agent.tools.patch import prepare_patch_text, review_proposal
 
 if TYPE_CHECKING:
     from rigtui.sandbox.base import Sandbox
@@ -58,8 +64,7 @@ async def run_command(ctx: ToolContext, args: dict[str, Any]) -> ToolOutput:
             command,
             relative(ctx.root, cwd),
             reason,
-            sandbox=sandbox.name
-            + (" (project read-only: writes come back for review)" if sandbox.read_only else ""),
+            sandbox=sandbox.name + _mount_note(ctx, sandbox),
             outside_paths=list(verdict.outside_paths),
             needs_person=verdict.needs_person,
         )
@@ -96,26 +101,47 @@ async def _run(ctx: ToolContext, command: str, cwd: Path, timeout: float) -> Too
                 parts.append(f"[files {label}: {', '.join(paths)}]")
     summary = f"ran {command!r}: {status}"
     if result.captured is not None:
-        captured_text, captured_summary = await _propose_captured(ctx, result.captured)
+        captured_text, captured_summary = await _propose_captured(ctx, command, result.captured)
         parts.append(captured_text)
         summary += f"; {captured_summary}"
     return ToolOutput("\n".join(parts), summary)
 
 
-async def _propose_captured(ctx: ToolContext, captured: Capture) -> tuple[str, str]:
-    """The project is read-only in this sandbox: offer what the command wrote for review.
+async def _propose_captured(ctx: ToolContext, command: str, captured: Capture) -> tuple[str, str]:
+    """What the command wrote over its copy-on-write view becomes a change set: said in the
+    thread (`CommandChanged`), then reviewed like the model's patches (or applied at once under
+    `patches = "auto-apply"`, except with a read-only project), journaled, undoable.
     Returns (text for the model, summary)."""
-    lines = ["[the project is read-only in this sandbox; the command's writes were captured]"]
+    from rigtui.protocol import CommandChanged  # as above: loaded on first use
+
+    read_only = ctx.settings.sandbox.mount == "ro"
+    view = "the project is read-only" if read_only else "the command ran over a copy-on-write view"
+    lines = [f"[{view}; its writes came back as a change set]"]
     if summary := captured.summary():
         lines.append(summary)
-    if captured.binary_files:
-        folder = await asyncio.to_thread(_save_binaries, ctx, captured)
-        lines.append(f"binary files saved outside the project, in {folder}")
-    if not captured.files:
-        lines.append("no text changes to propose")
+    if not captured:
+        lines.append("no changes to the project")
         return "\n".join(lines), "no changes captured"
     try:
-        outcome = await propose_patch_text(ctx, captured.patch())
+        proposal = await prepare_patch_text(ctx, captured.patch())
+    except ToolError as exc:
+        lines.append(str(exc))
+        return "\n".join(lines), "captured changes refused"
+    await ctx.emit(
+        CommandChanged(
+            thread_id=ctx.thread_id,
+            task_id=ctx.task_id,
+            command=command,
+            change_set_id=proposal.id,
+            paths=[f.path for f in captured.files],
+            added=sum(pf.change.added for pf in proposal.files),
+            removed=sum(pf.change.removed for pf in proposal.files),
+            binary=len(captured.binary),
+            ignored=len(captured.ignored),
+        )
+    )
+    try:
+        outcome = await review_proposal(ctx, proposal, person=read_only)
     except ToolError as exc:
         lines.append(str(exc))
         return "\n".join(lines), "captured changes refused"
@@ -123,12 +149,12 @@ async def _propose_captured(ctx: ToolContext, captured: Capture) -> tuple[str, s
     return "\n".join(lines), outcome.summary or "captured changes reviewed"
 
 
-def _save_binaries(ctx: ToolContext, captured: Capture) -> Path:
-    from rigtui.sandbox.capture import new_capture_path  # as above: loaded on first use
-
-    folder = new_capture_path(ctx.root, ctx.task_id or "task")
-    captured.save_binaries(folder)
-    return folder
+def _mount_note(ctx: ToolContext, sandbox: Sandbox) -> str:
+    if not sandbox.read_only:
+        return ""
+    if ctx.settings.sandbox.mount == "ro":
+        return " (project read-only: writes come back for review)"
+    return " (writes come back as a change set)"
 
 
 async def _sandbox(ctx: ToolContext) -> Sandbox:

@@ -22,22 +22,41 @@ async def apply_patch(ctx: ToolContext, args: dict[str, object]) -> ToolOutput:
 
 
 async def propose_patch_text(ctx: ToolContext, text: str) -> ToolOutput:
-    """Parse and prepare a patch, then review it and apply what the review accepts (also how
-    a read-only sandbox's captured writes reach the project)."""
+    """Parse and prepare a patch, then review it and apply what the review accepts."""
+    return await review_proposal(ctx, await prepare_patch_text(ctx, text))
+
+
+async def prepare_patch_text(ctx: ToolContext, text: str) -> Proposal:
+    """The patch parsed and matched against the project (nothing written); ToolError when it
+    is malformed, does not fit, or nothing may write here."""
     if ctx.changes is None:
         raise ToolError("patches cannot be applied here; describe the change instead")
     try:
-        proposal = await asyncio.to_thread(lambda: prepare(ctx.root, parse_patch(text)))
+        return await asyncio.to_thread(lambda: prepare(ctx.root, parse_patch(text)))
     except RigtuiError as exc:
         raise ToolError(f"the patch was refused, nothing changed: {exc}") from exc
-    return await _review_and_apply(ctx, ctx.changes, proposal, rebase_offers=1)
+
+
+async def review_proposal(
+    ctx: ToolContext, proposal: Proposal, *, person: bool = False
+) -> ToolOutput:
+    """Review a prepared change set and apply what the review accepts (also how a command's
+    captured writes reach the project). `person`: a person decides even under auto-apply."""
+    if ctx.changes is None:
+        raise ToolError("patches cannot be applied here; describe the change instead")
+    return await _review_and_apply(ctx, ctx.changes, proposal, rebase_offers=1, person=person)
 
 
 async def _review_and_apply(
-    ctx: ToolContext, changes: ChangeWriter, proposal: Proposal, rebase_offers: int
+    ctx: ToolContext,
+    changes: ChangeWriter,
+    proposal: Proposal,
+    rebase_offers: int,
+    *,
+    person: bool = False,
 ) -> ToolOutput:
     try:  # emits PatchProposed, waits for the review, emits PatchDecided
-        proposal, decision = await changes.review(proposal, thread_id=ctx.thread_id)
+        proposal, decision = await changes.review(proposal, thread_id=ctx.thread_id, person=person)
     except RigtuiError as exc:  # the user's edit of a hunk does not fit
         raise ToolError(f"the change set was not applied: {exc}") from exc
     if decision.pending:
@@ -55,7 +74,7 @@ async def _review_and_apply(
         if rebased is not None and rebase_offers > 0:
             # The files changed since the review, but every hunk still matches the new content:
             # offer the re-based change set for review (never written without a yes).
-            return await _review_and_apply(ctx, changes, rebased, rebase_offers - 1)
+            return await _review_and_apply(ctx, changes, rebased, rebase_offers - 1, person=person)
         raise ToolError(f"the change set could not be applied, nothing changed: {exc}") from exc
     ctx.record.add_files(result.paths)
     ctx.record.change_sets.append(result.change_set_id)

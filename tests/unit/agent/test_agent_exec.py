@@ -230,3 +230,16 @@ def test_exec_text_marks_estimated_tokens() -> None:
     printer.show(ev.TaskEnded(thread_id="t", task_id="k", outcome="done"))
     lines = [line for line in out.getvalue().splitlines() if line.startswith("tokens")]
     assert lines == ["tokens: 1200 in, 30 out", "tokens: ~1200 in, ~30 out (estimated)"]
+
+
+def test_exec_prints_a_commands_change_set_and_undo_restores_it(project: Path) -> None:
+    command = "printf '\\000\\001' > data.bin && echo hi > hi.txt"
+    script = [Say(calls=[Call("run_command", {"command": command})]), Say("Made them.")]
+    with FakeOpenAI(script) as server:
+        configure(project, server.base_url, '[sandbox]\nkind = "local"\n')
+        result = rigtui("exec", "make", "--path", str(project), "--approve", "auto", cwd=project)
+    assert result.returncode == 0, result.stderr
+    assert f"· command `{command}` changed 2 files (+1 \u22120): change set" in result.stdout
+    assert (project / "data.bin").read_bytes() == b"\x00\x01"
+    assert rigtui("undo", "--path", str(project), cwd=project).returncode == 0
+    assert not (project / "data.bin").exists() and not (project / "hi.txt").exists()

@@ -68,13 +68,16 @@ def test_capture_sorts_text_binary_and_ignored_and_drops_unchanged(project: Path
     })  # fmt: skip
     got = capture(project, written)
     assert [(f.path, f.kind) for f in got.files] == [
+        ("latin1.txt", "created"),
         ("new.md", "created"),
         ("old/a.txt", "deleted"),
+        ("plot.png", "created"),
         ("src/app.py", "changed"),
     ]
     assert got.binary == ("latin1.txt", "plot.png")
     assert got.ignored == (".git/index", "build/out.o")
-    assert "binary, not proposed: latin1.txt, plot.png" in got.summary()
+    assert "latin1.txt (binary, 5 bytes)" in got.summary()
+    assert "plot.png (binary, 10 bytes)" in got.summary()
 
 
 def test_the_captured_patch_applies_to_exactly_what_the_command_left(project: Path):
@@ -281,11 +284,12 @@ def test_rigtui_run_read_only_saves_a_patch_that_applies(project: Path, tmp_path
     out, err = capsys.readouterr()
     assert code == 3 and out == "hi\n"
     assert "changed: src/util.py" in err and f"rigtui apply {saved}" in err
-    assert (tmp_path / "captured-files" / "plot.bin").read_bytes() == b"\x00\x01"
+    assert "plot.bin (binary, 2 bytes)" in err
     assert not (project / "plot.bin").exists()
     assert (project / "src" / "util.py").read_text() == "X = 1\n"
     assert main(["apply", "--path", str(project), "--yes", str(saved)]) == 0
     assert (project / "src" / "util.py").read_text() == "X = 1\nextra\n"
+    assert (project / "plot.bin").read_bytes() == b"\x00\x01"  # binary files travel too
 
 
 def test_rigtui_run_checks_the_capture_folder_before_running(project: Path, tmp_path: Path, capsys):

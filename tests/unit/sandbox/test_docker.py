@@ -12,12 +12,24 @@ from pathlib import Path
 import pytest
 
 from rigtui.config import Settings
+from rigtui.edits import engine as engine_apply
+from rigtui.edits import parse, prepare
 from rigtui.errors import RigtuiError
 from rigtui.sandbox import RunRequest, engine, get_sandbox
 from rigtui.sandbox.changes import run_tracked
 from rigtui.sandbox.docker_sandbox import DockerSandbox
 
 IMAGE = Settings().sandbox.image
+PNG = b"\x89PNG\r\n\x1a\n\x00\x00" + bytes(range(256))
+
+
+def tree(root: Path) -> dict[str, tuple[bytes, int]]:
+    """Every regular file under root (but rigtui's journal) with its bytes and mode bits."""
+    return {
+        p.relative_to(root).as_posix(): (p.read_bytes(), p.stat().st_mode & 0o777)
+        for p in root.rglob("*")
+        if p.is_file() and not p.is_symlink()
+    }
 
 
 def _engine_or_reason() -> tuple[object | None, str]:
@@ -52,6 +64,7 @@ def project(tmp_path: Path) -> Path:
 def settings() -> Settings:
     s = Settings()
     s.sandbox.memory, s.sandbox.pids, s.sandbox.cpus = "128m", 64, 1.0
+    s.sandbox.mount = "rw"  # the tests of the other mounts say so
     return s
 
 
@@ -223,6 +236,7 @@ async def test_read_only_project_captures_writes_and_never_changes(
     got = result.captured
     assert got is not None
     assert [(f.path, f.kind) for f in got.files] == [
+        ("blob.bin", "created"),
         ("keep.txt", "changed"),  # chmod +x: its mode only
         ("old/a.txt", "deleted"),
         ("src/app.py", "changed"),
@@ -230,6 +244,86 @@ async def test_read_only_project_captures_writes_and_never_changes(
         ("top.txt", "created"),
     ]
     assert got.binary == ("blob.bin",) and got.ignored == ("__pycache__/x.pyc",)
+    assert ours() == [] and our_volumes() == [], "a container or overlay volume was left"
+
+
+@pytest.mark.parametrize("folders", [1, 5])  # a stat per folder, or one shell loop for many
+async def test_folders_deleted_and_made_again_hide_what_they_held(
+    project: Path, settings: Settings, folders: int
+):
+    settings.sandbox.mount = "capture"
+    for n in range(folders):
+        (project / f"d{n}").mkdir()
+        (project / f"d{n}" / "a.txt").write_text("a\n")
+        (project / f"d{n}" / "b.txt").write_text("b\n")
+        (project / f"k{n}").mkdir()  # an edit inside a folder that stays: nothing hidden
+        (project / f"k{n}" / "a.txt").write_text("a\n")
+        (project / f"k{n}" / "b.txt").write_text("b\n")
+    if os.geteuid() == 0:
+        for path in [project, *project.rglob("*")]:
+            os.chown(path, 1234, 1234)
+    remake = "; ".join(
+        f"rm -r d{n} && mkdir d{n} && echo new > d{n}/a.txt; echo more >> k{n}/a.txt"
+        for n in range(folders)
+    )
+    box = get_sandbox(settings, project, "docker")
+    try:
+        result = await box.run(RunRequest(command=remake, cwd=project))
+    finally:
+        await box.close()
+    assert result.ok, result.stderr
+    assert result.captured is not None
+    got = {(f.path, f.kind) for f in result.captured.files}
+    for n in range(folders):
+        assert {(f"d{n}/a.txt", "changed"), (f"d{n}/b.txt", "deleted")} <= got
+        assert (f"k{n}/a.txt", "changed") in got and (f"k{n}/b.txt", "deleted") not in got
+    assert len(got) == 3 * folders
+
+
+async def test_capture_mode_returns_a_change_set_that_applies_and_undoes_exactly(
+    filled: Path, settings: Settings
+):
+    settings.sandbox.mount = "capture"
+    (filled / "logo.png").write_bytes(PNG)
+    (filled / "old" / "b.bin").write_bytes(b"\x00gone\xff")
+    if os.geteuid() == 0:
+        os.chown(filled / "logo.png", 1234, 1234)
+        os.chown(filled / "old" / "b.bin", 1234, 1234)
+    box = get_sandbox(settings, filled, "docker", reuse=True)
+    assert isinstance(box, DockerSandbox) and not box.reuse and "captured" in box.note
+    before = tree(filled)
+    command = (
+        "set -e; printf 'x' >> logo.png; rm old/b.bin; printf '\\000\\001' > new.bin;"
+        " mkdir -p lib/deep && mv src/util.py lib/deep/util.py; chmod +x keep.txt;"
+        " echo more >> src/app.py; rm old/a.txt; ln -s /etc escape; cat src/app.py"
+    )
+    try:
+        result = await box.run(RunRequest(command=command, cwd=filled))
+    finally:
+        await box.close()
+    assert result.ok, result.stderr
+    assert result.stdout.endswith("more\n")  # the view is writable: it reads its own write
+    assert tree(filled) == before
+    got = result.captured
+    assert got is not None
+    assert [(f.path, f.kind) for f in got.files] == [
+        ("keep.txt", "changed"),
+        ("lib/deep/util.py", "renamed"),
+        ("logo.png", "changed"),
+        ("new.bin", "created"),
+        ("old/a.txt", "deleted"),
+        ("old/b.bin", "deleted"),
+        ("src/app.py", "changed"),
+    ]
+    assert got.skipped == ("escape",)  # the symlink is reported, never captured
+    proposal = prepare.prepare(filled, parse.parse_patch(got.patch()))
+    engine_apply.apply_proposal(proposal, set(proposal.hunk_ids()))
+    applied = tree(filled)
+    assert applied["logo.png"][0] == PNG + b"x" and applied["new.bin"][0] == b"\x00\x01"
+    assert applied["lib/deep/util.py"][0] == b"X = 1\n" and "src/util.py" not in applied
+    assert applied["keep.txt"][1] & 0o100 and not (filled / "escape").exists()
+    engine_apply.undo(filled)
+    assert tree(filled) == before
     assert ours() == [] and our_volumes() == [], "a container or overlay volume was left"
 
 
