@@ -50,6 +50,7 @@ from rigtui.session.changes import ChangeSets
 from rigtui.session.runtime import ProjectRuntime
 from rigtui.store import IsolatedTask, TaskFile, new_id
 from rigtui.workspace import FileChange, Rebased, Workspace, collect, create, rebase, remove
+from rigtui.workspace.snapshot import Collected
 
 Emit = Callable[..., Awaitable[None]]
 
@@ -217,7 +218,9 @@ class IsolatedTasks:
         """Keep what the workspace changed (in the store) and say how the task ended."""
         paths: list[str] = []
         if ws is not None:
-            got = await asyncio.to_thread(collect, ws)
+            got, unreadable = await _read_back(ws)
+            if unreadable:
+                outcome, summary = "failed", unreadable
             await self._store.save_task_files(task.id, [_row(c) for c in got.changes])
             paths = [c.path for c in got.changes]
             if got.skipped:
@@ -344,7 +347,7 @@ class IsolatedTasks:
                     continue  # another rigtui runs it
                 paths: list[str] = []
                 if ws is not None:
-                    got = await asyncio.to_thread(collect, ws)
+                    got, _ = await _read_back(ws)
                     await self._store.save_task_files(task.id, [_row(c) for c in got.changes])
                     paths = [c.path for c in got.changes]
                 await self._remove_workspace(task.id, ws)
@@ -428,6 +431,15 @@ class _Tracker:
 
     async def flush(self) -> None:
         await self._background.wait()
+
+
+async def _read_back(ws: Workspace) -> tuple[Collected, str]:
+    """What the workspace changed, or nothing and why it could not be read (its git record
+    broken, say): the task then fails and its workspace still goes."""
+    try:
+        return await asyncio.to_thread(collect, ws), ""
+    except RigtuiError as exc:
+        return Collected(), f"its changes could not be read back: {exc.message}"
 
 
 def _remove_dead_containers() -> None:

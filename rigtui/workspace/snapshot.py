@@ -15,6 +15,7 @@ import os
 import shutil
 import stat
 import subprocess
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -169,13 +170,14 @@ def collect(ws: Workspace) -> Collected:
 
 
 def _collect_git(ws: Workspace) -> Collected:
-    _git(ws.root, "add", "-A")
-    out = _git(ws.root, "diff", "--cached", "--name-only", "--no-renames", "-z", ws.base).stdout
+    git = _workspace_git(ws)
+    git("add", "-A")
+    out = git("diff", "--cached", "--name-only", "--no-renames", "-z", ws.base).stdout
     paths = sorted(os.fsdecode(p) for p in out.split(b"\0") if p)
     got = Collected()
     with ProjectFS(ws.root) as fs:
         for rel in paths:
-            before, before_mode = _git_blob(ws, rel)
+            before, before_mode = _git_blob(git, ws.base, rel)
             now = _read(fs, rel)
             if (
                 now is None
@@ -190,16 +192,38 @@ def _collect_git(ws: Workspace) -> Collected:
     return got
 
 
-def _git_blob(ws: Workspace, rel: str) -> tuple[bytes | None, int | None]:
+def _workspace_git(ws: Workspace) -> Callable[..., subprocess.CompletedProcess[bytes]]:
+    """git for the workspace, with the repository named from the project's side. The task's
+    commands could write the workspace's `.git` (point it at a repository of their own whose
+    config runs programs: a filter on `git add`), so git must never look for it there."""
+    common = _git(ws.project, "rev-parse", "--path-format=absolute", "--git-common-dir")
+    record = ws.root / ".git"
+    for gitdir in sorted(Path(common.stdout.decode().strip(), "worktrees").glob("*")):
+        try:
+            points_at = (gitdir / "gitdir").read_text().strip()
+        except OSError:
+            continue
+        if Path(points_at) == record:
+            named = [f"--git-dir={gitdir}", f"--work-tree={ws.root}"]
+            return lambda *args: _git(ws.root, *named, *args)
+    raise RigtuiError(
+        f"git no longer knows the workspace {ws.root}",
+        fix="its changes cannot be read back; discard the task",
+    )
+
+
+def _git_blob(
+    git: Callable[..., subprocess.CompletedProcess[bytes]], base: str, rel: str
+) -> tuple[bytes | None, int | None]:
     """The file at the base: bytes and permission bits; (None, None) when absent, mode -1 for
     something that is not a regular file (a link, a submodule)."""
-    listed = _git(ws.root, "ls-tree", "-z", ws.base, "--", rel).stdout.rstrip(b"\0")
+    listed = git("ls-tree", "-z", base, "--", rel).stdout.rstrip(b"\0")
     if not listed:
         return None, None
     mode = listed.split(b" ", 1)[0]
     if mode not in (b"100644", b"100755"):
         return None, -1
-    data = _git(ws.root, "cat-file", "blob", f"{ws.base}:{rel}").stdout
+    data = git("cat-file", "blob", f"{base}:{rel}").stdout
     return data, 0o755 if mode == b"100755" else 0o644
 
 

@@ -4,10 +4,12 @@ changes on a project that moved on."""
 from __future__ import annotations
 
 import os
+import shutil
 from pathlib import Path
 
 import pytest
 
+from rigtui.errors import RigtuiError
 from rigtui.workspace import FileChange, collect, create, rebase, remove
 from tests.unit.tasks.helpers import git, make_project, tree
 
@@ -72,6 +74,35 @@ def test_making_a_workspace_runs_none_of_the_repositorys_hooks(tmp_path: Path) -
     collect(ws)
     remove(ws)
     assert not marker.exists()
+
+
+def test_reading_back_never_uses_a_git_repository_the_task_planted(tmp_path: Path) -> None:
+    """The task's commands can write the workspace's `.git`: a repository of their own there,
+    whose config runs a program on `git add` (a clean filter), must not run on the host."""
+    project = make_project(tmp_path / "proj", use_git=True)
+    ws = create(project, tmp_path / "ws")
+    marker = tmp_path / "filter-ran"
+    (ws.root / ".git").unlink()
+    git(ws.root, "init", "-q", ".")
+    with (ws.root / ".git" / "config").open("a") as config:
+        config.write(f'[filter "x"]\n\tclean = sh -c "touch {marker}; cat"\n')
+    (ws.root / ".gitattributes").write_text("* filter=x\n")
+    (ws.root / "new.txt").write_text("new\n")
+    got = collect(ws)
+    assert not marker.exists()
+    assert [c.path for c in got.changes] == [".gitattributes", "new.txt"]
+    remove(ws)
+    assert git(project, "worktree", "list").count("\n") == 1
+
+
+def test_a_workspace_git_no_longer_knows_is_a_clear_error(tmp_path: Path) -> None:
+    project = make_project(tmp_path / "proj", use_git=True)
+    ws = create(project, tmp_path / "ws")
+    shutil.rmtree(project / ".git" / "worktrees")
+    with pytest.raises(RigtuiError, match="git no longer knows the workspace"):
+        collect(ws)
+    remove(ws)
+    assert not ws.home.exists()
 
 
 def test_rebase_takes_the_task_where_the_project_did_not_move(tmp_path: Path) -> None:
