@@ -112,25 +112,39 @@ def _copy_dirty_state(project: Path, work: Path) -> None:
             paths.append(os.fsdecode(fields[i]))
             i += 1
     for rel in paths:
-        _mirror(project / rel, work / rel)
+        _mirror(project / rel, work / rel, work)
 
 
-def _mirror(source: Path, target: Path) -> None:
+def _mirror(source: Path, target: Path, work: Path) -> None:
     try:
         st = source.lstat()
     except FileNotFoundError:
+        _real_folders(work, target.parent)
         if target.is_symlink() or target.is_file():
             target.unlink()
         return
     if stat.S_ISDIR(st.st_mode):  # an untracked nested repository: left out
         return
-    target.parent.mkdir(parents=True, exist_ok=True)
+    _real_folders(work, target.parent)
     if target.is_symlink() or target.is_file():
         target.unlink()
     if stat.S_ISLNK(st.st_mode):
         os.symlink(os.readlink(source), target)
     elif stat.S_ISREG(st.st_mode):
         shutil.copy2(source, target, follow_symlinks=False)
+
+
+def _real_folders(work: Path, folder: Path) -> None:
+    """Each folder from the worktree down to `folder` made a real one. The checkout made what
+    HEAD has: where that is a link (maybe to a folder outside) or a file and the project now
+    has a folder, the link or file goes (never followed) and a folder takes its place."""
+    current = work
+    for part in folder.relative_to(work).parts:
+        current = current / part
+        if current.is_symlink() or (current.exists() and not current.is_dir()):
+            current.unlink()
+        if not current.exists():
+            current.mkdir()
 
 
 def _create_copy(project: Path, home: Path) -> Workspace:

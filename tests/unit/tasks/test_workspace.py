@@ -105,6 +105,33 @@ def test_a_workspace_git_no_longer_knows_is_a_clear_error(tmp_path: Path) -> Non
     assert not ws.home.exists()
 
 
+def test_making_a_workspace_never_writes_through_a_link_the_checkout_made(
+    tmp_path: Path,
+) -> None:
+    """HEAD has `lnk` as a link to a folder outside and the project a real folder there with an
+    untracked file: the worktree's `lnk` becomes a folder; nothing is written outside."""
+    project = make_project(tmp_path / "proj", use_git=True)
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (project / "lnk").symlink_to(outside, target_is_directory=True)
+    (project / "was_file").write_text("a file in HEAD\n")
+    git(project, "add", "-A")
+    git(project, "commit", "-q", "-m", "a link and a file")
+    (project / "lnk").unlink()
+    (project / "lnk").mkdir()
+    (project / "lnk" / "inside.txt").write_text("mine\n")
+    (project / "was_file").unlink()
+    (project / "was_file").mkdir()
+    (project / "was_file" / "now.txt").write_text("a folder now\n")
+    ws = create(project, tmp_path / "ws")
+    assert list(outside.iterdir()) == []
+    assert not (ws.root / "lnk").is_symlink()
+    assert (ws.root / "lnk" / "inside.txt").read_text() == "mine\n"
+    assert (ws.root / "was_file" / "now.txt").read_text() == "a folder now\n"
+    assert collect(ws).changes == []
+    remove(ws)
+
+
 def test_rebase_takes_the_task_where_the_project_did_not_move(tmp_path: Path) -> None:
     project = tmp_path / "p"
     project.mkdir()
