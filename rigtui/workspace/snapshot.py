@@ -210,14 +210,15 @@ def _workspace_git(ws: Workspace) -> Callable[..., subprocess.CompletedProcess[b
     """git for the workspace, with the repository named from the project's side. The task's
     commands could write the workspace's `.git` (point it at a repository of their own whose
     config runs programs: a filter on `git add`), so git must never look for it there."""
-    common = _git(ws.project, "rev-parse", "--path-format=absolute", "--git-common-dir")
-    record = ws.root / ".git"
-    for gitdir in sorted(Path(common.stdout.decode().strip(), "worktrees").glob("*")):
+    said = _git(ws.project, "rev-parse", "--git-common-dir").stdout.decode().strip()
+    common = ws.project / said  # relative to the project, or absolute
+    work = ws.root.resolve()  # rigtui's own folder; git records its real path
+    for gitdir in sorted((common / "worktrees").glob("*")):
         try:
             points_at = (gitdir / "gitdir").read_text().strip()
         except OSError:
             continue
-        if Path(points_at) == record:
+        if Path(points_at) == work / ".git":
             named = [f"--git-dir={gitdir}", f"--work-tree={ws.root}"]
             return lambda *args: _git(ws.root, *named, *args)
     raise RigtuiError(

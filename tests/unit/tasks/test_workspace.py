@@ -80,7 +80,9 @@ def test_reading_back_never_uses_a_git_repository_the_task_planted(tmp_path: Pat
     """The task's commands can write the workspace's `.git`: a repository of their own there,
     whose config runs a program on `git add` (a clean filter), must not run on the host."""
     project = make_project(tmp_path / "proj", use_git=True)
-    ws = create(project, tmp_path / "ws")
+    (tmp_path / "real-home").mkdir()
+    (tmp_path / "home").symlink_to(tmp_path / "real-home")  # as /tmp is on macOS
+    ws = create(project, tmp_path / "home" / "ws")
     marker = tmp_path / "filter-ran"
     (ws.root / ".git").unlink()
     git(ws.root, "init", "-q", ".")
