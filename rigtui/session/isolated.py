@@ -19,6 +19,7 @@ from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
+from rigtui.display import safe_name
 from rigtui.edits.parse import parse_patch
 from rigtui.edits.prepare import Proposal, prepare
 from rigtui.errors import RigtuiError
@@ -224,7 +225,8 @@ class IsolatedTasks:
             await self._store.save_task_files(task.id, [_row(c) for c in got.changes])
             paths = [c.path for c in got.changes]
             if got.skipped:
-                summary += f" (not carried back, not regular files: {', '.join(got.skipped)})"
+                skipped = ", ".join(map(safe_name, got.skipped))
+                summary += f" (not carried back, not regular files: {skipped})"
         if outcome == "cancelled" and (await self.task(task.id)).state == DISCARDED:
             state = DISCARDED
         elif outcome == "cancelled":
@@ -275,10 +277,11 @@ class IsolatedTasks:
     async def _say_rebase(self, task: IsolatedTask, rebased: Rebased) -> None:
         notes = []
         if rebased.merged:
-            notes.append(f"rebased on the project's changes: {', '.join(rebased.merged)}")
+            merged = ", ".join(map(safe_name, rebased.merged))
+            notes.append(f"rebased on the project's changes: {merged}")
         for c in rebased.conflicts:
             where = "shown between conflict markers" if c.in_patch else "left out"
-            notes.append(f"CONFLICT in {c.path}: {c.reason} ({where})")
+            notes.append(f"CONFLICT in {safe_name(c.path)}: {c.reason} ({where})")
         for text in notes:
             await self.session._emit(Notice(thread_id=task.thread_id, text=text))
 
