@@ -182,3 +182,13 @@ def test_binary_files_deletions_and_modes_come_back_as_a_patch_that_applies(
     assert (project / "new.bin").read_bytes() == bytes(range(256))
     assert not (project / "c.txt").exists() and os.stat(project / "a.txt").st_mode & 0o100
     remove(ws)
+
+
+def test_the_change_set_counts_lines_that_look_like_a_diffs_header(tmp_path: Path) -> None:
+    """`tasks --json` counts a removed `-- comment` (SQL, Lua) and an added `++ x` as lines."""
+    from rigtui.commands.tasks import _change_set
+
+    (tmp_path / "q.sql").write_bytes(b"-- a comment\nselect 1;\n")
+    change = FileChange("q.sql", b"-- a comment\nselect 1;\n", b"++ x\nselect 1;\n", 0o644, 0o644)
+    counted = _change_set("t-1", rebase(tmp_path, [change]))
+    assert counted["files"] == [{"path": "q.sql", "added": 1, "removed": 1}]
