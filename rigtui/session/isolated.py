@@ -87,6 +87,7 @@ class IsolatedTasks:
         self._slots = asyncio.Semaphore(max(1, session.settings.tasks.max_parallel))
         self._running: dict[str, asyncio.Task[None]] = {}
         self._threads: dict[str, str] = {}  # task id -> thread id, while it is queued or runs
+        self._reviewing: set[str] = set()  # task ids whose change set waits for a decision
         self._background = Background()
 
     @property
@@ -255,6 +256,11 @@ class IsolatedTasks:
                 f"task {task.id} is {task.state}: there is no change set to review",
                 fix="wait for it to end" if task.state in (QUEUED, RUNNING) else None,
             )
+        if task.id in self._reviewing:  # one review per change set: a second would orphan it
+            raise RigtuiError(
+                f"task {task.id} is already open for review",
+                fix="decide it in its thread's review first",
+            )
         rebased = await self.preview(task.id)
         if not rebased.patch:
             what = "; ".join(f"{c.path}: {c.reason}" for c in rebased.conflicts)
@@ -271,6 +277,7 @@ class IsolatedTasks:
             return prepare(root, change_set)
 
         proposal = await asyncio.to_thread(prepared)
+        self._reviewing.add(task.id)
         self._background.spawn(self._review_and_apply(task, proposal))
         return proposal
 
@@ -286,6 +293,12 @@ class IsolatedTasks:
             await self.session._emit(Notice(thread_id=task.thread_id, text=text))
 
     async def _review_and_apply(self, task: IsolatedTask, proposal: Proposal) -> None:
+        try:
+            await self._decide_and_apply(task, proposal)
+        finally:
+            self._reviewing.discard(task.id)
+
+    async def _decide_and_apply(self, task: IsolatedTask, proposal: Proposal) -> None:
         changes = self.session.changes
         try:
             proposal, decision = await changes.review(
