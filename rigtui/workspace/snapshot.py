@@ -287,8 +287,13 @@ def _read(fs: ProjectFS, rel: str) -> Entry | None:
 
 
 def _files(top: Path) -> set[str]:
+    """Every file and link under `top`, but none inside a `.git` folder: git's own files (a
+    repository without a commit yet is copied, and a command's `git status` rewrites its
+    index) are never part of a change set (rigtui refuses writes inside .git)."""
     found: set[str] = set()
     for folder, dirs, files in os.walk(top):  # never follows links to folders
+        dirs[:] = [d for d in dirs if d.casefold() != ".git"]
+        files = [f for f in files if f.casefold() != ".git"]  # a worktree's or submodule's
         rel_folder = os.path.relpath(folder, top)
         for name in files + [d for d in dirs if os.path.islink(os.path.join(folder, d))]:
             found.add(name if rel_folder == "." else f"{rel_folder}/{name}")

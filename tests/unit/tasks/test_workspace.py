@@ -192,3 +192,20 @@ def test_the_change_set_counts_lines_that_look_like_a_diffs_header(tmp_path: Pat
     change = FileChange("q.sql", b"-- a comment\nselect 1;\n", b"++ x\nselect 1;\n", 0o644, 0o644)
     counted = _change_set("t-1", rebase(tmp_path, [change]))
     assert counted["files"] == [{"path": "q.sql", "added": 1, "removed": 1}]
+
+
+def test_a_copy_workspace_never_carries_back_gits_own_files(tmp_path: Path) -> None:
+    """A repository without a commit yet is copied; a command's `git add` (or `git status`)
+    there rewrites .git/index and adds objects: the change set holds the task's file only
+    (one path inside .git and the whole change set was refused at review)."""
+    project = tmp_path / "proj"
+    project.mkdir()
+    (project / "a.txt").write_text("a\n")
+    git(project, "init", "-q")
+    ws = create(project, tmp_path / "ws")
+    assert ws.kind == "copy"
+    (ws.root / "a.txt").write_text("b\n")
+    git(ws.root, "add", "-A")
+    got = collect(ws)
+    assert [c.path for c in got.changes] == ["a.txt"] and got.skipped == []
+    remove(ws)
