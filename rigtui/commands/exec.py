@@ -12,6 +12,7 @@ from pathlib import Path
 from rigtui.commands._common import project_root, say_ignored
 from rigtui.commands._exec_output import Approver, Printer, print_json
 from rigtui.config import Settings, apply_overrides, load_settings
+from rigtui.display import safe_line, safe_name
 from rigtui.errors import BadInput
 from rigtui.protocol import (
     CompactThread,
@@ -196,13 +197,14 @@ def _isolated_outcome(changes: list[IsolatedTaskChanged], *, done: bool, quiet: 
     if not quiet:
         if last.state in REVIEWABLE and last.files:
             print(
-                f"task {last.task_id} {last.state}: its change set ({', '.join(last.files)})"
+                f"task {last.task_id} {last.state}: its change set"
+                f" ({', '.join(map(safe_name, last.files))})"
                 f" waits for review: `rigtui task diff {last.task_id}`, then"
                 f" `rigtui task apply {last.task_id}` or `rigtui task discard {last.task_id}`",
                 file=sys.stderr,
             )
         else:
-            print(f"task {last.task_id} {last.state}: {last.summary}", file=sys.stderr)
+            print(f"task {last.task_id} {last.state}: {safe_line(last.summary)}", file=sys.stderr)
     return 0 if done and last.state in (NEEDS_REVIEW, *FINISHED) else 1
 
 

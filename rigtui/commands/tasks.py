@@ -81,14 +81,17 @@ async def task_rows(root: Path) -> list[dict[str, Any]]:
 
 def _change_set(task_id: str, rebased: Any) -> dict[str, Any]:
     counts: dict[str, list[int]] = {}
-    current = ""
+    current, in_hunk = "", False
     for line in rebased.patch.splitlines():
         if line.startswith("diff --git "):
             current = rebased.paths[len(counts)] if len(counts) < len(rebased.paths) else ""
             counts[current] = [0, 0]
-        elif current and line.startswith("+") and not line.startswith("+++ "):
+            in_hunk = False  # its header: `--- a/x` and `+++ b/x` are not lines of the file
+        elif line.startswith("@@"):
+            in_hunk = True
+        elif current and in_hunk and line.startswith("+"):
             counts[current][0] += 1
-        elif current and line.startswith("-") and not line.startswith("--- "):
+        elif current and in_hunk and line.startswith("-"):
             counts[current][1] += 1
     return {
         "id": f"cs-{task_id}",

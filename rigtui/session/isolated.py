@@ -19,6 +19,7 @@ from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
+from rigtui.display import safe_name
 from rigtui.edits.parse import parse_patch
 from rigtui.edits.prepare import Proposal, prepare
 from rigtui.errors import RigtuiError
@@ -50,6 +51,7 @@ from rigtui.session.changes import ChangeSets
 from rigtui.session.runtime import ProjectRuntime
 from rigtui.store import IsolatedTask, TaskFile, new_id
 from rigtui.workspace import FileChange, Rebased, Workspace, collect, create, rebase, remove
+from rigtui.workspace.snapshot import Collected
 
 Emit = Callable[..., Awaitable[None]]
 
@@ -85,6 +87,7 @@ class IsolatedTasks:
         self._slots = asyncio.Semaphore(max(1, session.settings.tasks.max_parallel))
         self._running: dict[str, asyncio.Task[None]] = {}
         self._threads: dict[str, str] = {}  # task id -> thread id, while it is queued or runs
+        self._reviewing: set[str] = set()  # task ids whose change set waits for a decision
         self._background = Background()
 
     @property
@@ -217,11 +220,14 @@ class IsolatedTasks:
         """Keep what the workspace changed (in the store) and say how the task ended."""
         paths: list[str] = []
         if ws is not None:
-            got = await asyncio.to_thread(collect, ws)
+            got, unreadable = await _read_back(ws)
+            if unreadable:
+                outcome, summary = "failed", unreadable
             await self._store.save_task_files(task.id, [_row(c) for c in got.changes])
             paths = [c.path for c in got.changes]
             if got.skipped:
-                summary += f" (not carried back, not regular files: {', '.join(got.skipped)})"
+                skipped = ", ".join(map(safe_name, got.skipped))
+                summary += f" (not carried back, not regular files: {skipped})"
         if outcome == "cancelled" and (await self.task(task.id)).state == DISCARDED:
             state = DISCARDED
         elif outcome == "cancelled":
@@ -250,6 +256,11 @@ class IsolatedTasks:
                 f"task {task.id} is {task.state}: there is no change set to review",
                 fix="wait for it to end" if task.state in (QUEUED, RUNNING) else None,
             )
+        if task.id in self._reviewing:  # one review per change set: a second would orphan it
+            raise RigtuiError(
+                f"task {task.id} is already open for review",
+                fix="decide it in its thread's review first",
+            )
         rebased = await self.preview(task.id)
         if not rebased.patch:
             what = "; ".join(f"{c.path}: {c.reason}" for c in rebased.conflicts)
@@ -266,20 +277,28 @@ class IsolatedTasks:
             return prepare(root, change_set)
 
         proposal = await asyncio.to_thread(prepared)
+        self._reviewing.add(task.id)
         self._background.spawn(self._review_and_apply(task, proposal))
         return proposal
 
     async def _say_rebase(self, task: IsolatedTask, rebased: Rebased) -> None:
         notes = []
         if rebased.merged:
-            notes.append(f"rebased on the project's changes: {', '.join(rebased.merged)}")
+            merged = ", ".join(map(safe_name, rebased.merged))
+            notes.append(f"rebased on the project's changes: {merged}")
         for c in rebased.conflicts:
             where = "shown between conflict markers" if c.in_patch else "left out"
-            notes.append(f"CONFLICT in {c.path}: {c.reason} ({where})")
+            notes.append(f"CONFLICT in {safe_name(c.path)}: {c.reason} ({where})")
         for text in notes:
             await self.session._emit(Notice(thread_id=task.thread_id, text=text))
 
     async def _review_and_apply(self, task: IsolatedTask, proposal: Proposal) -> None:
+        try:
+            await self._decide_and_apply(task, proposal)
+        finally:
+            self._reviewing.discard(task.id)
+
+    async def _decide_and_apply(self, task: IsolatedTask, proposal: Proposal) -> None:
         changes = self.session.changes
         try:
             proposal, decision = await changes.review(
@@ -344,7 +363,7 @@ class IsolatedTasks:
                     continue  # another rigtui runs it
                 paths: list[str] = []
                 if ws is not None:
-                    got = await asyncio.to_thread(collect, ws)
+                    got, _ = await _read_back(ws)
                     await self._store.save_task_files(task.id, [_row(c) for c in got.changes])
                     paths = [c.path for c in got.changes]
                 await self._remove_workspace(task.id, ws)
@@ -428,6 +447,15 @@ class _Tracker:
 
     async def flush(self) -> None:
         await self._background.wait()
+
+
+async def _read_back(ws: Workspace) -> tuple[Collected, str]:
+    """What the workspace changed, or nothing and why it could not be read (its git record
+    broken, say): the task then fails and its workspace still goes."""
+    try:
+        return await asyncio.to_thread(collect, ws), ""
+    except RigtuiError as exc:
+        return Collected(), f"its changes could not be read back: {exc.message}"
 
 
 def _remove_dead_containers() -> None:

@@ -15,6 +15,7 @@ import os
 import shutil
 import stat
 import subprocess
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -111,25 +112,39 @@ def _copy_dirty_state(project: Path, work: Path) -> None:
             paths.append(os.fsdecode(fields[i]))
             i += 1
     for rel in paths:
-        _mirror(project / rel, work / rel)
+        _mirror(project / rel, work / rel, work)
 
 
-def _mirror(source: Path, target: Path) -> None:
+def _mirror(source: Path, target: Path, work: Path) -> None:
     try:
         st = source.lstat()
     except FileNotFoundError:
+        _real_folders(work, target.parent)
         if target.is_symlink() or target.is_file():
             target.unlink()
         return
     if stat.S_ISDIR(st.st_mode):  # an untracked nested repository: left out
         return
-    target.parent.mkdir(parents=True, exist_ok=True)
+    _real_folders(work, target.parent)
     if target.is_symlink() or target.is_file():
         target.unlink()
     if stat.S_ISLNK(st.st_mode):
         os.symlink(os.readlink(source), target)
     elif stat.S_ISREG(st.st_mode):
         shutil.copy2(source, target, follow_symlinks=False)
+
+
+def _real_folders(work: Path, folder: Path) -> None:
+    """Each folder from the worktree down to `folder` made a real one. The checkout made what
+    HEAD has: where that is a link (maybe to a folder outside) or a file and the project now
+    has a folder, the link or file goes (never followed) and a folder takes its place."""
+    current = work
+    for part in folder.relative_to(work).parts:
+        current = current / part
+        if current.is_symlink() or (current.exists() and not current.is_dir()):
+            current.unlink()
+        if not current.exists():
+            current.mkdir()
 
 
 def _create_copy(project: Path, home: Path) -> Workspace:
@@ -169,13 +184,14 @@ def collect(ws: Workspace) -> Collected:
 
 
 def _collect_git(ws: Workspace) -> Collected:
-    _git(ws.root, "add", "-A")
-    out = _git(ws.root, "diff", "--cached", "--name-only", "--no-renames", "-z", ws.base).stdout
+    git = _workspace_git(ws)
+    git("add", "-A")
+    out = git("diff", "--cached", "--name-only", "--no-renames", "-z", ws.base).stdout
     paths = sorted(os.fsdecode(p) for p in out.split(b"\0") if p)
     got = Collected()
     with ProjectFS(ws.root) as fs:
         for rel in paths:
-            before, before_mode = _git_blob(ws, rel)
+            before, before_mode = _git_blob(git, ws.base, rel)
             now = _read(fs, rel)
             if (
                 now is None
@@ -190,16 +206,39 @@ def _collect_git(ws: Workspace) -> Collected:
     return got
 
 
-def _git_blob(ws: Workspace, rel: str) -> tuple[bytes | None, int | None]:
+def _workspace_git(ws: Workspace) -> Callable[..., subprocess.CompletedProcess[bytes]]:
+    """git for the workspace, with the repository named from the project's side. The task's
+    commands could write the workspace's `.git` (point it at a repository of their own whose
+    config runs programs: a filter on `git add`), so git must never look for it there."""
+    said = _git(ws.project, "rev-parse", "--git-common-dir").stdout.decode().strip()
+    common = ws.project / said  # relative to the project, or absolute
+    work = ws.root.resolve()  # rigtui's own folder; git records its real path
+    for gitdir in sorted((common / "worktrees").glob("*")):
+        try:
+            points_at = (gitdir / "gitdir").read_text().strip()
+        except OSError:
+            continue
+        if Path(points_at) == work / ".git":
+            named = [f"--git-dir={gitdir}", f"--work-tree={ws.root}"]
+            return lambda *args: _git(ws.root, *named, *args)
+    raise RigtuiError(
+        f"git no longer knows the workspace {ws.root}",
+        fix="its changes cannot be read back; discard the task",
+    )
+
+
+def _git_blob(
+    git: Callable[..., subprocess.CompletedProcess[bytes]], base: str, rel: str
+) -> tuple[bytes | None, int | None]:
     """The file at the base: bytes and permission bits; (None, None) when absent, mode -1 for
     something that is not a regular file (a link, a submodule)."""
-    listed = _git(ws.root, "ls-tree", "-z", ws.base, "--", rel).stdout.rstrip(b"\0")
+    listed = git("ls-tree", "-z", base, "--", rel).stdout.rstrip(b"\0")
     if not listed:
         return None, None
     mode = listed.split(b" ", 1)[0]
     if mode not in (b"100644", b"100755"):
         return None, -1
-    data = _git(ws.root, "cat-file", "blob", f"{ws.base}:{rel}").stdout
+    data = git("cat-file", "blob", f"{base}:{rel}").stdout
     return data, 0o755 if mode == b"100755" else 0o644
 
 
@@ -248,8 +287,13 @@ def _read(fs: ProjectFS, rel: str) -> Entry | None:
 
 
 def _files(top: Path) -> set[str]:
+    """Every file and link under `top`, but none inside a `.git` folder: git's own files (a
+    repository without a commit yet is copied, and a command's `git status` rewrites its
+    index) are never part of a change set (rigtui refuses writes inside .git)."""
     found: set[str] = set()
     for folder, dirs, files in os.walk(top):  # never follows links to folders
+        dirs[:] = [d for d in dirs if d.casefold() != ".git"]
+        files = [f for f in files if f.casefold() != ".git"]  # a worktree's or submodule's
         rel_folder = os.path.relpath(folder, top)
         for name in files + [d for d in dirs if os.path.islink(os.path.join(folder, d))]:
             found.add(name if rel_folder == "." else f"{rel_folder}/{name}")

@@ -186,3 +186,31 @@ def test_exec_isolated_without_a_model_fails_clearly_and_leaves_nothing(
     assert task["state"] == "failed" and task["summary"].startswith("no API key")
     assert task["change_set"] is None
     assert not any((rigtui_home / "data" / "workspaces").iterdir())
+
+
+def test_file_names_a_task_made_reach_the_terminal_escaped(tmp_path: Path) -> None:
+    """A command in the workspace names a file with an escape sequence (here one that sets the
+    terminal's title; OSC 52 would set its clipboard): exec and the rebase notices show it
+    escaped, never as the sequence."""
+    from tests.support.fake_openai import Call, Say
+
+    project = make_project(tmp_path / "proj", use_git=True)
+    script = "touch \"$(printf 'a\\033]0;PWNED\\007.txt')\"\nln -s /etc/passwd \"$(printf 'l\\033[2J')\"\n"
+    patch = "*** Begin Patch\n*** Add File: mk.sh\n"
+    patch += "".join(f"+{line}\n" for line in script.splitlines()) + "*** End Patch"
+    turns = [
+        Say(calls=[Call("apply_patch", {"patch": patch})]),
+        Say(calls=[Call("run_command", {"command": "sh mk.sh"})]),
+        Say("done"),
+    ]
+    with FakeOpenAI(turns) as server:
+        configure(project, server.base_url)
+        ran = rigtui(
+            "exec", "go", "--isolated", "--approve", "auto", "--path", str(project), cwd=project
+        )
+    assert ran.returncode == 0, ran.stderr
+    assert "\x1b" not in ran.stdout + ran.stderr
+    assert "a\\x1b]0;PWNED\\x07.txt" in ran.stderr
+    (task,) = tasks_json(project)
+    assert "\x1b" in "".join(task["files"])  # the JSON keeps the real name, as JSON escapes it
+    assert "l\\x1b[2J" in task["summary"]  # the link is named, escaped, as not carried back

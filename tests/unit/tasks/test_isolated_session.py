@@ -262,3 +262,30 @@ async def test_a_message_to_a_thread_whose_task_runs_isolated_is_not_run_live(
         finally:
             hold.set()
             await session.close()
+
+
+async def test_a_second_review_of_the_same_task_is_refused_while_one_is_open(
+    tmp_path: Path,
+) -> None:
+    """Enter twice on the board: the second review would take the first's place and leave it
+    waiting for ever (and `wait_idle` with it); it is refused, the first is decided and applied."""
+    from rigtui.errors import RigtuiError
+
+    project = make_project(tmp_path / "proj", use_git=True)
+    with FakeOpenAI(task_two_turns()) as server:
+        session = await open_session(project, settings_for(server.base_url))
+        try:
+            thread = await session.new_thread("one")
+            task = await session.isolated.start(thread.id, "go")
+            await session.isolated.wait_idle()
+            events = session.subscribe()
+            first = await session.isolated.review(task.id)
+            with pytest.raises(RigtuiError, match="already open for review"):
+                await session.isolated.review(task.id)
+            await collect_until(events, lambda e: isinstance(e, ev.PatchProposed))
+            await session.send(DecidePatch(thread.id, first.change_set.id, Decision()))
+            await asyncio.wait_for(session.isolated.wait_idle(), timeout=60)
+            assert (await session.isolated.task(task.id)).state == APPLIED
+            assert "TWO (task two)" in (project / "c.txt").read_text()
+        finally:
+            await session.close()

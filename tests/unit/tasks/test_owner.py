@@ -49,3 +49,33 @@ async def test_a_live_owners_task_is_left_alone_until_it_is_gone(tmp_path: Path)
     finally:
         if other.poll() is None:
             other.kill()
+
+
+async def test_a_dead_tasks_workspace_that_cannot_be_read_back_is_still_recovered(
+    tmp_path: Path,
+) -> None:
+    """Its git record gone (a `git worktree prune`, say): the start does not fail on it; the
+    task is marked interrupted with nothing to review and its workspace goes."""
+    import shutil
+
+    from rigtui.session.isolated import _ws_record, workspaces_dir
+    from rigtui.workspace import create
+    from tests.unit.tasks.helpers import make_project
+
+    project = make_project(tmp_path / "proj", use_git=True)
+    session = await Session.open(project)
+    try:
+        thread = await session.new_thread("t")
+        task = await session.store.create_isolated_task("t-y", session.project.id, thread.id, "g")
+        ws = create(project, workspaces_dir() / task.id)
+        (ws.root / "a.txt").write_text("changed\n")
+        shutil.rmtree(project / ".git" / "worktrees")
+        await session.store.update_isolated_task(
+            task.id, state=RUNNING, owner="1:gone:1", workspace=_ws_record(ws)
+        )
+        assert await session.isolated.recover() == [task.id]
+        recovered = await session.isolated.task(task.id)
+        assert recovered.state == INTERRUPTED and recovered.files == []
+        assert not ws.home.exists()
+    finally:
+        await session.close()

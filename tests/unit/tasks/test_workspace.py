@@ -4,10 +4,12 @@ changes on a project that moved on."""
 from __future__ import annotations
 
 import os
+import shutil
 from pathlib import Path
 
 import pytest
 
+from rigtui.errors import RigtuiError
 from rigtui.workspace import FileChange, collect, create, rebase, remove
 from tests.unit.tasks.helpers import git, make_project, tree
 
@@ -74,6 +76,64 @@ def test_making_a_workspace_runs_none_of_the_repositorys_hooks(tmp_path: Path) -
     assert not marker.exists()
 
 
+def test_reading_back_never_uses_a_git_repository_the_task_planted(tmp_path: Path) -> None:
+    """The task's commands can write the workspace's `.git`: a repository of their own there,
+    whose config runs a program on `git add` (a clean filter), must not run on the host."""
+    project = make_project(tmp_path / "proj", use_git=True)
+    (tmp_path / "real-home").mkdir()
+    (tmp_path / "home").symlink_to(tmp_path / "real-home")  # as /tmp is on macOS
+    ws = create(project, tmp_path / "home" / "ws")
+    marker = tmp_path / "filter-ran"
+    (ws.root / ".git").unlink()
+    git(ws.root, "init", "-q", ".")
+    with (ws.root / ".git" / "config").open("a") as config:
+        config.write(f'[filter "x"]\n\tclean = sh -c "touch {marker}; cat"\n')
+    (ws.root / ".gitattributes").write_text("* filter=x\n")
+    (ws.root / "new.txt").write_text("new\n")
+    got = collect(ws)
+    assert not marker.exists()
+    assert [c.path for c in got.changes] == [".gitattributes", "new.txt"]
+    remove(ws)
+    assert git(project, "worktree", "list").count("\n") == 1
+
+
+def test_a_workspace_git_no_longer_knows_is_a_clear_error(tmp_path: Path) -> None:
+    project = make_project(tmp_path / "proj", use_git=True)
+    ws = create(project, tmp_path / "ws")
+    shutil.rmtree(project / ".git" / "worktrees")
+    with pytest.raises(RigtuiError, match="git no longer knows the workspace"):
+        collect(ws)
+    remove(ws)
+    assert not ws.home.exists()
+
+
+def test_making_a_workspace_never_writes_through_a_link_the_checkout_made(
+    tmp_path: Path,
+) -> None:
+    """HEAD has `lnk` as a link to a folder outside and the project a real folder there with an
+    untracked file: the worktree's `lnk` becomes a folder; nothing is written outside."""
+    project = make_project(tmp_path / "proj", use_git=True)
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (project / "lnk").symlink_to(outside, target_is_directory=True)
+    (project / "was_file").write_text("a file in HEAD\n")
+    git(project, "add", "-A")
+    git(project, "commit", "-q", "-m", "a link and a file")
+    (project / "lnk").unlink()
+    (project / "lnk").mkdir()
+    (project / "lnk" / "inside.txt").write_text("mine\n")
+    (project / "was_file").unlink()
+    (project / "was_file").mkdir()
+    (project / "was_file" / "now.txt").write_text("a folder now\n")
+    ws = create(project, tmp_path / "ws")
+    assert list(outside.iterdir()) == []
+    assert not (ws.root / "lnk").is_symlink()
+    assert (ws.root / "lnk" / "inside.txt").read_text() == "mine\n"
+    assert (ws.root / "was_file" / "now.txt").read_text() == "a folder now\n"
+    assert collect(ws).changes == []
+    remove(ws)
+
+
 def test_rebase_takes_the_task_where_the_project_did_not_move(tmp_path: Path) -> None:
     project = tmp_path / "p"
     project.mkdir()
@@ -121,4 +181,31 @@ def test_binary_files_deletions_and_modes_come_back_as_a_patch_that_applies(
     assert (project / "blob.bin").read_bytes() == b"\x00\x02after\xff"
     assert (project / "new.bin").read_bytes() == bytes(range(256))
     assert not (project / "c.txt").exists() and os.stat(project / "a.txt").st_mode & 0o100
+    remove(ws)
+
+
+def test_the_change_set_counts_lines_that_look_like_a_diffs_header(tmp_path: Path) -> None:
+    """`tasks --json` counts a removed `-- comment` (SQL, Lua) and an added `++ x` as lines."""
+    from rigtui.commands.tasks import _change_set
+
+    (tmp_path / "q.sql").write_bytes(b"-- a comment\nselect 1;\n")
+    change = FileChange("q.sql", b"-- a comment\nselect 1;\n", b"++ x\nselect 1;\n", 0o644, 0o644)
+    counted = _change_set("t-1", rebase(tmp_path, [change]))
+    assert counted["files"] == [{"path": "q.sql", "added": 1, "removed": 1}]
+
+
+def test_a_copy_workspace_never_carries_back_gits_own_files(tmp_path: Path) -> None:
+    """A repository without a commit yet is copied; a command's `git add` (or `git status`)
+    there rewrites .git/index and adds objects: the change set holds the task's file only
+    (one path inside .git and the whole change set was refused at review)."""
+    project = tmp_path / "proj"
+    project.mkdir()
+    (project / "a.txt").write_text("a\n")
+    git(project, "init", "-q")
+    ws = create(project, tmp_path / "ws")
+    assert ws.kind == "copy"
+    (ws.root / "a.txt").write_text("b\n")
+    git(ws.root, "add", "-A")
+    got = collect(ws)
+    assert [c.path for c in got.changes] == ["a.txt"] and got.skipped == []
     remove(ws)
