@@ -6,8 +6,9 @@ deleted and untracked files; ignored ones are not copied) is copied in and commi
 worktree as the task's *base*: what the task's changes are measured against. Elsewhere: two
 copies of the project (`cp -a --reflink=auto`, free on btrfs/XFS), `base` and `work`.
 
-Git runs with hooks off (`core.hooksPath=/dev/null`) and a fixed identity: making a workspace
-runs nothing of the repository's. Reading the result never follows a link (ProjectFS)."""
+Git runs with hooks off (`core.hooksPath=/dev/null`) and a fixed identity, and a repository
+whose own config names filter programs gets a copy: making a workspace runs nothing of the
+repository's. Reading the result never follows a link (ProjectFS)."""
 
 from __future__ import annotations
 
@@ -72,12 +73,22 @@ def create(project: Path, home: Path) -> Workspace:
     project = project.resolve()
     home.mkdir(parents=True)
     try:
-        if is_git_repo(project) and _has_head(project):
+        if is_git_repo(project) and _has_head(project) and not _runs_programs(project):
             return _create_git(project, home)
         return _create_copy(project, home)
     except BaseException:
         remove_home(project, home)
         raise
+
+
+def _runs_programs(project: Path) -> bool:
+    """Whether the repository's own config names programs git would run on a checkout or a
+    status (filter drivers: smudge, clean, process). A `.git/config` that came with a folder
+    (an archive, a shared drive) is a stranger's: such a project gets a copy, where git runs
+    only inside the sandbox. The user's own config (git-lfs's filters, say) is theirs."""
+    out = _git(project, "config", "--local", "--includes", "--name-only", "--get-regexp",
+               r"^filter\.", check=False)  # fmt: skip
+    return bool(out.stdout.strip())
 
 
 def _has_head(project: Path) -> bool:

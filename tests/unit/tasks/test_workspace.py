@@ -76,6 +76,25 @@ def test_making_a_workspace_runs_none_of_the_repositorys_hooks(tmp_path: Path) -
     assert not marker.exists()
 
 
+def test_a_repository_whose_own_config_runs_filters_gets_a_copy(tmp_path: Path) -> None:
+    """A `.git/config` that came with the folder names a smudge/clean filter: a worktree
+    checkout (or `git status`) would run it on the host, unsandboxed."""
+    project = make_project(tmp_path / "proj", use_git=True)
+    marker = tmp_path / "filter-ran"
+    (project / ".gitattributes").write_text("* filter=x\n")
+    git(project, "add", ".gitattributes")
+    git(project, "-c", "user.name=t", "-c", "user.email=t@t", "commit", "-qm", "attrs")
+    with (project / ".git" / "config").open("a") as config:
+        config.write(f'[filter "x"]\n\tsmudge = sh -c "touch {marker}; cat"\n'
+                     f'\tclean = sh -c "touch {marker}; cat"\n')  # fmt: skip
+    ws = create(project, tmp_path / "ws")
+    assert ws.kind == "copy"
+    (ws.root / "a.txt").write_text("changed\n")
+    assert [c.path for c in collect(ws).changes] == ["a.txt"]
+    remove(ws)
+    assert not marker.exists()
+
+
 def test_reading_back_never_uses_a_git_repository_the_task_planted(tmp_path: Path) -> None:
     """The task's commands can write the workspace's `.git`: a repository of their own there,
     whose config runs a program on `git add` (a clean filter), must not run on the host."""
