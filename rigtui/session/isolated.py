@@ -55,6 +55,11 @@ from rigtui.workspace.snapshot import Collected
 
 Emit = Callable[..., Awaitable[None]]
 
+NO_MCP = (
+    "MCP tools are not offered to an isolated task: their servers run on the live project,"
+    " which the task must not touch"
+)
+
 
 class WorkspaceRuntime(ProjectRuntime):
     """A workspace's runtime: its own sandboxes and checks (on the workspace's files), and the
@@ -186,14 +191,20 @@ class IsolatedTasks:
         session = self.session
         settings = copy.deepcopy(session.settings)
         settings.approval.patches = AUTO_APPLY  # into the workspace, without asking
+        if settings.sandbox.mount == "capture":  # the workspace is the layer: its commands
+            settings.sandbox.mount = "rw"  # write there, and all of it comes back at the end
         tracker = _Tracker(self, task)
         runtime = WorkspaceRuntime(ws.root, settings, tracker.from_runtime, session.runtime)
         runtime.on_sandbox_note = session._sandbox_note  # e.g. why Docker was not used
         changes = ChangeSets(ws.root, runtime, session.approvals, tracker.emit, session._is_thread)
         setup = TaskSetup(
             ws.root, settings, session.store, runtime, changes, session.approvals,
-            profile=session.profile, retry=session.retry, mcp=session.mcp,
+            profile=session.profile, retry=session.retry, mcp=None,
         )  # fmt: skip
+        # MCP servers run rooted at the live project: a server's tool could write there, so an
+        # isolated task is offered none (the live project is never touched while it runs).
+        if any(server.enabled for server in settings.mcp.servers.values()):
+            await session._emit(Notice(thread_id=task.thread_id, text=NO_MCP))
         ended: list[TaskEnded] = []
 
         async def on_ended(event: TaskEnded) -> None:

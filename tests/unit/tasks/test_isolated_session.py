@@ -289,3 +289,32 @@ async def test_a_second_review_of_the_same_task_is_refused_while_one_is_open(
             assert "TWO (task two)" in (project / "c.txt").read_text()
         finally:
             await session.close()
+
+
+async def test_an_isolated_task_is_offered_no_mcp_tools(tmp_path: Path) -> None:
+    """MCP servers run on the live project (a filesystem server would write there): an
+    isolated task is told so and offered none of their tools; no server starts for it."""
+    from tests.support.mcp_helpers import stdio_settings
+
+    project = make_project(tmp_path / "proj", use_git=True)
+    pidfile = tmp_path / "mcp.pid"
+    with FakeOpenAI(routes={"second": task_two_turns()}) as server:
+        settings = settings_for(server.base_url)
+        settings.mcp.servers["t"] = stdio_settings(pidfile, approval="allow")
+        session = await open_session(project, settings)
+        try:
+            thread = await session.new_thread("t")
+            events = session.subscribe()
+            await session.send(StartIsolated(thread.id, "the second task"))
+            seen = await collect_until(
+                events,
+                lambda e: isinstance(e, ev.IsolatedTaskChanged) and e.state == NEEDS_REVIEW,
+                timeout=60,
+            )
+            await session.isolated.wait_idle()
+        finally:
+            await session.close()
+    offered = {t["function"]["name"] for r in server.requests for t in r.get("tools", [])}
+    assert offered and not any(name.startswith("t__") for name in offered)
+    assert any(isinstance(e, ev.Notice) and "MCP tools are not offered" in e.text for e in seen)
+    assert not pidfile.exists()
