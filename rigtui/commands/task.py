@@ -54,11 +54,6 @@ def run(args: argparse.Namespace) -> int:
         return asyncio.run(_diff(root, args.id))
     if args.action == "discard":
         return asyncio.run(_discard(root, args.id))
-    if not args.yes and (not sys.stdin.isatty() or not sys.stdout.isatty()):
-        raise BadInput(
-            "the review needs a terminal, and stdin/stdout is not one",
-            fix=f"pass --yes to apply every hunk, or `rigtui task diff {args.id}` to see it",
-        )
     return asyncio.run(_apply(root, args.id, yes=args.yes))
 
 
@@ -90,7 +85,12 @@ async def _apply(root: Path, task_id: str, *, yes: bool) -> int:
     async with one_shot(root) as shot:
         session = shot.session
         await session.isolated.recover()
-        task = await session.isolated.task(task_id)
+        task = await session.isolated.task(task_id)  # an unknown id is said first
+        if not yes and (not sys.stdin.isatty() or not sys.stdout.isatty()):
+            raise BadInput(
+                "the review needs a terminal, and stdin/stdout is not one",
+                fix=f"pass --yes to apply every hunk, or `rigtui task diff {task.id}` to see it",
+            )
         rebased = await session.isolated.preview(task.id)
         if yes and rebased.conflicts:
             names = ", ".join(safe_name(c.path) for c in rebased.conflicts)

@@ -168,7 +168,7 @@ def parse(text: str, prompts: list[Prompt]) -> BuiltinUse | PromptUse | None:
             return PromptUse(prompt, expand(prompt, argument))
     raise BadInput(
         f"unknown command /{name}",
-        fix=f"/help lists the commands; prompts are Markdown files in {PROJECT_PROMPTS}/ or"
+        fix=f"/help in the workbench lists the commands; prompts are Markdown files in {PROJECT_PROMPTS}/ or"
         f" {user_prompts_dir()}/; start the message with // to send a slash as text",
     )
 

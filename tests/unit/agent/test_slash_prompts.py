@@ -83,7 +83,7 @@ def test_a_project_prompt_that_links_out_of_the_project_is_not_read(
 def test_unknown_commands_are_one_clear_error_and_other_slashes_are_text(project: Path) -> None:
     with pytest.raises(BadInput, match="unknown command /revew") as caught:
         parse("/revew x", [])
-    assert "/help lists the commands" in (caught.value.fix or "")
+    assert "/help in the workbench lists the commands" in (caught.value.fix or "")
     assert parse("/etc/hosts is wrong", []) is None
     assert parse("/github:review app.py", []) is None  # an MCP server's prompt
     assert parse("//review this", []) is None

@@ -102,7 +102,7 @@ def test_exec_isolated_then_tasks_diff_apply_and_discard(tmp_path: Path, rigtui_
 
 def test_task_commands_name_an_unknown_task(tmp_path: Path) -> None:
     project = make_project(tmp_path / "proj", use_git=False)
-    for action in ("diff", "discard"):
+    for action in ("diff", "discard", "apply"):  # apply: before it asks for a terminal
         got = rigtui("task", action, "t-nope", "--path", str(project), cwd=project)
         assert got.returncode == 2
         assert "no isolated task 't-nope'" in got.stderr and "rigtui tasks" in got.stderr
