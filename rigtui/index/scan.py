@@ -112,9 +112,12 @@ def _chunk_words(result: FileResult) -> list[str]:
     found are split (scanning all text with a regex costs as much as parsing it)."""
     if result.language is None:
         return [camel_words(c[2]) for c in result.chunks]
-    # Names by line (refs come sorted), then one pass along the chunks, which are in order
+    # Only a name with a capital letter can split: the others (most of them) are left out
+    # before sorting. Then names by line, and one pass along the chunks, which are in order
     # and cover the file: work in proportion to the names, not to the lines.
-    names = sorted([(r[2], r[0]) for r in result.refs] + [(d[3], d[0]) for d in result.defs])
+    names = [(r[2], r[0]) for r in result.refs if not r[0].islower()]
+    names += [(d[3], d[0]) for d in result.defs if not d[0].islower()]
+    names.sort()
     words: list[str] = []
     i, count = 0, len(names)
     for start, end, _text in result.chunks:
