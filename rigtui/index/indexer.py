@@ -13,6 +13,7 @@ import os
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
+from contextlib import nullcontext
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -114,7 +115,7 @@ class Indexer:
         changed = 0
         if todo or gone:
             cold = not states
-            with self.store.transaction():
+            with self.store.rollback_journal() if cold else nullcontext(), self.store.transaction():
                 if cold:
                     self.store.drop_indexes()
                 for file_id in gone:
