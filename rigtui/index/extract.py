@@ -13,7 +13,7 @@ from typing import NamedTuple
 import tree_sitter as ts
 
 from rigtui.index.languages import CONTAINER_KINDS, SCOPE_ONLY_KINDS, grammar
-from rigtui.index.notes import MAX_DEFS, MAX_REFS
+from rigtui.index.limits import MAX_DEFS, MAX_REFS
 
 # (name, qualname, kind, line, end_line, parent, signature); lines are 1-based
 DefRow = tuple[str, str, str, int, int, str | None, str]
