@@ -26,6 +26,7 @@ from rigtui.index.scan import (
     FileResult,
     process_batch,
     process_file,
+    start_worker,
 )
 from rigtui.index.store import FileState, IndexStore
 from rigtui.protocol import IndexProgress, IndexReady
@@ -191,7 +192,8 @@ class Indexer:
         from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait  # the pool only
 
         pending: set[Future[list[FileResult]]] = set()
-        with ProcessPoolExecutor(workers, mp_context=_pool_context()) as pool:
+        context = _pool_context()
+        with ProcessPoolExecutor(workers, context, initializer=start_worker) as pool:
             for batch in queue:
                 pending.add(pool.submit(process_batch, str(self.root), batch, self.max_file_size))
                 if len(pending) >= workers * 3:
