@@ -176,6 +176,7 @@ class Indexer:
                 [process_file(self.root, rel, self.max_file_size, known)] for rel, known in todo
             )
         else:
+            todo, sizes = self._largest_first(todo, sizes)
             source = self._pooled(batches(todo, sizes, self.max_file_size), workers)
         done = 0
         for batch in source:
@@ -183,6 +184,16 @@ class Indexer:
             done += len(batch)
             if progress:
                 progress(IndexProgress(done=done, total=total))
+
+    def _largest_first(
+        self, todo: list[tuple[str, str | None]], sizes: list[int]
+    ) -> tuple[list[tuple[str, str | None]], list[int]]:
+        """The files from the largest to the smallest (one over the size limit is not read:
+        it weighs nothing), so the last batches are quick: the workers finish together rather
+        than one parsing a megabyte while the others wait."""
+        limit = self.max_file_size
+        order = sorted(range(len(todo)), key=lambda i: -sizes[i] if sizes[i] <= limit else 0)
+        return [todo[i] for i in order], [sizes[i] for i in order]
 
     def _pooled(
         self, queue: Iterator[list[tuple[str, str | None]]], workers: int
