@@ -12,6 +12,7 @@ from __future__ import annotations
 import os
 import threading
 import time
+from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import nullcontext
 from pathlib import Path
@@ -177,7 +178,7 @@ class Indexer:
             )
         else:
             todo, sizes = self._largest_first(todo, sizes)
-            source = self._pooled(batches(todo, sizes, self.max_file_size), workers)
+            source = self._pooled(deque(batches(todo, sizes, self.max_file_size)), workers)
         done = 0
         for batch in source:
             yield from batch
@@ -196,27 +197,28 @@ class Indexer:
         return [todo[i] for i in order], [sizes[i] for i in order]
 
     def _pooled(
-        self, queue: Iterator[list[tuple[str, str | None]]], workers: int
+        self, queue: deque[list[tuple[str, str | None]]], workers: int
     ) -> Iterator[list[FileResult]]:
-        """Batches parsed by the pool, at most a few in flight per worker so memory stays flat
-        when writing is slower than parsing."""
+        """Batches parsed by the pool (taken from the front of `queue`, the largest first), at
+        most a few in flight per worker so memory stays flat when writing is slower than
+        parsing. Until the first result comes back (spawned workers take half a second to
+        start, importing everything again, leaving a core idle), this process parses batches
+        too, from the back of the queue: the small ones, so it is soon free to write."""
         from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait  # the pool only
 
+        root, limit = str(self.root), self.max_file_size
         pending: set[Future[list[FileResult]]] = set()
         context = _pool_context()
         with ProcessPoolExecutor(workers, context, initializer=start_worker) as pool:
-            for batch in queue:
-                pending.add(pool.submit(process_batch, str(self.root), batch, self.max_file_size))
-                if len(pending) >= workers * 3:
-                    break
+            while queue and len(pending) < workers * 3:
+                pending.add(pool.submit(process_batch, root, queue.popleft(), limit))
+            while queue and not any(future.done() for future in pending):
+                yield process_batch(root, queue.pop(), limit)
             while pending:
                 finished, pending = wait(pending, return_when=FIRST_COMPLETED)
                 for future in finished:
-                    nxt = next(queue, None)
-                    if nxt is not None:
-                        pending.add(
-                            pool.submit(process_batch, str(self.root), nxt, self.max_file_size)
-                        )
+                    if queue:
+                        pending.add(pool.submit(process_batch, root, queue.popleft(), limit))
                     yield future.result()
 
     def _write(self, result: FileResult, old: FileState | None) -> int:
