@@ -170,6 +170,16 @@ def test_pool_batches_hold_a_bounded_amount_of_source() -> None:
         assert len(run) <= BATCH_FILES and (weight <= BATCH_BYTES or len(run) == 1)
 
 
+def test_a_pooled_run_hands_out_the_largest_files_first(tmp_path: Path) -> None:
+    from rigtui.index.indexer import Indexer
+
+    indexer = Indexer(tmp_path, store=None, max_file_size=1000)  # type: ignore[arg-type]
+    todo = [("small", None), ("over_the_limit", None), ("large", None), ("middle", "h")]
+    order, sizes = indexer._largest_first(todo, [10, 5000, 900, 300])
+    assert [rel for rel, _ in order] == ["large", "middle", "small", "over_the_limit"]
+    assert sizes == [900, 300, 10, 5000] and order[1] == ("middle", "h")
+
+
 def test_a_pooled_run_over_large_files(make_project: ProjectMaker) -> None:
     big = "".join(f"def big_{i}(x):\n    return x + {i}\n" for i in range(16_000))  # ~500 KB
     files = {f"m{i}.py": f"def f{i}(): pass\n" for i in range(160)}
