@@ -30,7 +30,7 @@ from rigtui.ignore import IgnoreRules  # noqa: E402
 
 TEST_DIRS = {"test", "tests", "idle_test"}
 TARGETS = {
-    "cold": "<= 10x ctags",
+    "cold": "<= 6x ctags",
     "nochange": "< 100 ms",
     "update_p50": "< 10 ms",
     "symbol_p95": "< 1 ms",

@@ -7,12 +7,13 @@ non-UTF-8 text is decoded with replacement."""
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from operator import itemgetter
 from typing import NamedTuple
 
 import tree_sitter as ts
 
 from rigtui.index.languages import CONTAINER_KINDS, SCOPE_ONLY_KINDS, grammar
-from rigtui.index.notes import MAX_DEFS, MAX_REFS
+from rigtui.index.limits import MAX_DEFS, MAX_REFS
 
 # (name, qualname, kind, line, end_line, parent, signature); lines are 1-based
 DefRow = tuple[str, str, str, int, int, str | None, str]
@@ -60,10 +61,9 @@ class _Def(NamedTuple):  # kept as a plain tuple while matching; named for readi
     parent: str | None
 
 
-class _Ref(NamedTuple):  # (kept as a plain tuple)
+class _Ref(NamedTuple):  # (kept as a plain tuple, keyed by its name's byte range)
     kind: str
-    name: tuple[int, int]
-    row: int
+    line: int  # 1-based
 
 
 class Matches(NamedTuple):
@@ -130,29 +130,37 @@ def _cut(source: bytes, start: int, end: int) -> int:
 # defines, the kind of reference), learnt from its first match. The capture names of a
 # pattern are fixed, so the per-match work is a lookup, not a scan of every capture's name.
 Role = tuple[str | None, str | None, str | None]
-_ROLES: dict[tuple[str, int], Role] = {}
+_ROLES: dict[str, list[Role | None]] = {}  # language -> role by pattern number
 
 
-def _role(language: str, pattern: int, caps: dict) -> Role:
+def _role(caps: dict) -> Role:
     definition = next((c for c in caps if c.startswith("definition.")), None)
     reference = next((c[10:] for c in caps if c.startswith("reference.")), None)
-    role = (definition, definition[11:] if definition else None, reference)
-    _ROLES[(language, pattern)] = role
-    return role
+    return (definition, definition[11:] if definition else None, reference)
 
 
 def _collect(language: str, source: bytes, root: ts.Node, offset: int, rows: int,
              defs: dict, refs: dict) -> None:  # fmt: skip
-    roles = _ROLES
-    for pattern, caps in ts.QueryCursor(grammar(language).query).matches(root):
+    """Add the matches under `root` to `defs` and `refs`. The loop runs once per match (a
+    third of a million on the standard library), so it keeps to local names and plain tuples."""
+    query = grammar(language).query
+    roles = _ROLES.get(language) or _ROLES.setdefault(language, [None] * query.pattern_count)
+    first_line = rows + 1  # lines are 1-based
+    for pattern, caps in ts.QueryCursor(query).matches(root):
         names = caps.get("name")
         if not names:
             continue
-        def_cap, def_kind, ref_kind = roles.get((language, pattern)) or _role(
-            language, pattern, caps
-        )
+        role = roles[pattern]
+        if role is None:
+            role = roles[pattern] = _role(caps)
+        def_cap, def_kind, ref_kind = role
         name_node = names[0]
         key = (offset + name_node.start_byte, offset + name_node.end_byte)
+        if ref_kind is not None:
+            if key not in refs:
+                refs[key] = (ref_kind, first_line + name_node.start_point[0])
+            if def_cap is None:
+                continue
         if def_cap is not None and def_cap in caps:
             parent_nodes = caps.get("parent")
             parent = _text(source, parent_nodes[0]) if parent_nodes else None
@@ -161,54 +169,51 @@ def _collect(language: str, source: bytes, root: ts.Node, offset: int, rows: int
                 node = caps[def_cap][0]
                 defs[key] = (pattern, def_kind, offset + node.start_byte, offset + node.end_byte,
                              rows + node.start_point[0], rows + node.end_point[0], key, parent)  # fmt: skip
-        if ref_kind is not None and key not in refs:
-            refs[key] = (ref_kind, key, rows + name_node.start_point[0])
-
-
-def _name(source: bytes, span: tuple[int, int]) -> str:
-    return source[span[0] : span[1]].decode("utf-8", "replace")
 
 
 def _definitions(source: bytes, lines: list[str], raw: dict[tuple[int, int], _Def]) -> list[DefRow]:
     """Attach each definition to the innermost definition around it (by byte range)."""
-    items = sorted(map(_Def._make, raw.values()), key=lambda d: (d.start_byte, -d.end_byte))
-    items = items[:MAX_DEFS]
+    items = sorted(raw.values(), key=_outer_first)[:MAX_DEFS]
     stack: list[tuple[int, str, str]] = []  # (end_byte, qualname, kind)
     out: list[DefRow] = []
-    for d in items:
-        while stack and stack[-1][0] <= d.start_byte:
+    line_count = len(lines)
+    for _pattern, kind, start_byte, end_byte, start_row, end_row, span, explicit in items:
+        while stack and stack[-1][0] <= start_byte:
             stack.pop()
-        name = _name(source, d.name)
-        kind = d.kind
+        name = source[span[0] : span[1]].decode("utf-8", "replace")
         parent_qual, parent_kind = (stack[-1][1], stack[-1][2]) if stack else (None, None)
-        if d.parent:
-            parent_qual, parent_kind = d.parent, "class"
+        if explicit:
+            parent_qual, parent_kind = explicit, "class"
         if kind in _FUNCTION_KINDS and parent_kind in CONTAINER_KINDS:
             kind = "method"
         qualname = f"{parent_qual}.{name}" if parent_qual else name
-        stack.append((d.end_byte, qualname, kind))
+        stack.append((end_byte, qualname, kind))
         if kind in SCOPE_ONLY_KINDS:
             continue
-        row = d.start_row
         # a bounded slice first: a one-line megabyte file must not be copied per definition
-        line = lines[row][: SIGNATURE_CHARS * 4] if row < len(lines) else name
+        line = lines[start_row][: SIGNATURE_CHARS * 4] if start_row < line_count else name
         parent = parent_qual.rsplit(".", 1)[-1] if parent_qual else None
-        out.append((name, qualname, kind, row + 1, d.end_row + 1, parent,
+        out.append((name, qualname, kind, start_row + 1, end_row + 1, parent,
                     line.strip()[:SIGNATURE_CHARS]))  # fmt: skip
     return out
 
 
-def _references(source: bytes, raw: dict[tuple[int, int], _Ref], def_keys: set) -> list[RefRow]:
+def _outer_first(d: _Def) -> tuple[int, int]:
+    return d[2], -d[3]  # by start, the longer (enclosing) one first
+
+
+def _references(source: bytes, raw: dict[tuple[int, int], _Ref], def_keys: dict) -> list[RefRow]:
     out: list[RefRow] = []
-    for key, (kind, span, row) in raw.items():
-        if key in def_keys:
+    append = out.append
+    for (start, end), (kind, line) in raw.items():
+        if (start, end) in def_keys:
             continue  # a definition's own name is not a use of it
-        name = source[span[0] : span[1]].decode("utf-8", "replace")
+        name = source[start:end].decode("utf-8", "replace")
         if kind == "import":
             name = _import_name(name)
         if name:
-            out.append((name, kind, row + 1))
-    out.sort(key=lambda r: r[2])
+            append((name, kind, line))
+    out.sort(key=itemgetter(2))
     return out[:MAX_REFS]
 
 
@@ -226,7 +231,7 @@ def extract(
     cut short at the caps."""
     found = _raw_matches(language, source, parse)
     defs = _definitions(source, lines, found.defs)
-    refs = _references(source, found.refs, set(found.defs))
+    refs = _references(source, found.refs, found.defs)
     return Extracted(defs, refs, found.has_error, found.partial)
 
 

@@ -12,7 +12,9 @@ from __future__ import annotations
 import os
 import threading
 import time
+from collections import deque
 from collections.abc import Callable, Iterable, Iterator
+from contextlib import nullcontext
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -25,6 +27,7 @@ from rigtui.index.scan import (
     FileResult,
     process_batch,
     process_file,
+    start_worker,
 )
 from rigtui.index.store import FileState, IndexStore
 from rigtui.protocol import IndexProgress, IndexReady
@@ -114,7 +117,7 @@ class Indexer:
         changed = 0
         if todo or gone:
             cold = not states
-            with self.store.transaction():
+            with self.store.rollback_journal() if cold else nullcontext(), self.store.transaction():
                 if cold:
                     self.store.drop_indexes()
                 for file_id in gone:
@@ -174,7 +177,8 @@ class Indexer:
                 [process_file(self.root, rel, self.max_file_size, known)] for rel, known in todo
             )
         else:
-            source = self._pooled(batches(todo, sizes, self.max_file_size), workers)
+            todo, sizes = self._largest_first(todo, sizes)
+            source = self._pooled(deque(batches(todo, sizes, self.max_file_size)), workers)
         done = 0
         for batch in source:
             yield from batch
@@ -182,27 +186,39 @@ class Indexer:
             if progress:
                 progress(IndexProgress(done=done, total=total))
 
+    def _largest_first(
+        self, todo: list[tuple[str, str | None]], sizes: list[int]
+    ) -> tuple[list[tuple[str, str | None]], list[int]]:
+        """The files from the largest to the smallest (one over the size limit is not read:
+        it weighs nothing), so the last batches are quick: the workers finish together rather
+        than one parsing a megabyte while the others wait."""
+        limit = self.max_file_size
+        order = sorted(range(len(todo)), key=lambda i: -sizes[i] if sizes[i] <= limit else 0)
+        return [todo[i] for i in order], [sizes[i] for i in order]
+
     def _pooled(
-        self, queue: Iterator[list[tuple[str, str | None]]], workers: int
+        self, queue: deque[list[tuple[str, str | None]]], workers: int
     ) -> Iterator[list[FileResult]]:
-        """Batches parsed by the pool, at most a few in flight per worker so memory stays flat
-        when writing is slower than parsing."""
+        """Batches parsed by the pool (taken from the front of `queue`, the largest first), at
+        most a few in flight per worker so memory stays flat when writing is slower than
+        parsing. Until the first result comes back (spawned workers take half a second to
+        start, importing everything again, leaving a core idle), this process parses batches
+        too, from the back of the queue: the small ones, so it is soon free to write."""
         from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait  # the pool only
 
+        root, limit = str(self.root), self.max_file_size
         pending: set[Future[list[FileResult]]] = set()
-        with ProcessPoolExecutor(workers, mp_context=_pool_context()) as pool:
-            for batch in queue:
-                pending.add(pool.submit(process_batch, str(self.root), batch, self.max_file_size))
-                if len(pending) >= workers * 3:
-                    break
+        context = _pool_context()
+        with ProcessPoolExecutor(workers, context, initializer=start_worker) as pool:
+            while queue and len(pending) < workers * 3:
+                pending.add(pool.submit(process_batch, root, queue.popleft(), limit))
+            while queue and not any(future.done() for future in pending):
+                yield process_batch(root, queue.pop(), limit)
             while pending:
                 finished, pending = wait(pending, return_when=FIRST_COMPLETED)
                 for future in finished:
-                    nxt = next(queue, None)
-                    if nxt is not None:
-                        pending.add(
-                            pool.submit(process_batch, str(self.root), nxt, self.max_file_size)
-                        )
+                    if queue:
+                        pending.add(pool.submit(process_batch, root, queue.popleft(), limit))
                     yield future.result()
 
     def _write(self, result: FileResult, old: FileState | None) -> int:

@@ -4,11 +4,8 @@ only in part. Said the same way by the CLI, the session and the workbench."""
 from __future__ import annotations
 
 from rigtui.display import safe_name
+from rigtui.index.limits import MAX_DEFS, MAX_REFS
 from rigtui.protocol import IndexReady
-
-# What one file may add to the index (extract.py applies them; a megabyte of `x=1` is fine).
-MAX_DEFS = 20_000
-MAX_REFS = 50_000
 
 
 def partial_note(ready: IndexReady) -> str:
