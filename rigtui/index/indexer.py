@@ -14,7 +14,6 @@ import threading
 import time
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
-from contextlib import nullcontext
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -117,7 +116,7 @@ class Indexer:
         changed = 0
         if todo or gone:
             cold = not states
-            with self.store.rollback_journal() if cold else nullcontext(), self.store.transaction():
+            with self.store.transaction():
                 if cold:
                     self.store.drop_indexes()
                 for file_id in gone:

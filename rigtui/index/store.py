@@ -44,7 +44,6 @@ class IndexStore:
         self.path = path
         self.lock = threading.RLock()
         self._next_chunk_id = 0
-        self._wal_pending = False  # see rollback_journal
 
     @classmethod
     def open(cls, path: Path) -> IndexStore:
@@ -176,8 +175,6 @@ class IndexStore:
     def transaction(self) -> Iterator[None]:
         """One write transaction; bumps the generation so cached views (the repo map) know."""
         with self.lock:
-            if self._wal_pending:
-                self._wal_pending = not self._journal_mode("wal")
             self.conn.execute("BEGIN IMMEDIATE")
             try:
                 self._next_chunk_id = (
@@ -192,27 +189,6 @@ class IndexStore:
                 if self.conn.in_transaction:  # a full disk has rolled it back already
                     self.conn.execute("ROLLBACK")
                 raise
-
-    @contextmanager
-    def rollback_journal(self) -> Iterator[None]:
-        """For the first build into an empty database: a rollback journal instead of the WAL,
-        so each page is written once (the WAL would write the whole database a second time at
-        its checkpoint: a quarter of a second after the stdlib's last file, with nothing else
-        to do meanwhile). A rollback undoes the build as the WAL would. Only when no other
-        connection has the database open (SQLite refuses at once otherwise: the WAL is kept);
-        WAL again afterwards (a reader that came meanwhile may delay that to a later run)."""
-        with self.lock:
-            switched = self._journal_mode("delete")
-            try:
-                yield
-            finally:
-                self._wal_pending = switched and not self._journal_mode("wal")
-
-    def _journal_mode(self, mode: str) -> bool:
-        try:
-            return self.conn.execute(f"PRAGMA journal_mode={mode}").fetchone()[0] == mode
-        except sqlite3.OperationalError:  # "database is locked": another connection has it
-            return False
 
     def drop_indexes(self) -> None:
         for name in INDEXES:

@@ -6,7 +6,6 @@ from __future__ import annotations
 import os
 import sqlite3
 from collections.abc import Callable
-from contextlib import closing
 from pathlib import Path
 
 import pytest
@@ -208,60 +207,6 @@ def test_database_location_and_wal(make_project: ProjectMaker, open_index: OpenI
     assert index.db_path == index_db_path(root) and index.db_path.name == "index.db"
     assert index.store.scalar("PRAGMA journal_mode") == "wal"
     assert index.store.scalar("PRAGMA user_version") == SCHEMA_VERSION == 4
-
-
-def test_a_first_build_writes_through_a_rollback_journal_and_ends_in_wal(
-    make_project: ProjectMaker, open_index: OpenIndex
-) -> None:
-    root = make_project({"a.py": "def alpha(): pass\n"})
-    index = open_index(root)
-    modes: list[str] = []
-
-    def note_mode(progress: IndexProgress) -> None:
-        with closing(sqlite3.connect(index.db_path)) as other:
-            modes.append(other.execute("PRAGMA journal_mode").fetchone()[0])
-
-    index.update(progress=note_mode)
-    assert set(modes) == {"delete"}  # during the first build: pages written once
-    assert index.store.scalar("PRAGMA journal_mode") == "wal"
-    (root / "b.py").write_text("def beta(): pass\n")
-    modes.clear()
-    index.update(progress=note_mode)
-    assert set(modes) == {"wal"}  # later runs: readers never wait
-    assert [s.path for s in index.find_symbol("beta")] == ["b.py"]
-
-
-def test_a_first_build_keeps_the_wal_while_another_connection_reads(
-    make_project: ProjectMaker, open_index: OpenIndex
-) -> None:
-    root = make_project({"a.py": "def alpha(): pass\n"})
-    index = open_index(root)
-    reader = sqlite3.connect(index.db_path)
-    reader.execute("SELECT count(*) FROM files").fetchone()  # the WAL is open in another place
-    try:
-        assert index.update().symbols == 1
-        assert index.store.scalar("PRAGMA journal_mode") == "wal"
-        assert reader.execute("SELECT count(*) FROM defs").fetchone() == (1,)
-    finally:
-        reader.close()
-
-
-def test_a_first_build_that_fails_leaves_nothing_and_the_wal(
-    make_project: ProjectMaker, open_index: OpenIndex
-) -> None:
-    root = make_project({f"m{i}.py": f"def f{i}(): pass\n" for i in range(5)})
-    index = open_index(root)
-
-    def fail_midway(progress: IndexProgress) -> None:
-        if progress.done == 3:
-            raise KeyboardInterrupt
-
-    with pytest.raises(KeyboardInterrupt):
-        index.update(progress=fail_midway)
-    assert index.store.scalar("PRAGMA journal_mode") == "wal"
-    assert index.store.scalar("SELECT count(*) FROM files") == 0
-    assert not Path(f"{index.db_path}-journal").exists()
-    assert index.update().symbols == 5
 
 
 def test_corrupt_database_is_refused_and_kept(make_project: ProjectMaker) -> None:
