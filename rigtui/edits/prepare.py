@@ -113,7 +113,9 @@ class PreparedFile:
         if self.change.kind == "add":
             hunk = self.located[0].hunk
             text = TextFile.from_text("")
-            return text.rebuilt(hunk.new_lines, [""] * len(hunk.new_lines), not hunk.new_no_newline)
+            return text.rebuilt(
+                list(hunk.new_lines), [""] * len(hunk.new_lines), not hunk.new_no_newline
+            )
         assert self.text is not None
         old = self.text
         lines: list[str] = []
