@@ -153,7 +153,7 @@ class FileChange:
         """An update's mode-change hunk, if it changes the file's mode."""
         return next((h for h in self.hunks if h.mode_change is not None), None)
 
-    @property
+    @cached_property
     def content_hunks(self) -> tuple[Hunk, ...]:
         return tuple(h for h in self.hunks if h.mode_change is None)
 
