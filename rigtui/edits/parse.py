@@ -40,10 +40,12 @@ def parse_patch(text: str, *, strip: int | None = None, root: Path | None = None
     A unified diff's names lose `strip` leading folders (`patch -pN`); when None, git's
     `a/`/`b/` prefixes go, and for a plain diff the files under `root` decide between -p1
     and -p0. Text that was not UTF-8 arrives with surrogate escapes and stays byte-exact."""
-    lines = [ln[:-1] if ln.endswith("\r") else ln for ln in text.split("\n")]
+    lines = text.split("\n")
+    if "\r" in text:  # CRLF patches only: most have none, and this is a pass per line
+        lines = [ln[:-1] if ln.endswith("\r") else ln for ln in lines]
     if lines and lines[-1] == "":
         lines.pop()  # the text's final newline ends the last line; it is not an empty line
-    if any(ln.strip() == BEGIN for ln in lines):
+    if BEGIN in text and any(ln.strip() == BEGIN for ln in lines):
         files = _parse_envelope(lines)
     elif any(ln.startswith(("--- ", "diff --git ", "@@ ")) for ln in lines):
         files = _parse_unified(lines, strip, root)
@@ -523,21 +525,31 @@ def _parse_unified_hunk(lines: list[str], i: int) -> tuple[Hunk, int]:
     old_start, old_len = int(match[1]), int(match[2] if match[2] is not None else 1)
     new_start, new_len = int(match[3]), int(match[4] if match[4] is not None else 1)
     body: list[HunkLine] = []
+    add = body.append
     old_no_nl = new_no_nl = False
     old_seen = new_seen = 0
     i += 1
-    while i < len(lines) and (old_seen < old_len or new_seen < new_len or lines[i][:1] == "\\"):
+    end = len(lines)
+    # The hot loop of a release diff (tens of thousands of lines): one test per line.
+    while i < end:
         line = lines[i]
         op = line[:1]
-        if op == "\\":
+        if old_seen >= old_len and new_seen >= new_len and op != "\\":
+            break
+        if op == " " or op == "":
+            add(HunkLine(" ", line[1:]))
+            old_seen += 1
+            new_seen += 1
+        elif op == "-":
+            add(HunkLine("-", line[1:]))
+            old_seen += 1
+        elif op == "+":
+            add(HunkLine("+", line[1:]))
+            new_seen += 1
+        elif op == "\\":
             last = body[-1].op if body else " "
             old_no_nl = old_no_nl or last in (" ", "-")
             new_no_nl = new_no_nl or last in (" ", "+")
-        elif op in (" ", "-", "+") or line == "":
-            op = op or " "
-            body.append(HunkLine(op, line[1:]))  # type: ignore[arg-type]
-            old_seen += op != "+"
-            new_seen += op != "-"
         else:
             break
         i += 1

@@ -29,7 +29,7 @@ from rigtui.edits.model import (
 )
 from rigtui.edits.parse import parse_hunk
 from rigtui.edits.safety import Confiner
-from rigtui.edits.textfile import TextFile, sha256
+from rigtui.edits.textfile import BOM, SURROGATES, TextFile, sha256
 
 
 def _default_mode() -> int:
@@ -95,7 +95,40 @@ class PreparedFile:
         ):
             assert before is not None
             return before
+        if self.text is not None and self.text.plain:
+            return self._after_plain(accepted)
         return self.after(accepted).encode()
+
+    def _after_plain(self, accepted: set[str]) -> bytes:
+        """`after(accepted).encode()` for a file whose every line ends in LF (but maybe the
+        last): the endings say nothing, so only the lines are spliced, and joined once."""
+        old = self.text
+        assert old is not None
+        lines: list[str] = []
+        final = old.final_newline
+        pos = 0
+        for lh in self.located:
+            if lh.hunk.id not in accepted or lh.match is None:
+                continue
+            start = lh.match.index
+            lines += old.lines[pos:start]
+            i = start
+            for line in lh.hunk.lines:
+                if line.op == "+":
+                    lines.append(line.text)
+                    continue
+                if line.op == " ":
+                    lines.append(old.lines[i])  # the file's own line (a fuzzy match may differ)
+                i += 1
+            pos = i
+            if i == len(old.lines):
+                if lh.hunk.new_no_newline:
+                    final = False
+                elif lh.hunk.old_no_newline:
+                    final = True
+        lines += old.lines[pos:]
+        text = "\n".join(lines) + ("\n" if final and lines else "")
+        return (BOM if old.bom else b"") + text.encode("utf-8", SURROGATES)
 
     def after_mode(self, accepted: set[str], before: int | None) -> int:
         """The permissions to write: the file's own (a new file's default), made executable or
@@ -113,7 +146,9 @@ class PreparedFile:
         if self.change.kind == "add":
             hunk = self.located[0].hunk
             text = TextFile.from_text("")
-            return text.rebuilt(hunk.new_lines, [""] * len(hunk.new_lines), not hunk.new_no_newline)
+            return text.rebuilt(
+                list(hunk.new_lines), [""] * len(hunk.new_lines), not hunk.new_no_newline
+            )
         assert self.text is not None
         old = self.text
         lines: list[str] = []

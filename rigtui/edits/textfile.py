@@ -29,6 +29,13 @@ class TextFile:
     def final_newline(self) -> bool:
         return not self.endings or self.endings[-1] != ""
 
+    @property
+    def plain(self) -> bool:
+        """Every line ends in LF, but maybe the last (which has none): the endings carry
+        nothing but the final newline."""
+        last = self.endings[-1] if self.endings else None
+        return self.endings.count("\n") == len(self.endings) - (last == "")
+
     @classmethod
     def decode(cls, data: bytes, path: str = "file") -> TextFile:
         bom = data.startswith(BOM)
@@ -67,8 +74,7 @@ class TextFile:
         return cls(lines, endings, eol, bom)
 
     def encode(self) -> bytes:
-        last = self.endings[-1] if self.endings else None
-        if last in ("\n", "") and self.endings.count("\n") == len(self.endings) - (last == ""):
+        if self.endings and self.plain:
             text = "\n".join(self.lines) + self.endings[-1]  # LF only (maybe no final newline)
         else:
             pairs = zip(self.lines, self.endings, strict=True)

@@ -20,14 +20,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from rigtui.agent.approvals import Approvals, CommandDecision, ReviewRequest
-from rigtui.agent.client import RetryPolicy
-from rigtui.agent.forks import fork_events
 from rigtui.config import Settings, load_settings
 from rigtui.edits import engine
 from rigtui.edits.journal import JournalEntry
 from rigtui.errors import RigtuiError
 from rigtui.fanout import Fanout
-from rigtui.mcp.manager import McpManager
 from rigtui.protocol import (
     Cancel,
     CheckFinished,
@@ -66,13 +63,15 @@ from rigtui.protocol import (
 )
 from rigtui.session.background import Background
 from rigtui.session.changes import ChangeSets
-from rigtui.session.completion import Completer
 from rigtui.session.facts import ModelStatus, check_store, launch_folder, model_status  # noqa: F401
-from rigtui.session.followup import CheckFollowUp
 from rigtui.session.runtime import ProjectRuntime
 from rigtui.store import Project, Store, Thread
 
 if TYPE_CHECKING:
+    from rigtui.agent.client import RetryPolicy
+    from rigtui.mcp.manager import McpManager
+    from rigtui.session.completion import Completer
+    from rigtui.session.followup import CheckFollowUp
     from rigtui.session.isolated import IsolatedTasks
     from rigtui.session.tasks import Tasks
 
@@ -111,12 +110,41 @@ class Session:
         self.runtime = ProjectRuntime(root, settings, self._from_runtime)
         self.runtime.on_sandbox_note = self._sandbox_note
         self.changes = ChangeSets(root, self.runtime, self.approvals, self._emit, self._is_thread)
-        self.followup = CheckFollowUp(settings, root, self._emit, self._message)
-        self.mcp = McpManager(root, settings, emit=self._emit)  # servers start on first use
-        self.runtime.own(self.mcp)
+        # Made on first use, like the tasks: a command that only applies, undoes or lists
+        # never loads the MCP client, the check follow-up or the message box's completion.
+        self._followup: CheckFollowUp | None = None
+        self._mcp: McpManager | None = None
+        self._completer: Completer | None = None
         self._tasks: Tasks | None = None  # made with the first message (the agent loads then)
-        self.completer = Completer(root, self.runtime, self.mcp)  # the message box's @ and /
         self._isolated: IsolatedTasks | None = None
+
+    @property
+    def followup(self) -> CheckFollowUp:
+        """What follows a change set's check run (stored in its thread, auto-fix rounds)."""
+        if self._followup is None:
+            from rigtui.session.followup import CheckFollowUp
+
+            self._followup = CheckFollowUp(self.settings, self.root, self._emit, self._message)
+        return self._followup
+
+    @property
+    def mcp(self) -> McpManager:
+        """The project's MCP servers (each starts on first use; closed with the runtime)."""
+        if self._mcp is None:
+            from rigtui.mcp.manager import McpManager
+
+            self._mcp = McpManager(self.root, self.settings, emit=self._emit)
+            self.runtime.own(self._mcp)
+        return self._mcp
+
+    @property
+    def completer(self) -> Completer:
+        """The message box's @ and / completion."""
+        if self._completer is None:
+            from rigtui.session.completion import Completer
+
+            self._completer = Completer(self.root, self.runtime, self.mcp)
+        return self._completer
 
     @property
     def tasks(self) -> Tasks:
@@ -285,6 +313,8 @@ class Session:
     ) -> Thread:
         parent = await self.thread(thread_id)
         rows = await self.store.event_rows(thread_id)
+        from rigtui.agent.forks import fork_events  # the agent's module: loaded when used
+
         upto, copied = fork_events(rows, message_id=message_id, seq=seq)
         new_title = title or f"{parent.title} (fork)"
         thread = await self.store.create_thread(
