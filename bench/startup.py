@@ -44,31 +44,47 @@ Minimal().run()
 
 
 # `python -m rigtui PROJECT`, but the workbench notes its first paint in the file named by
-# RIGTUI_FIRST_PAINT_FILE and exits (what the minimal app above does for itself).
+# RIGTUI_FIRST_PAINT_FILE and exits (what the minimal app above does for itself). Its app class
+# is wrapped when the command line imports it, not before: the start runs as the product's.
 RIGTUI_APP = """
-import os, sys, time
-import rigtui.ui.app as module
+import importlib.abc, importlib.util, os, sys, time
 from rigtui.cli import main
 
-class FirstPaint(module.RigtuiApp):
-    CSS_PATH = os.path.join(os.path.dirname(module.__file__), module.RigtuiApp.CSS_PATH)
+def wrap(module):
+    class FirstPaint(module.RigtuiApp):
+        CSS_PATH = os.path.join(os.path.dirname(module.__file__), module.RigtuiApp.CSS_PATH)
 
-    def on_mount(self):  # Textual calls the app's own on_mount too (each class's handler)
-        self.call_after_refresh(self.painted)
+        def on_mount(self):  # Textual calls the app's own on_mount too (each class's handler)
+            self.call_after_refresh(self.painted)
 
-    def painted(self):  # the first frame: tree, panes, status bar
-        self.first = time.time()
+        def painted(self):  # the first frame: tree, panes, status bar
+            self.first = time.time()
 
-    async def start_session(self):
-        await super().start_session()
-        self.call_after_refresh(self.ready)
+        async def start_session(self):
+            await super().start_session()
+            self.call_after_refresh(self.ready)
 
-    def ready(self):  # the session open and the first thread shown
-        with open(os.environ["RIGTUI_FIRST_PAINT_FILE"], "w") as fh:
-            fh.write(f"{self.first}\\n{time.time()}\\n")
-        self.exit(0)
+        def ready(self):  # the session open and the first thread shown
+            with open(os.environ["RIGTUI_FIRST_PAINT_FILE"], "w") as fh:
+                fh.write(f"{self.first}\\n{time.time()}\\n")
+            self.exit(0)
 
-module.RigtuiApp = FirstPaint
+    module.RigtuiApp = FirstPaint
+
+class WrapOnImport(importlib.abc.MetaPathFinder):
+    def find_spec(self, name, path, target=None):
+        if name != "rigtui.ui.app":
+            return None
+        sys.meta_path.remove(self)
+        spec = importlib.util.find_spec(name)
+        run_module = spec.loader.exec_module
+        def exec_module(module):
+            run_module(module)
+            wrap(module)
+        spec.loader.exec_module = exec_module
+        return spec
+
+sys.meta_path.insert(0, WrapOnImport())
 sys.exit(main(sys.argv[1:]))
 """
 

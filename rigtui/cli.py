@@ -65,9 +65,15 @@ def build_parser(helping: bool = True) -> argparse.ArgumentParser:
 
 def _run_app(args: argparse.Namespace) -> int:
     root = project_root(args.path)
-    from rigtui.ui.launch import launch  # imported late: subcommands never load Textual
+    from rigtui.ui import gc_pause
 
-    return launch(root, args)
+    gc_pause.pause()  # until the first frame (gc_pause says why)
+    try:
+        from rigtui.ui.launch import launch  # imported late: subcommands never load Textual
+
+        return launch(root, args)
+    finally:
+        gc_pause.resume()
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -35,7 +35,7 @@ from rigtui.protocol import (
 )
 from rigtui.session import launch_folder, model_status
 from rigtui.trust import record
-from rigtui.ui import keymap
+from rigtui.ui import gc_pause, keymap
 from rigtui.ui.checks_panel import ChecksPanel
 from rigtui.ui.copying import CopyActions
 from rigtui.ui.file_tree import ProjectTree
@@ -115,6 +115,7 @@ class RigtuiApp(
         follow_theme(self)
         self.thread_pane.border_title = "Thread"
         self.query_one("#tree").border_title = self.root.name
+        self.call_after_refresh(gc_pause.first_painted)
         for warning in self.theme_warnings:
             self.notify(warning, severity="warning")
         trust = self.settings.trust
