@@ -21,18 +21,6 @@ from textual.widgets import DirectoryTree, Footer, Header
 from rigtui import protocol as ev
 from rigtui.config import Settings, load_settings
 from rigtui.errors import RigtuiError
-from rigtui.protocol import (
-    Cancel,
-    ConfirmChecks,
-    Op,
-    ProposePatch,
-    Redo,
-    ReviewLeftover,
-    RunChecks,
-    SendMessage,
-    Undo,
-    UsageUpdated,
-)
 from rigtui.session import launch_folder, model_status
 from rigtui.trust import record
 from rigtui.ui import gc_pause, keymap
@@ -199,7 +187,7 @@ class RigtuiApp(
             await self.threads.switch(thread_id)
 
     def _switched(self, thread: Thread, history: list[ev.Event]) -> None:
-        usage = [e for e in history if isinstance(e, UsageUpdated)]
+        usage = [e for e in history if isinstance(e, ev.UsageUpdated)]
         profile = thread.model_profile or self.launch_profile
         self.status.show(thread=thread.title, profile=profile, usage=usage[-1] if usage else None)
         self.thread_pane.border_title = f"Thread: {thread.title}"
@@ -229,7 +217,7 @@ class RigtuiApp(
     # --- ops -------------------------------------------------------------------------------
 
     @work(group="ops")
-    async def send_op(self, op: Op, refused: str = "") -> None:
+    async def send_op(self, op: ev.Op, refused: str = "") -> None:
         """Send an op (once the session is open: a key pressed as the workbench starts is
         kept, not lost); one refused (nothing to undo, a patch that does not fit) is said."""
         try:
@@ -244,7 +232,7 @@ class RigtuiApp(
             text = await message_text(self, message.text)  # None: a /command did it
             text = text and await expand_prompt(self, session.mcp, text)
             if text:  # None: a server's prompt that cannot be used (said)
-                await session.send(SendMessage(self.current_thread.id, text))
+                await session.send(ev.SendMessage(self.current_thread.id, text))
 
     @on(ThreadPane.ThreadChosen)
     async def _thread_chosen(self, message: ThreadPane.ThreadChosen) -> None:
@@ -252,15 +240,15 @@ class RigtuiApp(
         self.query_one("#message").focus()
 
     def action_undo_change_set(self) -> None:
-        self.send_op(Undo(self._current_id()))
+        self.send_op(ev.Undo(self._current_id()))
 
     def action_redo_change_set(self) -> None:
-        self.send_op(Redo(self._current_id()))
+        self.send_op(ev.Redo(self._current_id()))
 
     def action_review_pending(self) -> None:
         if not self.query_one(ReviewPane).show_latest(self._current_id()):
             # A change set an earlier run left pending (`exec --approve never`, a restart).
-            self.send_op(ReviewLeftover(self._current_id()))
+            self.send_op(ev.ReviewLeftover(self._current_id()))
 
     def action_review_patch_file(self) -> None:
         """Review a patch file (apply_patch envelope or unified diff) without a model."""
@@ -273,7 +261,7 @@ class RigtuiApp(
                 except OSError as exc:
                     self.notify(f"{path}: cannot be read ({exc.strerror})", severity="error")
                     return
-                self.send_op(ProposePatch(self._current_id(), text))
+                self.send_op(ev.ProposePatch(self._current_id(), text))
 
         self.push_screen(PromptScreen("Patch file to review (path from the project root)"), load)
 
@@ -284,24 +272,24 @@ class RigtuiApp(
         if runner is None or not runner.checks:
             self.notify("no checks: add a [checks] table to .rigtui.toml (see README)")
             return
-        self.send_op(RunChecks(""))
+        self.send_op(ev.RunChecks(""))
 
     def action_confirm_checks(self) -> None:
-        self.send_op(ConfirmChecks(self._current_id()))
+        self.send_op(ev.ConfirmChecks(self._current_id()))
 
     @on(ChecksPanel.RerunRequested)
     def _rerun(self, message: ChecksPanel.RerunRequested) -> None:
-        self.send_op(RunChecks("", [message.check] if message.check else None))
+        self.send_op(ev.RunChecks("", [message.check] if message.check else None))
 
     @on(ChecksPanel.SendToModel)
     async def _send_failure(self, message: ChecksPanel.SendToModel) -> None:
         if self.current_thread is not None:
-            await self.session_required().send(SendMessage(self.current_thread.id, message.text))
+            await self.session_required().send(ev.SendMessage(self.current_thread.id, message.text))
             self.query_one("#message").focus()
 
     async def action_cancel_turn(self) -> None:
         if self.current_thread is not None:
-            await self.session_required().send(Cancel(self.current_thread.id))
+            await self.session_required().send(ev.Cancel(self.current_thread.id))
             self.notify("stopped the model's reply")
 
     def _current_id(self) -> str:
@@ -383,6 +371,14 @@ class RigtuiApp(
     def _current_running(self) -> bool:
         thread = self.current_thread
         return bool(self.session and thread and self.session.running(thread.id))
+
+    def get_default_screen(self) -> Screen[object]:
+        """The first screen, with the width class its first resize gives it already set (set
+        then, it would style every widget once more before the first frame)."""
+        screen = super().get_default_screen()
+        width = self.size.width
+        screen.add_class(max(b for b in self.HORIZONTAL_BREAKPOINTS if width >= b[0])[1])
+        return screen
 
     def on_resize(self, event: events.Resize) -> None:
         """Under 100 columns the tree collapses (ctrl+b brings it back) so the thread and

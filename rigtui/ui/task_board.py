@@ -16,8 +16,7 @@ from textual.binding import Binding
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Static
 
-from rigtui.protocol import DiscardIsolated, IsolatedTaskChanged, ReviewIsolated, StartIsolated
-from rigtui.protocol.isolated import FAILED, REVIEWABLE, RUNNING, TELL_USER
+from rigtui import protocol as ev
 from rigtui.ui.modals import ConfirmScreen, PromptScreen
 
 RigtuiApp = Any  # the workbench (rigtui.ui.app imports this module)
@@ -96,6 +95,8 @@ class TaskBoard(Screen[None]):
 
     def _tick(self) -> None:
         """Running tasks' time each second; their tokens and checks from the store every 5."""
+        from rigtui.protocol.isolated import RUNNING  # loaded with the events (after painting)
+
         self._ticks += 1
         running = [t for t in self.tasks.values() if t.state == RUNNING]
         if running and self._ticks % 5 == 0:
@@ -122,11 +123,13 @@ class TaskBoard(Screen[None]):
         task = self.tasks.get(self._chosen_id() or "")
         if task is None:
             return
+        from rigtui.protocol.isolated import REVIEWABLE
+
         app = self.rigtui
         self.dismiss(None)
         await app.switch_thread(task.thread_id)
         if task.state in REVIEWABLE and task.files:
-            app.send_op(ReviewIsolated(task.thread_id, task.id), refused="cannot review: ")
+            app.send_op(ev.ReviewIsolated(task.thread_id, task.id), refused="cannot review: ")
 
     def action_new_task(self) -> None:
         start_isolated_task(self.rigtui)
@@ -139,7 +142,7 @@ class TaskBoard(Screen[None]):
         async def answered(yes: bool | None) -> None:
             if yes:
                 self.rigtui.send_op(
-                    DiscardIsolated(task.thread_id, task.id), refused="cannot discard: "
+                    ev.DiscardIsolated(task.thread_id, task.id), refused="cannot discard: "
                 )
 
         self.app.push_screen(
@@ -160,13 +163,15 @@ def start_isolated_task(app: RigtuiApp) -> None:
         session = await app.opened_session()
         title = goal.splitlines()[0][:60]
         thread = await session.new_thread(f"isolated: {title}")
-        app.send_op(StartIsolated(thread.id, goal), refused="cannot start: ")
+        app.send_op(ev.StartIsolated(thread.id, goal), refused="cannot start: ")
 
     app.push_screen(PromptScreen("Task to run isolated (in a workspace of its own)"), start)
 
 
-def task_changed(app: RigtuiApp, event: IsolatedTaskChanged) -> None:
+def task_changed(app: RigtuiApp, event: ev.IsolatedTaskChanged) -> None:
     """Keep an open board live; tell the user about a task that needs them, anywhere."""
+    from rigtui.protocol.isolated import FAILED, TELL_USER
+
     for screen in app.screen_stack:
         if isinstance(screen, TaskBoard):
             screen.run_worker(screen.reload(), group="task-board", exclusive=True)
