@@ -89,7 +89,6 @@ class RigtuiApp(
         with Horizontal(id="panes"):
             with Vertical(id="left"):
                 yield ProjectTree(self.root, self.settings.ui.icons, id="tree")
-                yield Outline(None, id="outline", classes="-empty")
             yield ThreadPane(id="thread")
             yield RightPane(self.root, id="right")
         yield StatusBar(self.settings, self.root.name, id="status")
@@ -131,7 +130,14 @@ class RigtuiApp(
             self.notify(str(exc), severity="error", timeout=30)
         await self.start_session()
 
+    async def mount_panes(self) -> None:
+        """The panes hidden at first (outline, plan, checks, review): after the first frame."""
+        await self.query_one("#left").mount(Outline(None, id="outline", classes="-empty"))
+        await self.thread_pane.mount_panes()
+        await self.right.mount_panes()
+
     async def start_session(self) -> None:
+        await self.mount_panes()
         trust = self.settings.trust
         if trust is not None and (notice := trust.notice()):
             self.notify(notice, title="Settings ignored", severity="warning", timeout=20)
@@ -306,8 +312,8 @@ class RigtuiApp(
     @on(DirectoryTree.FileSelected)
     def _file_selected(self, message: DirectoryTree.FileSelected) -> None:
         self.open_file(Path(message.path))
-        outline = self.query_one(Outline)
-        if outline.index is not None:
+        outline = next(iter(self.query(Outline)), None)  # None: chosen before it is mounted
+        if outline is not None and outline.index is not None:
             outline.remove_class("-empty")
             outline.show_path(Path(message.path).relative_to(self.root).as_posix())
 

@@ -397,10 +397,13 @@ class ThreadPane(Vertical):
 
     def compose(self) -> ComposeResult:
         yield ThreadList(id="thread-list")
-        yield PlanView(id="plan")
         yield ContentSwitcher(id="views")
         yield CompletionMenu(id="completions")
         yield MessageInput(placeholder="Message the model…", id="message")
+
+    async def mount_panes(self) -> None:
+        """The plan: hidden until a reply makes one, so mounted after the first frame."""
+        await self.mount(PlanView(id="plan"), after="#thread-list")
 
     @property
     def current_view(self) -> ThreadView | None:
