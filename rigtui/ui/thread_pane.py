@@ -396,14 +396,14 @@ class ThreadPane(Vertical):
         self._views: OrderedDict[str, ThreadView] = OrderedDict()
 
     def compose(self) -> ComposeResult:
-        yield ThreadList(id="thread-list")
         yield ContentSwitcher(id="views")
         yield CompletionMenu(id="completions")
         yield MessageInput(placeholder="Message the model…", id="message")
 
     async def mount_panes(self) -> None:
-        """The plan: hidden until a reply makes one, so mounted after the first frame."""
-        await self.mount(PlanView(id="plan"), after="#thread-list")
+        """The thread list (empty until the session opens) and the plan (hidden until a reply
+        makes one): mounted after the first frame, above the thread."""
+        await self.mount(ThreadList(id="thread-list"), PlanView(id="plan"), before="#views")
 
     @property
     def current_view(self) -> ThreadView | None:

@@ -1,6 +1,7 @@
 """What the workbench's first frame costs (bench/startup.py measures it): the event classes,
 the check parsers and the slash commands load after it, and the panes hidden at first are
-mounted once the session opens, not composed into that frame."""
+mounted once the session opens (with the thread list, empty until then), not composed into
+that frame."""
 
 from __future__ import annotations
 
@@ -17,6 +18,7 @@ from rigtui.ui.checks_panel import ChecksPanel
 from rigtui.ui.outline import Outline
 from rigtui.ui.plan_view import PlanView
 from rigtui.ui.review_pane import ReviewPane
+from rigtui.ui.thread_pane import ThreadList
 
 HIDDEN = (ChecksPanel, ReviewPane, PlanView, Outline)
 LOADED_AFTER_THE_FIRST_FRAME = (
@@ -47,7 +49,7 @@ async def test_the_first_frame_composes_none_of_the_hidden_panes(demo_project) -
         CSS_PATH = str(Path(app_module.__file__).parent / RigtuiApp.CSS_PATH)  # not this file's
 
         def on_mount(self) -> None:  # before the first frame (Textual calls both on_mounts)
-            self.composed = [p for p in HIDDEN if self.query(p)]
+            self.composed = [p for p in (*HIDDEN, ThreadList) if self.query(p)]
 
     settings = load_settings(demo_project)
     settings.sandbox.kind = "local"
@@ -55,7 +57,7 @@ async def test_the_first_frame_composes_none_of_the_hidden_panes(demo_project) -
     async with app.run_test(size=(120, 40)):
         await app.opened_session()
         assert app.composed == []
-        assert all(app.query(p) for p in HIDDEN)
+        assert all(app.query(p) for p in (*HIDDEN, ThreadList))
 
 
 async def test_the_hidden_panes_are_there_once_the_session_is_open(make_app) -> None:
@@ -68,7 +70,7 @@ async def test_the_hidden_panes_are_there_once_the_session_is_open(make_app) -> 
         right = app.query_one("#right", ContentSwitcher)
         assert right.current == "diff-empty"
         order = [w.id for w in app.query_one("#thread").children]
-        assert order.index("thread-list") + 1 == order.index("plan")
+        assert order[:3] == ["thread-list", "plan", "views"]
         app.action_run_checks()  # the panel mounted later still shows and takes the focus
         await pilot.pause()
         assert app.query_one(ChecksPanel).display
