@@ -25,12 +25,14 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
 from textual.message import Message
-from textual.widgets import Log, OptionList
+from textual.widgets import OptionList
 from textual.widgets.option_list import Option, OptionDoesNotExist
 
 from rigtui import protocol as ev
 
 if TYPE_CHECKING:
+    from textual.widgets import Log
+
     from rigtui.checks.parsers import Location
     from rigtui.checks.spec import Check
 
@@ -126,6 +128,8 @@ class ChecksPanel(Vertical):
     def compose(self) -> ComposeResult:
         yield OptionList(id="check-list")
         yield OptionList(id="check-locations", classes="-empty")
+        from textual.widgets import Log  # the panel mounts after the first frame; so does this
+
         yield Log(id="check-output", max_lines=5000, auto_scroll=True)
 
     def on_mount(self) -> None:
@@ -197,6 +201,8 @@ class ChecksPanel(Vertical):
 
     @property
     def _log(self) -> Log:
+        from textual.widgets import Log
+
         return self.query_one("#check-output", Log)
 
     @property

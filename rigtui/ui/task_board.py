@@ -8,16 +8,18 @@ user is (`task_changed`)."""
 from __future__ import annotations
 
 import time
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Static
+from textual.widgets import Footer, Static
 
 from rigtui import protocol as ev
 from rigtui.ui.modals import ConfirmScreen, PromptScreen
+
+if TYPE_CHECKING:
+    from textual.widgets import DataTable
 
 RigtuiApp = Any  # the workbench (rigtui.ui.app imports this module)
 COLUMNS = ("task", "state", "time", "tokens", "cost", "checks", "files", "goal")
@@ -59,6 +61,8 @@ class TaskBoard(Screen[None]):
 
     def compose(self) -> ComposeResult:
         yield Static("Isolated tasks", id="board-title")
+        from textual.widgets import DataTable  # loaded when the board opens, not at start
+
         yield DataTable(id="board", cursor_type="row", zebra_stripes=True)
         yield Static(
             "Enter: review (or open the thread) · n: new isolated task · d: discard · Esc: back",
@@ -67,12 +71,17 @@ class TaskBoard(Screen[None]):
         yield Footer()
 
     async def on_mount(self) -> None:
-        table = self.query_one(DataTable)
+        table = self._table()
         for name in COLUMNS:
             table.add_column(name, key=name)
         await self.reload()
         self.set_interval(1.0, self._tick)  # the elapsed time of running tasks
         table.focus()
+
+    def _table(self) -> DataTable[str]:
+        from textual.widgets import DataTable
+
+        return self.query_one("#board", DataTable)
 
     @property
     def rigtui(self) -> RigtuiApp:
@@ -82,7 +91,7 @@ class TaskBoard(Screen[None]):
         session = await self.rigtui.opened_session()
         tasks = await session.isolated.tasks()
         self.tasks = {t.id: t for t in tasks}
-        table = self.query_one(DataTable)
+        table = self._table()
         chosen = self._chosen_id()
         table.clear()
         for task in reversed(tasks):  # newest first
@@ -102,13 +111,13 @@ class TaskBoard(Screen[None]):
         if running and self._ticks % 5 == 0:
             self.run_worker(self.reload(), group="task-board", exclusive=True)
             return
-        table = self.query_one(DataTable)
+        table = self._table()
         for task in running:
             if task.id in table.rows:
                 table.update_cell(task.id, "time", _elapsed(task))
 
     def _chosen_id(self) -> str | None:
-        table = self.query_one(DataTable)
+        table = self._table()
         if table.row_count == 0:
             return None
         key = table.coordinate_to_cell_key(table.cursor_coordinate).row_key
@@ -149,8 +158,7 @@ class TaskBoard(Screen[None]):
             ConfirmScreen(f"Discard task {task.id} and its workspace? ({task.state})"), answered
         )
 
-    @on(DataTable.RowSelected)
-    async def _selected(self, _: DataTable.RowSelected) -> None:
+    async def on_data_table_row_selected(self, _: DataTable.RowSelected) -> None:
         await self.action_open()
 
 

@@ -57,6 +57,6 @@ async def test_the_workbench_turns_it_back_on_once_painted(make_app) -> None:
     gc_pause.pause()
     app = make_app()
     async with app.run_test(size=(120, 40)) as pilot:
-        await app.opened_session()
+        await (await app.opened_session()).runtime.index_ready.wait()  # the start done
         await pilot.pause()
         assert gc.isenabled()

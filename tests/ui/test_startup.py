@@ -55,7 +55,7 @@ async def test_the_first_frame_composes_none_of_the_hidden_panes(demo_project) -
     settings.sandbox.kind = "local"
     app = Watched(demo_project, settings)
     async with app.run_test(size=(120, 40)):
-        await app.opened_session()
+        await (await app.opened_session()).runtime.index_ready.wait()  # the start done
         assert app.composed == []
         assert all(app.query(p) for p in (*HIDDEN, ThreadList))
 
@@ -63,7 +63,7 @@ async def test_the_first_frame_composes_none_of_the_hidden_panes(demo_project) -
 async def test_the_hidden_panes_are_there_once_the_session_is_open(make_app) -> None:
     app = make_app()
     async with app.run_test(size=(120, 40)) as pilot:
-        await app.opened_session()
+        await (await app.opened_session()).runtime.index_ready.wait()  # the start done
         await pilot.pause()
         for pane in HIDDEN:
             assert not app.query_one(pane).display
