@@ -9,12 +9,14 @@ import subprocess
 import sys
 from pathlib import Path
 
+from textual.app import App, ComposeResult
 from textual.widgets import ContentSwitcher
 
 from rigtui.config import load_settings
 from rigtui.ui import app as app_module
 from rigtui.ui.app import RigtuiApp
 from rigtui.ui.checks_panel import ChecksPanel
+from rigtui.ui.message_box import CompletionMenu, MessageInput
 from rigtui.ui.outline import Outline
 from rigtui.ui.plan_view import PlanView
 from rigtui.ui.review_pane import ReviewPane
@@ -49,7 +51,7 @@ async def test_the_first_frame_composes_none_of_the_hidden_panes(demo_project) -
         CSS_PATH = str(Path(app_module.__file__).parent / RigtuiApp.CSS_PATH)  # not this file's
 
         def on_mount(self) -> None:  # before the first frame (Textual calls both on_mounts)
-            self.composed = [p for p in (*HIDDEN, ThreadList) if self.query(p)]
+            self.composed = [p for p in (*HIDDEN, ThreadList, CompletionMenu) if self.query(p)]
 
     settings = load_settings(demo_project)
     settings.sandbox.kind = "local"
@@ -57,7 +59,7 @@ async def test_the_first_frame_composes_none_of_the_hidden_panes(demo_project) -
     async with app.run_test(size=(120, 40)):
         await (await app.opened_session()).runtime.index_ready.wait()  # the start done
         assert app.composed == []
-        assert all(app.query(p) for p in (*HIDDEN, ThreadList))
+        assert all(app.query(p) for p in (*HIDDEN, ThreadList, CompletionMenu))
 
 
 async def test_the_hidden_panes_are_there_once_the_session_is_open(make_app) -> None:
@@ -70,8 +72,33 @@ async def test_the_hidden_panes_are_there_once_the_session_is_open(make_app) -> 
         right = app.query_one("#right", ContentSwitcher)
         assert right.current == "diff-empty"
         order = [w.id for w in app.query_one("#thread").children]
-        assert order[:3] == ["thread-list", "plan", "views"]
+        assert order == ["thread-list", "plan", "views", "completions", "message"]
         app.action_run_checks()  # the panel mounted later still shows and takes the focus
         await pilot.pause()
         assert app.query_one(ChecksPanel).display
         assert right.current == "checks"
+
+
+class BoxOnly(App[None]):
+    """The message box before the workbench mounts its completion menu."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.sent: list[str] = []
+
+    def compose(self) -> ComposeResult:
+        yield MessageInput(id="message")
+
+    def on_input_submitted(self, message: MessageInput.Submitted) -> None:
+        self.sent.append(message.value)
+
+
+async def test_keys_typed_before_the_menu_is_mounted_do_what_they_always_do() -> None:
+    app = BoxOnly()
+    async with app.run_test() as pilot:
+        box = app.query_one(MessageInput)
+        box.focus()
+        await pilot.press(*"see @src", "tab", "down", "up", "escape", "enter")
+        await pilot.pause()
+        assert app.sent == ["see @src"]
+        assert not app.query(CompletionMenu)
