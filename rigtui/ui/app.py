@@ -37,7 +37,7 @@ from rigtui.ui.right_pane import RightPane
 from rigtui.ui.slash_actions import CompactAction, message_text
 from rigtui.ui.status_bar import StatusBar
 from rigtui.ui.task_board import TaskBoardActions
-from rigtui.ui.themes import follow_theme, register_themes
+from rigtui.ui.themes import follow_theme, register_themes, start_with_theme
 from rigtui.ui.thread_pane import ThreadPane
 from rigtui.ui.threads import ThreadActions
 from rigtui.ui.trust_screen import TrustScreen
@@ -76,7 +76,7 @@ class RigtuiApp(
         self.session_opened = asyncio.Event()  # set once the session is open (after painting)
         self.threads: Threads | None = None
         self.theme_warnings = register_themes(self)
-        self.theme = theme or settings.ui.theme
+        start_with_theme(self, theme or settings.ui.theme)
         self._narrow: bool | None = None
         # "this needs you" while the terminal is not focused: attention(title, body)
         self.notifier = Notifier(self, settings.ui.notify)

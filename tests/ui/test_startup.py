@@ -102,3 +102,20 @@ async def test_keys_typed_before_the_menu_is_mounted_do_what_they_always_do() ->
         await pilot.pause()
         assert app.sent == ["see @src"]
         assert not app.query(CompletionMenu)
+
+
+async def test_the_chosen_theme_is_there_from_the_start_without_parsing_css_again(
+    make_app, monkeypatch
+) -> None:
+    reparsed: list[bool] = []
+    monkeypatch.setattr(App, "refresh_css", lambda self, animate=True: reparsed.append(True))
+    app = make_app(theme="rigtui-light")
+    async with app.run_test(size=(120, 40)) as pilot:
+        await (await app.opened_session()).runtime.index_ready.wait()
+        await pilot.pause()
+        assert app.theme == "rigtui-light"
+        assert {"-theme-rigtui-light", "-light-mode"} <= app.classes
+        assert "-dark-mode" not in app.classes
+        background = app.get_css_variables()["background"]
+        assert app.screen.styles.background.hex.lower() == background.lower()[:7]
+        assert reparsed == []
