@@ -9,14 +9,13 @@ it (after its session is open and its first thread shown, the first paint is rec
 product carries no hook for the benchmark. On a busy machine the CPU ratio moves less than the
 wall-clock one.
 
-Issue 17's target is 1.5x. On the shared two-core development machine, 9 runs each, the same
-session: before the start-up work (commit 2c7f136) 386 ms against 180 ms (2.15x; CPU 355 ms
-against 160 ms, 2.22x); after it 253 ms against 163 ms (1.55x, 90 ms over the floor; CPU
-239 ms against 147 ms, 1.63x). What is left is Textual's own work for ~17 widgets (their CSS
-parsed, styled twice, laid out and drawn in three passes before the first paint) and ~30 ms
-of imports (settings, the widgets' modules).
-
-    python bench/startup.py [--runs 7] [--files 2000]
+Issue 17's target is 1.5x. On the shared two-core development machine (quiet; 9 runs each,
+the same hour): before the start-up work (commit 2c7f136) 344 ms against 166 ms (2.07x,
+178 ms over the floor; CPU 331 ms against 150 ms, 2.20x); after it 250-259 ms against
+167-170 ms (1.50-1.53x, 83-89 ms over; CPU 1.56-1.59x): at the target on some runs, just over
+it on others. What is left is Textual's own work for ~16 widgets (their CSS parsed, styled
+twice, laid out and drawn in three passes before the first paint, ~60 ms of CPU) and ~30 ms
+of imports (the settings, the widgets' modules).
 """
 
 from __future__ import annotations
