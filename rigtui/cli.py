@@ -24,7 +24,6 @@ from types import ModuleType
 
 import rigtui.commands
 from rigtui import __version__
-from rigtui.commands._common import project_root
 from rigtui.errors import RigtuiError
 
 
@@ -78,10 +77,16 @@ def build_parser(helping: bool = True) -> argparse.ArgumentParser:
 
 
 def _run_app(args: argparse.Namespace) -> int:
-    root = project_root(args.path)
-    from rigtui.ui.launch import launch  # imported late: subcommands never load Textual
+    from rigtui.ui import gc_pause
 
-    return launch(root, args)
+    gc_pause.pause()  # until the first frame (gc_pause says why)
+    try:
+        from rigtui.commands._common import project_root
+        from rigtui.ui.launch import launch  # imported late: subcommands never load Textual
+
+        return launch(project_root(args.path), args)
+    finally:
+        gc_pause.resume()
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -4,9 +4,12 @@ bounded in size), and the bounded auto-fix rounds the agent may spend on it."""
 from __future__ import annotations
 
 import re
+from typing import TYPE_CHECKING
 
 from rigtui.checks.parsers import Location, strip_ansi
-from rigtui.protocol import CheckFinished
+
+if TYPE_CHECKING:
+    from rigtui.protocol import CheckFinished
 
 MAX_MESSAGE_CHARS = 6_000
 MAX_LISTED_LOCATIONS = 20

@@ -2,8 +2,9 @@
 
 Events are plain, JSON-serialisable frozen dataclasses (fields hold str, int, float, bool,
 None, lists and dicts of those). Each is registered by its class name with `@event_type`, the
-name a stored log keeps; `from_dict` turns a stored or printed event back into its class (the
-package `rigtui.protocol` imports every event module, so the registry is always complete)."""
+name a stored log keeps; `from_dict` turns a stored or printed event back into its class (it
+has the package `rigtui.protocol` import every event module first, so the registry is
+complete; the package loads them lazily otherwise)."""
 
 from __future__ import annotations
 
@@ -47,6 +48,10 @@ def from_dict(data: dict[str, Any]) -> Event:
     """Rebuild an event from `to_dict` output. Unknown types come back as `UnknownEvent`."""
     data = dict(data)
     name = data.pop("type", "")
+    if name not in _REGISTRY:
+        from rigtui.protocol import load_all
+
+        load_all()
     cls = _REGISTRY.get(name)
     if cls is None:
         return UnknownEvent(

@@ -21,21 +21,9 @@ from textual.widgets import DirectoryTree, Footer, Header
 from rigtui import protocol as ev
 from rigtui.config import Settings, load_settings
 from rigtui.errors import RigtuiError
-from rigtui.protocol import (
-    Cancel,
-    ConfirmChecks,
-    Op,
-    ProposePatch,
-    Redo,
-    ReviewLeftover,
-    RunChecks,
-    SendMessage,
-    Undo,
-    UsageUpdated,
-)
 from rigtui.session import launch_folder, model_status
 from rigtui.trust import record
-from rigtui.ui import keymap
+from rigtui.ui import gc_pause, keymap
 from rigtui.ui.checks_panel import ChecksPanel
 from rigtui.ui.copying import CopyActions
 from rigtui.ui.file_tree import ProjectTree
@@ -49,7 +37,7 @@ from rigtui.ui.right_pane import RightPane
 from rigtui.ui.slash_actions import CompactAction, message_text
 from rigtui.ui.status_bar import StatusBar
 from rigtui.ui.task_board import TaskBoardActions
-from rigtui.ui.themes import follow_theme, register_themes
+from rigtui.ui.themes import follow_theme, register_themes, start_with_theme
 from rigtui.ui.thread_pane import ThreadPane
 from rigtui.ui.threads import ThreadActions
 from rigtui.ui.trust_screen import TrustScreen
@@ -88,7 +76,7 @@ class RigtuiApp(
         self.session_opened = asyncio.Event()  # set once the session is open (after painting)
         self.threads: Threads | None = None
         self.theme_warnings = register_themes(self)
-        self.theme = theme or settings.ui.theme
+        start_with_theme(self, theme or settings.ui.theme)
         self._narrow: bool | None = None
         # "this needs you" while the terminal is not focused: attention(title, body)
         self.notifier = Notifier(self, settings.ui.notify)
@@ -101,7 +89,6 @@ class RigtuiApp(
         with Horizontal(id="panes"):
             with Vertical(id="left"):
                 yield ProjectTree(self.root, self.settings.ui.icons, id="tree")
-                yield Outline(None, id="outline", classes="-empty")
             yield ThreadPane(id="thread")
             yield RightPane(self.root, id="right")
         yield StatusBar(self.settings, self.root.name, id="status")
@@ -115,6 +102,7 @@ class RigtuiApp(
         follow_theme(self)
         self.thread_pane.border_title = "Thread"
         self.query_one("#tree").border_title = self.root.name
+        self.call_after_refresh(gc_pause.first_painted)
         for warning in self.theme_warnings:
             self.notify(warning, severity="warning")
         trust = self.settings.trust
@@ -142,7 +130,14 @@ class RigtuiApp(
             self.notify(str(exc), severity="error", timeout=30)
         await self.start_session()
 
+    async def mount_panes(self) -> None:
+        """The panes hidden at first (outline, plan, checks, review): after the first frame."""
+        await self.query_one("#left").mount(Outline(None, id="outline", classes="-empty"))
+        await self.thread_pane.mount_panes()
+        await self.right.mount_panes()
+
     async def start_session(self) -> None:
+        await self.mount_panes()
         trust = self.settings.trust
         if trust is not None and (notice := trust.notice()):
             self.notify(notice, title="Settings ignored", severity="warning", timeout=20)
@@ -198,7 +193,7 @@ class RigtuiApp(
             await self.threads.switch(thread_id)
 
     def _switched(self, thread: Thread, history: list[ev.Event]) -> None:
-        usage = [e for e in history if isinstance(e, UsageUpdated)]
+        usage = [e for e in history if isinstance(e, ev.UsageUpdated)]
         profile = thread.model_profile or self.launch_profile
         self.status.show(thread=thread.title, profile=profile, usage=usage[-1] if usage else None)
         self.thread_pane.border_title = f"Thread: {thread.title}"
@@ -228,7 +223,7 @@ class RigtuiApp(
     # --- ops -------------------------------------------------------------------------------
 
     @work(group="ops")
-    async def send_op(self, op: Op, refused: str = "") -> None:
+    async def send_op(self, op: ev.Op, refused: str = "") -> None:
         """Send an op (once the session is open: a key pressed as the workbench starts is
         kept, not lost); one refused (nothing to undo, a patch that does not fit) is said."""
         try:
@@ -243,7 +238,7 @@ class RigtuiApp(
             text = await message_text(self, message.text)  # None: a /command did it
             text = text and await expand_prompt(self, session.mcp, text)
             if text:  # None: a server's prompt that cannot be used (said)
-                await session.send(SendMessage(self.current_thread.id, text))
+                await session.send(ev.SendMessage(self.current_thread.id, text))
 
     @on(ThreadPane.ThreadChosen)
     async def _thread_chosen(self, message: ThreadPane.ThreadChosen) -> None:
@@ -251,15 +246,15 @@ class RigtuiApp(
         self.query_one("#message").focus()
 
     def action_undo_change_set(self) -> None:
-        self.send_op(Undo(self._current_id()))
+        self.send_op(ev.Undo(self._current_id()))
 
     def action_redo_change_set(self) -> None:
-        self.send_op(Redo(self._current_id()))
+        self.send_op(ev.Redo(self._current_id()))
 
     def action_review_pending(self) -> None:
         if not self.query_one(ReviewPane).show_latest(self._current_id()):
             # A change set an earlier run left pending (`exec --approve never`, a restart).
-            self.send_op(ReviewLeftover(self._current_id()))
+            self.send_op(ev.ReviewLeftover(self._current_id()))
 
     def action_review_patch_file(self) -> None:
         """Review a patch file (apply_patch envelope or unified diff) without a model."""
@@ -272,7 +267,7 @@ class RigtuiApp(
                 except OSError as exc:
                     self.notify(f"{path}: cannot be read ({exc.strerror})", severity="error")
                     return
-                self.send_op(ProposePatch(self._current_id(), text))
+                self.send_op(ev.ProposePatch(self._current_id(), text))
 
         self.push_screen(PromptScreen("Patch file to review (path from the project root)"), load)
 
@@ -283,24 +278,24 @@ class RigtuiApp(
         if runner is None or not runner.checks:
             self.notify("no checks: add a [checks] table to .rigtui.toml (see README)")
             return
-        self.send_op(RunChecks(""))
+        self.send_op(ev.RunChecks(""))
 
     def action_confirm_checks(self) -> None:
-        self.send_op(ConfirmChecks(self._current_id()))
+        self.send_op(ev.ConfirmChecks(self._current_id()))
 
     @on(ChecksPanel.RerunRequested)
     def _rerun(self, message: ChecksPanel.RerunRequested) -> None:
-        self.send_op(RunChecks("", [message.check] if message.check else None))
+        self.send_op(ev.RunChecks("", [message.check] if message.check else None))
 
     @on(ChecksPanel.SendToModel)
     async def _send_failure(self, message: ChecksPanel.SendToModel) -> None:
         if self.current_thread is not None:
-            await self.session_required().send(SendMessage(self.current_thread.id, message.text))
+            await self.session_required().send(ev.SendMessage(self.current_thread.id, message.text))
             self.query_one("#message").focus()
 
     async def action_cancel_turn(self) -> None:
         if self.current_thread is not None:
-            await self.session_required().send(Cancel(self.current_thread.id))
+            await self.session_required().send(ev.Cancel(self.current_thread.id))
             self.notify("stopped the model's reply")
 
     def _current_id(self) -> str:
@@ -317,8 +312,8 @@ class RigtuiApp(
     @on(DirectoryTree.FileSelected)
     def _file_selected(self, message: DirectoryTree.FileSelected) -> None:
         self.open_file(Path(message.path))
-        outline = self.query_one(Outline)
-        if outline.index is not None:
+        outline = next(iter(self.query(Outline)), None)  # None: chosen before it is mounted
+        if outline is not None and outline.index is not None:
             outline.remove_class("-empty")
             outline.show_path(Path(message.path).relative_to(self.root).as_posix())
 
@@ -382,6 +377,14 @@ class RigtuiApp(
     def _current_running(self) -> bool:
         thread = self.current_thread
         return bool(self.session and thread and self.session.running(thread.id))
+
+    def get_default_screen(self) -> Screen[object]:
+        """The first screen, with the width class its first resize gives it already set (set
+        then, it would style every widget once more before the first frame)."""
+        screen = super().get_default_screen()
+        width = self.size.width
+        screen.add_class(max(b for b in self.HORIZONTAL_BREAKPOINTS if width >= b[0])[1])
+        return screen
 
     def on_resize(self, event: events.Resize) -> None:
         """Under 100 columns the tree collapses (ctrl+b brings it back) so the thread and

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from rich.text import Text
 from textual import on
@@ -24,13 +25,16 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
 from textual.message import Message
-from textual.widgets import Log, OptionList
+from textual.widgets import OptionList
 from textual.widgets.option_list import Option, OptionDoesNotExist
 
-from rigtui.checks.feedback import failure_message
-from rigtui.checks.parsers import Location, strip_ansi
-from rigtui.checks.spec import Check
-from rigtui.protocol import CheckFinished, CheckOutput, CheckQueued, CheckStarted, Event
+from rigtui import protocol as ev
+
+if TYPE_CHECKING:
+    from textual.widgets import Log
+
+    from rigtui.checks.parsers import Location
+    from rigtui.checks.spec import Check
 
 MAX_OUTPUT_CHARS = 200_000  # per check, in the panel; the tail is kept
 STYLES = {
@@ -55,12 +59,14 @@ class CheckView:
     duration: float | None = None
     change_set_id: str = ""
     output: list[str] = field(default_factory=list)
-    finished: CheckFinished | None = None
+    finished: ev.CheckFinished | None = None
 
     @property
     def locations(self) -> list[Location]:
         if self.finished is None or self.finished.run_id != self.run_id:
             return []
+        from rigtui.checks.parsers import Location  # with the first result, not at start
+
         return [Location.from_dict(d) for d in self.finished.locations]
 
     def row(self) -> Text:
@@ -122,6 +128,8 @@ class ChecksPanel(Vertical):
     def compose(self) -> ComposeResult:
         yield OptionList(id="check-list")
         yield OptionList(id="check-locations", classes="-empty")
+        from textual.widgets import Log  # the panel mounts after the first frame; so does this
+
         yield Log(id="check-output", max_lines=5000, auto_scroll=True)
 
     def on_mount(self) -> None:
@@ -143,23 +151,25 @@ class ChecksPanel(Vertical):
             self._log.clear()
             self._log.write_line("No checks configured. " 'Add [checks] tests = "pytest -x -q" to .rigtui.toml.')  # fmt: skip
 
-    def apply(self, event: Event) -> None:
+    def apply(self, event: ev.Event) -> None:
         """Render one check event (other events are ignored)."""
-        if not isinstance(event, CheckQueued | CheckStarted | CheckOutput | CheckFinished):
+        if not isinstance(
+            event, ev.CheckQueued | ev.CheckStarted | ev.CheckOutput | ev.CheckFinished
+        ):
             return
         view = self.views.get(event.check)
         if view is None:
             view = self.views[event.check] = CheckView(event.check)
-        if isinstance(event, CheckQueued):
+        if isinstance(event, ev.CheckQueued):
             view.run_id, view.state, view.output = event.run_id, "queued", []
             view.command, view.change_set_id = event.command, event.change_set_id
             if view.name == self.selected:
                 self._log.clear()
         elif event.run_id != view.run_id:
             return  # a stale run's late news: the newer run is what the panel shows
-        elif isinstance(event, CheckStarted):
+        elif isinstance(event, ev.CheckStarted):
             view.state = "running"
-        elif isinstance(event, CheckOutput):
+        elif isinstance(event, ev.CheckOutput):
             self._add_output(view, event.text)
             return
         else:
@@ -167,6 +177,8 @@ class ChecksPanel(Vertical):
         self._refresh_row(view)
 
     def _add_output(self, view: CheckView, text: str) -> None:
+        from rigtui.checks.parsers import strip_ansi
+
         text = strip_ansi(text)
         view.output.append(text)
         if sum(len(t) for t in view.output) > MAX_OUTPUT_CHARS:
@@ -174,7 +186,7 @@ class ChecksPanel(Vertical):
         if view.name == self.selected:
             self._log.write(text)
 
-    def _finish(self, view: CheckView, event: CheckFinished) -> None:
+    def _finish(self, view: CheckView, event: ev.CheckFinished) -> None:
         view.state, view.duration, view.finished = event.state, event.duration, event
         if not view.output and event.output:
             self._add_output(view, event.output)
@@ -189,6 +201,8 @@ class ChecksPanel(Vertical):
 
     @property
     def _log(self) -> Log:
+        from textual.widgets import Log
+
         return self.query_one("#check-output", Log)
 
     @property
@@ -264,6 +278,8 @@ class ChecksPanel(Vertical):
         if view is None or finished is None or view.state != "failed":
             self.notify("Nothing to send: the selected check has not failed.", severity="warning")
             return
+        from rigtui.checks.feedback import failure_message
+
         text = failure_message(finished)
         self.post_message(
             self.SendToModel(text, view.name, finished.run_id, finished.change_set_id)

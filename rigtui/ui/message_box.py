@@ -13,6 +13,7 @@ from rich.text import Text
 from textual import work
 from textual.actions import SkipAction
 from textual.binding import Binding
+from textual.css.query import NoMatches
 from textual.widgets import Input, OptionList
 from textual.widgets.option_list import Option
 
@@ -100,11 +101,17 @@ class MessageInput(Input):
     def __init__(self, **kwargs: object) -> None:
         super().__init__(**kwargs)  # type: ignore[arg-type]
         self.completer: Completer | None = None  # set once the session is open
+        self._no_menu = CompletionMenu()  # never mounted: always closed
         self._typing: Typing | None = None
 
     @property
     def menu(self) -> CompletionMenu:
-        return self.screen.query_one(CompletionMenu)
+        """The completion menu; until the workbench mounts it (after its first frame, as the
+        session opens) a closed one, so keys pressed that early do what they always do."""
+        try:
+            return self.screen.query_one(CompletionMenu)
+        except NoMatches:
+            return self._no_menu
 
     def on_input_changed(self, event: Input.Changed) -> None:
         if event.input is not self:

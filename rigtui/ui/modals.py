@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
 from textual.screen import ModalScreen
-from textual.widgets import DataTable, Input, Label, Static
+from textual.widgets import Input, Label, Static
+
+if TYPE_CHECKING:
+    from textual.widgets import DataTable
 
 MODAL_CSS = """
 {name} {{ align: center middle; }}
@@ -80,6 +85,8 @@ class KeyMapScreen(ModalScreen[None]):
     def compose(self) -> ComposeResult:
         with Vertical():
             yield Label("Keys  (Esc to close; every action is also in ctrl+p)")
+            from textual.widgets import DataTable  # loaded when the key map opens
+
             table: DataTable[str] = DataTable(cursor_type="row", zebra_stripes=True)
             table.add_columns("key", "action", "where")
             for row in self.rows:

@@ -12,7 +12,7 @@ from textual import work
 from textual.containers import Vertical
 from textual.message import Message
 
-from rigtui.protocol import DecidePatch, Decision, PatchRefused
+from rigtui import protocol as ev
 from rigtui.ui.modals import ConfirmScreen
 
 if TYPE_CHECKING:
@@ -84,7 +84,7 @@ class ReviewPane(Vertical):
     def on_diff_review_decided(self, message: DiffReview.Decided) -> None:
         message.stop()
         cs_id = self.change_set_id or message.proposal.id
-        self.send(DecidePatch(self.thread_id, cs_id, message.decision))
+        self.send(ev.DecidePatch(self.thread_id, cs_id, message.decision))
         self.close(cs_id)
 
     def on_diff_review_cancelled(self, message: DiffReview.Cancelled) -> None:
@@ -96,12 +96,12 @@ class ReviewPane(Vertical):
         )
 
     @work(group="decide")
-    async def send(self, op: DecidePatch) -> None:
+    async def send(self, op: ev.DecidePatch) -> None:
         if self.session is not None:
             await self.session.send(op)
 
     @work(group="rebase", exclusive=True)
-    async def offer_rebase(self, refused: PatchRefused) -> None:
+    async def offer_rebase(self, refused: ev.PatchRefused) -> None:
         """A person's change set met files changed since it was read, and still fits them."""
         session = self.session
         request = session.review_request(refused.change_set_id) if session else None
@@ -114,5 +114,5 @@ class ReviewPane(Vertical):
         yes = bool(await self.app.push_screen_wait(ConfirmScreen(question)))
         if not yes:
             self.app.notify("nothing was applied")
-        answer = Decision(rebase=True) if yes else Decision(pending=True)  # the same hunks
-        await session.send(DecidePatch(refused.thread_id, refused.change_set_id, answer))
+        answer = ev.Decision(rebase=True) if yes else ev.Decision(pending=True)  # the same hunks
+        await session.send(ev.DecidePatch(refused.thread_id, refused.change_set_id, answer))

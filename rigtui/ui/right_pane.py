@@ -45,8 +45,14 @@ class RightPane(ContentSwitcher):
 
     def compose(self) -> ComposeResult:
         yield DiffEmpty(DIFF_EMPTY, id="diff-empty")
-        yield ChecksPanel(id="checks")
-        yield ReviewPane(id="review")
+
+    async def mount_panes(self) -> None:
+        """The checks panel and the review: hidden at first, so mounted after the first frame
+        (each widget mounted costs the first paint; bench/startup.py)."""
+        panes = (ChecksPanel(id="checks"), ReviewPane(id="review"))
+        for pane in panes:
+            pane.display = False
+        await self.mount_all(panes)
 
     def on_mount(self) -> None:
         self.border_title = "Diff"

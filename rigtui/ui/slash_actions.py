@@ -6,13 +6,15 @@ from __future__ import annotations
 
 import asyncio
 from pathlib import Path
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from textual.widgets import Input
 
+from rigtui import protocol as ev
 from rigtui.errors import BadInput
-from rigtui.protocol import CompactThread, RenameThread, SetThreadModel
-from rigtui.session.slash import BuiltinUse, PromptUse, help_text, literal, load_prompts, parse
+
+if TYPE_CHECKING:
+    from rigtui.session.slash import BuiltinUse
 
 
 class SlashHost(Protocol):
@@ -36,6 +38,9 @@ class SlashHost(Protocol):
 
 async def message_text(app: SlashHost, text: str) -> str | None:
     """What to send for what the user typed, or None when a command did it (or was refused)."""
+    # loaded with the first message, not before the first frame (bench/startup.py)
+    from rigtui.session.slash import BuiltinUse, PromptUse, literal, load_prompts, parse
+
     prompts = await asyncio.to_thread(load_prompts, app.root)
     try:
         command = parse(text, prompts)
@@ -59,11 +64,11 @@ async def run_builtin(app: SlashHost, use: BuiltinUse, prompts: list) -> None:  
         case "new":
             await app.action_new_thread()
             if use.argument and app.current_thread is not None:
-                app.send_op(RenameThread(app.current_thread.id, use.argument))
+                app.send_op(ev.RenameThread(app.current_thread.id, use.argument))
         case "fork":
             await app.action_fork_thread()
         case "model" if use.argument:
-            app.send_op(SetThreadModel(thread_id, use.argument))
+            app.send_op(ev.SetThreadModel(thread_id, use.argument))
         case "model":
             app.action_switch_model()
         case "undo":
@@ -71,12 +76,14 @@ async def run_builtin(app: SlashHost, use: BuiltinUse, prompts: list) -> None:  
         case "redo":
             app.action_redo_change_set()
         case "compact":
-            app.send_op(CompactThread(thread_id))
+            app.send_op(ev.CompactThread(thread_id))
         case "checks":
             app.action_run_checks()
         case "threads":
             app.action_toggle_thread_list()
         case "help":
+            from rigtui.session.slash import help_text
+
             app.notify(help_text(prompts), title="Commands", timeout=20, markup=False)
 
 
@@ -85,4 +92,4 @@ class CompactAction:
 
     def action_compact_thread(self: SlashHost) -> None:  # type: ignore[misc]
         if self.current_thread is not None:
-            self.send_op(CompactThread(self.current_thread.id))
+            self.send_op(ev.CompactThread(self.current_thread.id))

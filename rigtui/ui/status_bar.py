@@ -9,15 +9,8 @@ from dataclasses import dataclass
 
 from textual.widgets import Static
 
+from rigtui import protocol as ev
 from rigtui.config import Settings
-from rigtui.protocol import (
-    Event,
-    IndexProgress,
-    IndexReady,
-    IndexUpdated,
-    McpServerChanged,
-    UsageUpdated,
-)
 from rigtui.session import model_status
 
 
@@ -28,7 +21,7 @@ class StatusFacts:
     profile: str | None = None
     index: str = "off"
     sandbox: str = "none"
-    usage: UsageUpdated | None = None
+    usage: ev.UsageUpdated | None = None
     mcp: str = ""  # " │ mcp: 1/2" (servers up, of those enabled) once one is configured
 
 
@@ -48,17 +41,17 @@ class StatusBar(Static):
             setattr(self.facts, name, value)
         self.redraw()
 
-    def take(self, event: Event) -> None:
+    def take(self, event: ev.Event) -> None:
         """The index's progress: what the bar says about it."""
         match event:
-            case IndexProgress(done=done, total=total):
+            case ev.IndexProgress(done=done, total=total):
                 self.facts.index = f"indexing {done}/{total}"
-            case IndexReady(files=files):
+            case ev.IndexReady(files=files):
                 self.facts.index = f"{files} files, up to date"
-            case IndexUpdated(paths=paths):
+            case ev.IndexUpdated(paths=paths):
                 stamp = time.strftime("%H:%M:%S")
                 self.facts.index = f"up to date ({len(paths)} file(s) at {stamp})"
-            case McpServerChanged(up=up, total=total):
+            case ev.McpServerChanged(up=up, total=total):
                 self.facts.mcp = f" │ mcp: {up}/{total}" if total else ""
             case _:
                 return

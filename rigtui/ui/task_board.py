@@ -8,17 +8,18 @@ user is (`task_changed`)."""
 from __future__ import annotations
 
 import time
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Static
+from textual.widgets import Footer, Static
 
-from rigtui.protocol import DiscardIsolated, IsolatedTaskChanged, ReviewIsolated, StartIsolated
-from rigtui.protocol.isolated import FAILED, REVIEWABLE, RUNNING, TELL_USER
+from rigtui import protocol as ev
 from rigtui.ui.modals import ConfirmScreen, PromptScreen
+
+if TYPE_CHECKING:
+    from textual.widgets import DataTable
 
 RigtuiApp = Any  # the workbench (rigtui.ui.app imports this module)
 COLUMNS = ("task", "state", "time", "tokens", "cost", "checks", "files", "goal")
@@ -60,6 +61,8 @@ class TaskBoard(Screen[None]):
 
     def compose(self) -> ComposeResult:
         yield Static("Isolated tasks", id="board-title")
+        from textual.widgets import DataTable  # loaded when the board opens, not at start
+
         yield DataTable(id="board", cursor_type="row", zebra_stripes=True)
         yield Static(
             "Enter: review (or open the thread) · n: new isolated task · d: discard · Esc: back",
@@ -68,12 +71,17 @@ class TaskBoard(Screen[None]):
         yield Footer()
 
     async def on_mount(self) -> None:
-        table = self.query_one(DataTable)
+        table = self._table()
         for name in COLUMNS:
             table.add_column(name, key=name)
         await self.reload()
         self.set_interval(1.0, self._tick)  # the elapsed time of running tasks
         table.focus()
+
+    def _table(self) -> DataTable[str]:
+        from textual.widgets import DataTable
+
+        return self.query_one("#board", DataTable)
 
     @property
     def rigtui(self) -> RigtuiApp:
@@ -83,7 +91,7 @@ class TaskBoard(Screen[None]):
         session = await self.rigtui.opened_session()
         tasks = await session.isolated.tasks()
         self.tasks = {t.id: t for t in tasks}
-        table = self.query_one(DataTable)
+        table = self._table()
         chosen = self._chosen_id()
         table.clear()
         for task in reversed(tasks):  # newest first
@@ -96,18 +104,20 @@ class TaskBoard(Screen[None]):
 
     def _tick(self) -> None:
         """Running tasks' time each second; their tokens and checks from the store every 5."""
+        from rigtui.protocol.isolated import RUNNING  # loaded with the events (after painting)
+
         self._ticks += 1
         running = [t for t in self.tasks.values() if t.state == RUNNING]
         if running and self._ticks % 5 == 0:
             self.run_worker(self.reload(), group="task-board", exclusive=True)
             return
-        table = self.query_one(DataTable)
+        table = self._table()
         for task in running:
             if task.id in table.rows:
                 table.update_cell(task.id, "time", _elapsed(task))
 
     def _chosen_id(self) -> str | None:
-        table = self.query_one(DataTable)
+        table = self._table()
         if table.row_count == 0:
             return None
         key = table.coordinate_to_cell_key(table.cursor_coordinate).row_key
@@ -122,11 +132,13 @@ class TaskBoard(Screen[None]):
         task = self.tasks.get(self._chosen_id() or "")
         if task is None:
             return
+        from rigtui.protocol.isolated import REVIEWABLE
+
         app = self.rigtui
         self.dismiss(None)
         await app.switch_thread(task.thread_id)
         if task.state in REVIEWABLE and task.files:
-            app.send_op(ReviewIsolated(task.thread_id, task.id), refused="cannot review: ")
+            app.send_op(ev.ReviewIsolated(task.thread_id, task.id), refused="cannot review: ")
 
     def action_new_task(self) -> None:
         start_isolated_task(self.rigtui)
@@ -139,15 +151,14 @@ class TaskBoard(Screen[None]):
         async def answered(yes: bool | None) -> None:
             if yes:
                 self.rigtui.send_op(
-                    DiscardIsolated(task.thread_id, task.id), refused="cannot discard: "
+                    ev.DiscardIsolated(task.thread_id, task.id), refused="cannot discard: "
                 )
 
         self.app.push_screen(
             ConfirmScreen(f"Discard task {task.id} and its workspace? ({task.state})"), answered
         )
 
-    @on(DataTable.RowSelected)
-    async def _selected(self, _: DataTable.RowSelected) -> None:
+    async def on_data_table_row_selected(self, _: DataTable.RowSelected) -> None:
         await self.action_open()
 
 
@@ -160,13 +171,15 @@ def start_isolated_task(app: RigtuiApp) -> None:
         session = await app.opened_session()
         title = goal.splitlines()[0][:60]
         thread = await session.new_thread(f"isolated: {title}")
-        app.send_op(StartIsolated(thread.id, goal), refused="cannot start: ")
+        app.send_op(ev.StartIsolated(thread.id, goal), refused="cannot start: ")
 
     app.push_screen(PromptScreen("Task to run isolated (in a workspace of its own)"), start)
 
 
-def task_changed(app: RigtuiApp, event: IsolatedTaskChanged) -> None:
+def task_changed(app: RigtuiApp, event: ev.IsolatedTaskChanged) -> None:
     """Keep an open board live; tell the user about a task that needs them, anywhere."""
+    from rigtui.protocol.isolated import FAILED, TELL_USER
+
     for screen in app.screen_stack:
         if isinstance(screen, TaskBoard):
             screen.run_worker(screen.reload(), group="task-board", exclusive=True)

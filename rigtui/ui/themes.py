@@ -32,6 +32,25 @@ def register_themes(app: App[object]) -> list[str]:
     return warnings
 
 
+def start_with_theme(app: App[object], name: str) -> None:
+    """Set the theme an app starts with, before it runs. Assigned to `app.theme`, Textual's
+    watcher would parse every stylesheet again once the app runs (~5 ms before the first
+    frame, bench/startup.py); nothing is parsed yet, so its effects are applied here instead:
+    the CSS variables, the ANSI colour mapping and the app's theme classes."""
+    if name == app.theme:
+        return
+    app._validate_theme(name)  # an unknown name: the same error as assigning it
+    app.set_reactive(App.theme, name)
+    theme = app.current_theme
+    app.stylesheet.set_variables(app.get_css_variables())
+    app._refresh_truecolor_filter(app.ansi_theme)
+    classes = {c: False for c in app.classes if c.startswith("-theme-")}
+    classes.update(
+        {f"-theme-{name}": True, "-dark-mode": theme.dark, "-light-mode": not theme.dark}
+    )
+    app.update_classes(classes, update=False)
+
+
 def palette_for(theme: Theme) -> Palette:
     """The diff and code colours of a theme: dark or light ones by the theme's `dark`, each
     replaced by the theme's own variable where it sets one."""

@@ -396,11 +396,15 @@ class ThreadPane(Vertical):
         self._views: OrderedDict[str, ThreadView] = OrderedDict()
 
     def compose(self) -> ComposeResult:
-        yield ThreadList(id="thread-list")
-        yield PlanView(id="plan")
         yield ContentSwitcher(id="views")
-        yield CompletionMenu(id="completions")
         yield MessageInput(placeholder="Message the model…", id="message")
+
+    async def mount_panes(self) -> None:
+        """The thread list (empty until the session opens), the plan (hidden until a reply
+        makes one) and the completion menu (closed until @ or / is typed): mounted after the
+        first frame, in their places around the thread."""
+        await self.mount(ThreadList(id="thread-list"), PlanView(id="plan"), before="#views")
+        await self.mount(CompletionMenu(id="completions"), before="#message")
 
     @property
     def current_view(self) -> ThreadView | None:

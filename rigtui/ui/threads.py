@@ -10,7 +10,6 @@ from textual.app import App
 from textual.widgets import Input
 
 from rigtui import protocol as ev
-from rigtui.protocol import DeleteThread, ForkThread, RenameThread, SetThreadModel
 from rigtui.ui.modals import ChooseScreen, ConfirmScreen, PromptScreen
 from rigtui.ui.thread_pane import ThreadList, ThreadPane
 
@@ -96,7 +95,7 @@ class Threads:
 
         async def rename(title: str | None) -> None:
             if title and title != thread.title:
-                await self.session.send(RenameThread(thread.id, title))
+                await self.session.send(ev.RenameThread(thread.id, title))
 
         self.app.push_screen(PromptScreen("Rename thread", thread.title), rename)
 
@@ -109,7 +108,7 @@ class Threads:
         async def delete(yes: bool | None) -> None:
             if not yes:
                 return
-            await self.session.send(DeleteThread(thread_id))
+            await self.session.send(ev.DeleteThread(thread_id))
             await self.app.query_one(ThreadPane).forget_thread(thread_id)
             if self.current_id == thread_id:
                 await self.open_first()
@@ -135,7 +134,7 @@ class Threads:
 
         async def fork(seq: str | None) -> None:
             if seq is not None:
-                await self.session.send(ForkThread(thread.id, seq=int(seq)))
+                await self.session.send(ev.ForkThread(thread.id, seq=int(seq)))
                 newest = (await self.session.threads())[0]
                 await self.switch(newest.id)
 
@@ -152,7 +151,7 @@ class Threads:
 
         async def switch(name: str | None) -> None:
             if name is not None:
-                await self.session.send(SetThreadModel(thread.id, name))
+                await self.session.send(ev.SetThreadModel(thread.id, name))
                 chosen(name)
 
         self.app.push_screen(ChooseScreen("Model for this thread", choices), switch)

@@ -1,0 +1,121 @@
+"""What the workbench's first frame costs (bench/startup.py measures it): the event classes,
+the check parsers and the slash commands load after it, and the panes hidden at first are
+mounted once the session opens (with the thread list, empty until then), not composed into
+that frame."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+from textual.app import App, ComposeResult
+from textual.widgets import ContentSwitcher
+
+from rigtui.config import load_settings
+from rigtui.ui import app as app_module
+from rigtui.ui.app import RigtuiApp
+from rigtui.ui.checks_panel import ChecksPanel
+from rigtui.ui.message_box import CompletionMenu, MessageInput
+from rigtui.ui.outline import Outline
+from rigtui.ui.plan_view import PlanView
+from rigtui.ui.review_pane import ReviewPane
+from rigtui.ui.thread_pane import ThreadList
+
+HIDDEN = (ChecksPanel, ReviewPane, PlanView, Outline)
+LOADED_AFTER_THE_FIRST_FRAME = (
+    "rigtui.protocol.",  # every event module
+    "rigtui.checks.parsers",
+    "rigtui.checks.feedback",
+    "rigtui.session.slash",
+    "rigtui.session.core",
+    "rigtui.agent",
+)
+
+
+def test_the_workbench_loads_no_event_check_or_session_code_before_painting() -> None:
+    code = (
+        "import sys\nimport rigtui.cli, rigtui.ui.launch, rigtui.ui.app\n"
+        "print('\\n'.join(m for m in sys.modules if m.startswith('rigtui.')))"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+    loaded = result.stdout.split()
+    assert "rigtui.protocol" in loaded  # the package itself: its names load on first use
+    early = [m for m in loaded if m.startswith(LOADED_AFTER_THE_FIRST_FRAME)]
+    assert early == []
+
+
+async def test_the_first_frame_composes_none_of_the_hidden_panes(demo_project) -> None:
+    class Watched(RigtuiApp):
+        CSS_PATH = str(Path(app_module.__file__).parent / RigtuiApp.CSS_PATH)  # not this file's
+
+        def on_mount(self) -> None:  # before the first frame (Textual calls both on_mounts)
+            self.composed = [p for p in (*HIDDEN, ThreadList, CompletionMenu) if self.query(p)]
+
+    settings = load_settings(demo_project)
+    settings.sandbox.kind = "local"
+    app = Watched(demo_project, settings)
+    async with app.run_test(size=(120, 40)):
+        await (await app.opened_session()).runtime.index_ready.wait()  # the start done
+        assert app.composed == []
+        assert all(app.query(p) for p in (*HIDDEN, ThreadList, CompletionMenu))
+
+
+async def test_the_hidden_panes_are_there_once_the_session_is_open(make_app) -> None:
+    app = make_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await (await app.opened_session()).runtime.index_ready.wait()  # the start done
+        await pilot.pause()
+        for pane in HIDDEN:
+            assert not app.query_one(pane).display
+        right = app.query_one("#right", ContentSwitcher)
+        assert right.current == "diff-empty"
+        order = [w.id for w in app.query_one("#thread").children]
+        assert order == ["thread-list", "plan", "views", "completions", "message"]
+        app.action_run_checks()  # the panel mounted later still shows and takes the focus
+        await pilot.pause()
+        assert app.query_one(ChecksPanel).display
+        assert right.current == "checks"
+
+
+class BoxOnly(App[None]):
+    """The message box before the workbench mounts its completion menu."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.sent: list[str] = []
+
+    def compose(self) -> ComposeResult:
+        yield MessageInput(id="message")
+
+    def on_input_submitted(self, message: MessageInput.Submitted) -> None:
+        self.sent.append(message.value)
+
+
+async def test_keys_typed_before_the_menu_is_mounted_do_what_they_always_do() -> None:
+    app = BoxOnly()
+    async with app.run_test() as pilot:
+        box = app.query_one(MessageInput)
+        box.focus()
+        await pilot.press(*"see @src", "tab", "down", "up", "escape", "enter")
+        await pilot.pause()
+        assert app.sent == ["see @src"]
+        assert not app.query(CompletionMenu)
+
+
+async def test_the_chosen_theme_is_there_from_the_start_without_parsing_css_again(
+    make_app, monkeypatch
+) -> None:
+    reparsed: list[bool] = []
+    monkeypatch.setattr(App, "refresh_css", lambda self, animate=True: reparsed.append(True))
+    app = make_app(theme="rigtui-light")
+    async with app.run_test(size=(120, 40)) as pilot:
+        await (await app.opened_session()).runtime.index_ready.wait()
+        await pilot.pause()
+        assert app.theme == "rigtui-light"
+        assert {"-theme-rigtui-light", "-light-mode"} <= app.classes
+        assert "-dark-mode" not in app.classes
+        background = app.get_css_variables()["background"]
+        assert app.screen.styles.background.hex.lower() == background.lower()[:7]
+        assert reparsed == []
