@@ -238,6 +238,8 @@ class ThreadView(VerticalScroll):
         self._streams.clear()
         await self.remove_children()
         self._tools.clear()
+        if not self.is_attached:  # dropped meanwhile (another thread shown, this one deleted)
+            return
         visible = [e for e in events if _is_visible(e)]
         if not visible:
             self._empty = Static(EMPTY_THREAD, classes="empty")
@@ -394,6 +396,7 @@ class ThreadPane(Vertical):
     def __init__(self, **kwargs: object) -> None:
         super().__init__(**kwargs)  # type: ignore[arg-type]
         self._views: OrderedDict[str, ThreadView] = OrderedDict()
+        self._opening = asyncio.Lock()  # two opens of one thread must not build two views
 
     def compose(self) -> ComposeResult:
         yield ContentSwitcher(id="views")
@@ -417,6 +420,10 @@ class ThreadPane(Vertical):
 
     async def open_thread(self, thread_id: str, history: list[ev.Event]) -> ThreadView:
         """Show a thread: instantly when its view is cached, else build it from history."""
+        async with self._opening:
+            return await self._open_thread(thread_id, history)
+
+    async def _open_thread(self, thread_id: str, history: list[ev.Event]) -> ThreadView:
         switcher = self.query_one("#views", ContentSwitcher)
         self.query_one(PlanView).restore(history)
         view = self._views.get(thread_id)
