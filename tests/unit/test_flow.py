@@ -8,9 +8,7 @@ log, and prints those events."""
 from __future__ import annotations
 
 import json
-import os
 import subprocess
-import sys
 from collections.abc import Callable
 from pathlib import Path
 
@@ -21,6 +19,7 @@ from rigtui.config import load_settings
 from rigtui.protocol import DecidePatch, Decision, SendMessage, Undo
 from rigtui.session import Session
 from rigtui.trust import trust
+from tests.support.cli import run_rigtui
 from tests.support.fake_openai import FAST_RETRY, Call, FakeOpenAI, Say, collect_until
 
 EDIT = """*** Begin Patch
@@ -150,15 +149,7 @@ async def test_a_whole_flow_through_ops_only(project: Path) -> None:
 
 
 def rigtui(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "rigtui", *args],
-        cwd=cwd,
-        env={**os.environ, "CI": "true"},
-        capture_output=True,
-        text=True,
-        stdin=subprocess.DEVNULL,
-        timeout=120,
-    )
+    return run_rigtui(*args, cwd=cwd, env={"CI": "true"})
 
 
 async def test_the_same_flow_through_exec_json_leaves_the_same_log(project: Path) -> None:

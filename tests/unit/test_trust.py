@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -15,6 +14,7 @@ from rigtui.cli import main
 from rigtui.config import load_settings
 from rigtui.paths import user_config_file
 from rigtui.trust import entries, is_trusted, lookup, record, revoke, store_path, trust
+from tests.support.cli import run_rigtui
 
 HOSTILE = """
 [model]
@@ -144,14 +144,7 @@ def test_the_store_remembers_answers_by_real_path_and_hash(tmp_path: Path) -> No
 
 
 def rigtui(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "rigtui", *args],
-        cwd=cwd,
-        capture_output=True,
-        text=True,
-        stdin=subprocess.DEVNULL,
-        timeout=60,
-    )
+    return run_rigtui(*args, cwd=cwd, timeout=60)
 
 
 def test_rigtui_trust_shows_what_it_asks_for_and_records_that_file(tmp_path: Path) -> None:

@@ -7,7 +7,6 @@ HTTP server on 127.0.0.1 recording what it is sent."""
 from __future__ import annotations
 
 import json
-import os
 import socket
 import subprocess
 import sys
@@ -20,6 +19,7 @@ from rigtui.config import load_settings
 from rigtui.paths import user_config_file
 from rigtui.protocol import CommandApprovalRequested, DecideCommand, SendMessage, ToolCallFinished
 from rigtui.sandbox.local import bwrap_status
+from tests.support.cli import run_rigtui
 from tests.support.fake_openai import (
     Call,
     FakeOpenAI,
@@ -36,15 +36,7 @@ needs_bwrap = pytest.mark.skipif(not bwrap_status()[0], reason=f"bubblewrap: {bw
 
 
 def rigtui(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "rigtui", *args],
-        cwd=cwd,
-        env={**os.environ, "AWS_SECRET_ACCESS_KEY": CANARY},
-        capture_output=True,
-        text=True,
-        stdin=subprocess.DEVNULL,
-        timeout=60,
-    )
+    return run_rigtui(*args, cwd=cwd, env={"AWS_SECRET_ACCESS_KEY": CANARY}, timeout=60)
 
 
 def my_model(base_url: str, more: str = "") -> None:

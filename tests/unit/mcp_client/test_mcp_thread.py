@@ -7,9 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import json
-import os
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -30,6 +28,7 @@ from rigtui.protocol import (
 )
 from rigtui.session import Session
 from rigtui.trust import trust
+from tests.support.cli import run_rigtui
 from tests.support.fake_openai import (
     Call,
     FakeOpenAI,
@@ -183,15 +182,7 @@ async def test_a_server_that_fails_to_start_is_one_notice_and_the_task_goes_on(
 
 
 def rigtui(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "rigtui", *args],
-        cwd=cwd,
-        env={**os.environ, "CI": "true"},
-        capture_output=True,
-        text=True,
-        stdin=subprocess.DEVNULL,
-        timeout=90,
-    )
+    return run_rigtui(*args, cwd=cwd, env={"CI": "true"}, timeout=90)
 
 
 def my_model(base_url: str) -> None:

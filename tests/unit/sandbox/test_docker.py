@@ -18,8 +18,8 @@ from rigtui.errors import RigtuiError
 from rigtui.sandbox import RunRequest, engine, get_sandbox
 from rigtui.sandbox.changes import run_tracked
 from rigtui.sandbox.docker_sandbox import DockerSandbox
+from tests.support.docker_engine import IMAGE, containers_of_this_process, engine_or_reason
 
-IMAGE = Settings().sandbox.image
 PNG = b"\x89PNG\r\n\x1a\n\x00\x00" + bytes(range(256))
 
 
@@ -32,24 +32,12 @@ def tree(root: Path) -> dict[str, tuple[bytes, int]]:
     }
 
 
-def _engine_or_reason() -> tuple[object | None, str]:
-    try:
-        client = engine.connect()
-        engine.ensure_image(client, IMAGE)
-    except RigtuiError as exc:
-        return None, f"Docker tests need an engine and {IMAGE}: {exc}"
-    return client, ""
-
-
-CLIENT, SKIP_REASON = _engine_or_reason()
+CLIENT, SKIP_REASON = engine_or_reason()
 pytestmark = [pytest.mark.docker, pytest.mark.skipif(CLIENT is None, reason=SKIP_REASON)]
 
 
 def ours() -> list[object]:
-    """Containers this test process started that still exist."""
-    assert CLIENT is not None
-    found = CLIENT.containers.list(all=True, filters={"label": f"{engine.LABEL}=1"})  # type: ignore[attr-defined]
-    return [c for c in found if c.labels.get("rigtui.pid") == str(os.getpid())]
+    return containers_of_this_process(CLIENT)
 
 
 @pytest.fixture

@@ -10,20 +10,13 @@ import sys
 from pathlib import Path
 
 from rigtui.trust import trust
+from tests.support.cli import run_rigtui
 from tests.support.fake_openai import FakeOpenAI
 from tests.unit.tasks.helpers import make_project, task_one_turns, task_two_turns, tree
 
 
 def rigtui(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "rigtui", *args],
-        cwd=cwd,
-        env={**os.environ, "CI": "true"},
-        capture_output=True,
-        text=True,
-        stdin=subprocess.DEVNULL,
-        timeout=120,
-    )
+    return run_rigtui(*args, cwd=cwd, env={"CI": "true"})
 
 
 def configure(project: Path, base_url: str) -> None:

@@ -16,12 +16,10 @@ from pathlib import Path
 import pytest
 
 from rigtui import protocol as ev
-from rigtui.config import Settings
-from rigtui.errors import RigtuiError
 from rigtui.paths import project_key
 from rigtui.protocol import StartIsolated
 from rigtui.protocol.isolated import NEEDS_REVIEW
-from rigtui.sandbox import engine
+from tests.support.docker_engine import containers_of_this_process, engine_or_reason
 from tests.support.fake_openai import (
     Call,
     FakeOpenAI,
@@ -32,25 +30,12 @@ from tests.support.fake_openai import (
 )
 from tests.unit.tasks.helpers import make_project, tree
 
-IMAGE = Settings().sandbox.image
-
-
-def _engine_or_reason() -> tuple[object | None, str]:
-    try:
-        client = engine.connect()
-        engine.ensure_image(client, IMAGE)
-    except RigtuiError as exc:
-        return None, f"Docker tests need an engine and {IMAGE}: {exc}"
-    return client, ""
-
-
-CLIENT, SKIP_REASON = _engine_or_reason()
+CLIENT, SKIP_REASON = engine_or_reason()
 pytestmark = [pytest.mark.docker, pytest.mark.skipif(CLIENT is None, reason=SKIP_REASON)]
 
 
 def ours() -> list[object]:
-    found = CLIENT.containers.list(all=True, filters={"label": f"{engine.LABEL}=1"})  # type: ignore[union-attr]
-    return [c for c in found if c.labels.get("rigtui.pid") == str(os.getpid())]
+    return containers_of_this_process(CLIENT)
 
 
 async def test_an_isolated_tasks_commands_run_in_its_own_container(tmp_path: Path) -> None:
