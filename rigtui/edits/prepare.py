@@ -99,6 +99,10 @@ class PreparedFile:
             return self._after_plain(accepted)
         return self.after(accepted).encode()
 
+    def _accepted(self, accepted: set[str]) -> list[LocatedHunk]:
+        """The accepted hunks that were found, in file order."""
+        return [lh for lh in self.located if lh.hunk.id in accepted and lh.match is not None]
+
     def _after_plain(self, accepted: set[str]) -> bytes:
         """`after(accepted).encode()` for a file whose every line ends in LF (but maybe the
         last): the endings say nothing, so only the lines are spliced, and joined once."""
@@ -107,10 +111,8 @@ class PreparedFile:
         lines: list[str] = []
         final = old.final_newline
         pos = 0
-        for lh in self.located:
-            if lh.hunk.id not in accepted or lh.match is None:
-                continue
-            start = lh.match.index
+        for lh in self._accepted(accepted):
+            start = lh.match.index  # type: ignore[union-attr]
             lines += old.lines[pos:start]
             i = start
             for line in lh.hunk.lines:
@@ -121,11 +123,7 @@ class PreparedFile:
                     lines.append(old.lines[i])  # the file's own line (a fuzzy match may differ)
                 i += 1
             pos = i
-            if i == len(old.lines):
-                if lh.hunk.new_no_newline:
-                    final = False
-                elif lh.hunk.old_no_newline:
-                    final = True
+            final = _final_newline(lh, i == len(old.lines), final)
         lines += old.lines[pos:]
         text = "\n".join(lines) + ("\n" if final and lines else "")
         return (BOM if old.bom else b"") + text.encode("utf-8", SURROGATES)
@@ -155,10 +153,8 @@ class PreparedFile:
         endings: list[str] = []
         final = old.final_newline
         pos = 0
-        for lh in self.located:
-            if lh.hunk.id not in accepted or lh.match is None:
-                continue
-            start = lh.match.index
+        for lh in self._accepted(accepted):
+            start = lh.match.index  # type: ignore[union-attr]
             lines += old.lines[pos:start]
             endings += old.endings[pos:start]
             i = start
@@ -176,14 +172,19 @@ class PreparedFile:
                     removed_endings.append(old.endings[i])
                 i += 1
             pos = i
-            if i == len(old.lines):
-                if lh.hunk.new_no_newline:
-                    final = False
-                elif lh.hunk.old_no_newline:
-                    final = True
+            final = _final_newline(lh, i == len(old.lines), final)
         lines += old.lines[pos:]
         endings += old.endings[pos:]
         return old.rebuilt(lines, endings, final)
+
+
+def _final_newline(lh: LocatedHunk, at_end: bool, final: bool) -> bool:
+    """Whether the result ends in a newline, once a hunk reaching the file's end is applied."""
+    if at_end and lh.hunk.new_no_newline:
+        return False
+    if at_end and lh.hunk.old_no_newline:
+        return True
+    return final
 
 
 @dataclass
