@@ -40,18 +40,6 @@ PATCH = """*** Begin Patch
 """
 
 
-@pytest.fixture
-def model_app(make_app):
-    def factory(server: FakeOpenAI) -> RigtuiApp:
-        app = make_app()
-        profile = app.settings.model.profiles["default"]
-        profile.base_url, profile.model, profile.timeout = server.base_url, "fake", 10.0
-        app.settings.index.enabled = False
-        return app
-
-    return factory
-
-
 def thread_text(app: RigtuiApp) -> str:
     view = app.query_one(ThreadPane).current_view
     assert view is not None

@@ -103,18 +103,6 @@ async def test_inside_tmux_each_notification_is_also_wrapped_for_passthrough(mak
         assert "\x1bPtmux;\x1b\x1b]777;notify;rigtui;done\a\x1b\\" in out
 
 
-@pytest.fixture
-def model_app(make_app):
-    def factory(server: FakeOpenAI) -> RigtuiApp:
-        app = make_app()
-        profile = app.settings.model.profiles["default"]
-        profile.base_url, profile.model, profile.timeout = server.base_url, "fake", 10.0
-        app.settings.index.enabled = False
-        return app
-
-    return factory
-
-
 async def test_a_task_ending_and_an_approval_while_away_ring(model_app) -> None:
     release, release_call = threading.Event(), threading.Event()
     script = [
