@@ -13,7 +13,7 @@ from rigtui.ui.thread_pane import ThreadPane
 from tests.support.fake_openai import Say
 from tests.support.pilot import settle_until
 from tests.support.recorder import recorder
-from tests.ui.test_app_model import model_app, workbench  # noqa: F401
+from tests.ui.test_app_model import workbench
 
 
 def test_the_word_at_the_cursor() -> None:

@@ -25,7 +25,7 @@ from rigtui.ui.event_render import (
 from rigtui.ui.thread_pane import LiveReply, Reply, ThreadPane
 from tests.support.fake_openai import FakeOpenAI, Say
 from tests.support.recorder import recorder
-from tests.ui.test_app_model import ask, model_app  # noqa: F401  (model_app: a fixture)
+from tests.ui.test_app_model import ask
 
 REPLY = """## Parsing tabs
 
