@@ -57,7 +57,7 @@ Minimal().run()
 # is wrapped when the command line imports it, not before: the start runs as the product's.
 RIGTUI_APP = """
 import importlib.abc, importlib.util, os, sys, time
-from rigtui.cli import main
+from rigtui.cli import entry
 
 def wrap(module):
     class FirstPaint(module.RigtuiApp):
@@ -94,7 +94,7 @@ class WrapOnImport(importlib.abc.MetaPathFinder):
         return spec
 
 sys.meta_path.insert(0, WrapOnImport())
-sys.exit(main(sys.argv[1:]))
+sys.exit(entry())  # the `rigtui` command's own entry
 """
 
 

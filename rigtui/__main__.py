@@ -1,5 +1,5 @@
 import sys
 
-from rigtui.cli import main
+from rigtui.cli import entry
 
-sys.exit(main())
+sys.exit(entry())

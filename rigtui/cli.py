@@ -109,5 +109,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 0
 
 
+def entry() -> int:
+    """The `rigtui` command itself (not a caller of `main`): its process keeps compiled
+    dataclass methods between runs (rigtui.codecache says why)."""
+    from rigtui import codecache
+
+    codecache.install()
+    return main()
+
+
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(entry())
