@@ -9,16 +9,29 @@ leaves it (and an undo as it was before).
 
 from __future__ import annotations
 
+import contextlib
+import os
+import threading
 from collections.abc import Collection, Iterable, Mapping
 from pathlib import Path
 
 from rigtui.display import safe_name
 from rigtui.edits.errors import PatchRefused
 from rigtui.edits.fsops import TEMP_SUFFIX, Entry, ProjectFS, parents, split
+from rigtui.edits.lock import lock_path
 from rigtui.edits.prepare import FileWrite, Snapshot
 from rigtui.edits.safety import lexical_parts
 
-__all__ = ["TEMP_SUFFIX", "missing_folders", "read_current", "replace_all", "restore"]
+__all__ = [
+    "TEMP_SUFFIX",
+    "Staging",
+    "missing_folders",
+    "read_current",
+    "remove_staging_leftovers",
+    "replace_all",
+    "restore",
+    "start_staging",
+]
 
 # Above this many files, durability is one syncfs for all staged files (and one for the
 # renames) instead of an fsync per file and per folder: the same guarantee, far fewer waits.
@@ -78,21 +91,169 @@ def replace_all(
     with ProjectFS(root, batch=len(writes) > BATCH_FILES) as fs:
         temps = _stage_all(fs, writes, tag)
         fs.flush()
-        done: list[FileWrite] = []
+        _put_all(fs, root, writes, temps, tag, prune_emptied, prune_created)
+
+
+def _put_all(
+    fs: ProjectFS,
+    root: Path,
+    writes: list[FileWrite],
+    temps: list[str | None],
+    tag: str,
+    prune_emptied: bool,
+    prune_created: Collection[str],
+) -> None:
+    """Rename every staged file over its target (or remove the target), then make it all
+    durable; if one fails, every file already replaced is put back."""
+    done: list[FileWrite] = []
+    try:
+        for w, temp in zip(writes, temps, strict=True):
+            _put(fs, w.path, temp)
+            done.append(w)
+    except (OSError, PatchRefused) as exc:
+        _roll_back(fs, root, done, writes, temps, tag)
+        if isinstance(exc, PatchRefused):
+            raise
+        raise PatchRefused(
+            f"{safe_name(writes[len(done)].path)}: cannot be replaced ({exc.strerror});"
+            " every file already replaced was restored, nothing was changed"
+        ) from exc
+    _prune(fs, writes, prune_emptied, prune_created)
+    fs.sync()
+
+
+class Staging:
+    """`replace_all` for a large change set not journaled yet, in two steps: the staging files
+    are written (and flushed) in a thread while the caller journals the change set, since
+    both mostly wait on the disk; then `finish` renames them, or `discard` removes them.
+
+    Until the journal holds the change set, a crash would leave staging files no journal
+    entry names: a note beside the writer lock lists the paths and the folders staging may
+    make, and recovery (`remove_staging_leftovers`) removes what it finds there."""
+
+    def __init__(self, root: Path, writes: list[FileWrite], tag: str, created: list[str]) -> None:
+        for w in writes:  # confined when proposed; ProjectFS follows no link
+            lexical_parts(w.path)
+        self.root, self.writes, self.tag = root, writes, tag
+        self._fs = ProjectFS(root, batch=True)
+        self._temps: list[str | None] = []
+        self._error: BaseException | None = None
+        _write_note(root, [w.path for w in writes], created)
+        self._thread = threading.Thread(target=self._stage, name="rigtui-staging", daemon=True)
+        self._thread.start()
+
+    def _stage(self) -> None:
         try:
-            for w, temp in zip(writes, temps, strict=True):
-                _put(fs, w.path, temp)
-                done.append(w)
-        except (OSError, PatchRefused) as exc:
-            _roll_back(fs, root, done, writes, temps, tag)
-            if isinstance(exc, PatchRefused):
-                raise
-            raise PatchRefused(
-                f"{safe_name(writes[len(done)].path)}: cannot be replaced ({exc.strerror});"
-                " every file already replaced was restored, nothing was changed"
-            ) from exc
-        _prune(fs, writes, prune_emptied, prune_created)
-        fs.sync()
+            self._temps = _stage_all(self._fs, self.writes, self.tag)
+        except BaseException as exc:  # _stage_all removed what it wrote
+            self._error = exc
+            return
+        try:
+            self._fs.flush()
+        except BaseException as exc:
+            _discard(self._fs, self.writes, self._temps)
+            self._fs.prune_created()
+            self._error = PatchRefused(
+                f"the staged files cannot be made durable ({exc}); nothing was changed"
+            )
+
+    def finish(self) -> None:
+        """Rename the staged files into place (raises `PatchRefused` having changed nothing)."""
+        self._thread.join()
+        try:
+            if self._error is not None:
+                raise self._error
+            _put_all(self._fs, self.root, self.writes, self._temps, self.tag, True, ())
+        finally:
+            self._fs.close()
+            _clear_note(self.root)
+
+    def discard(self) -> None:
+        """Remove the staged files and the folders staging made: nothing changes."""
+        self._thread.join()
+        if self._error is None:
+            _discard(self._fs, self.writes, self._temps)
+            self._fs.prune_created()
+        self._fs.close()
+        _clear_note(self.root)
+
+
+def start_staging(
+    root: Path, writes: list[FileWrite], tag: str, created: list[str]
+) -> Staging | None:
+    """A `Staging` under way, or None when its note cannot be written (a full disk): the
+    caller then stages after journaling, as for a small change set."""
+    try:
+        return Staging(root, writes, tag, created)
+    except OSError:
+        return None
+
+
+_NOTE_HEAD = b"rigtui-staging-1\0"
+
+
+def _note_path(root: Path) -> Path:
+    return lock_path(root).with_name("staging")
+
+
+def _write_note(root: Path, paths: list[str], created: list[str]) -> None:
+    data = b"\0".join(os.fsencode(p) for p in paths) + b"\0\0"
+    data += b"\0".join(os.fsencode(d) for d in created)
+    flags = os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_NOFOLLOW | os.O_CLOEXEC
+    fd = os.open(_note_path(root), flags, 0o600)
+    try:
+        os.write(fd, _NOTE_HEAD + data)
+    finally:
+        os.close(fd)
+
+
+def _clear_note(root: Path) -> None:
+    with contextlib.suppress(FileNotFoundError):
+        os.unlink(_note_path(root))
+
+
+def _read_note(root: Path) -> tuple[list[str], list[str]] | None:
+    try:
+        fd = os.open(_note_path(root), os.O_RDONLY | os.O_NOFOLLOW | os.O_CLOEXEC)
+    except OSError:
+        return None
+    try:
+        data = os.read(fd, 1 << 26)
+    finally:
+        os.close(fd)
+    if not data.startswith(_NOTE_HEAD):
+        return [], []
+    paths, _, created = data[len(_NOTE_HEAD) :].partition(b"\0\0")
+    return (
+        [os.fsdecode(p) for p in paths.split(b"\0") if p],
+        [os.fsdecode(d) for d in created.split(b"\0") if d],
+    )
+
+
+def remove_staging_leftovers(root: Path) -> bool:
+    """What a crash during `Staging` left before the journal held its change set: staging
+    files beside the noted paths, and the noted folders if still empty. True if any note."""
+    noted = _read_note(root)
+    if noted is None:
+        return False
+    paths, created = noted
+    with ProjectFS(root) as fs:
+        for rel in paths:
+            try:
+                lexical_parts(rel)
+                fs.remove_stale_temps(rel)
+            except PatchRefused:
+                continue  # not a path in the project, or its folder is no longer one
+        only = set()
+        for rel_dir in created:
+            with contextlib.suppress(PatchRefused):
+                lexical_parts(rel_dir)
+                only.add(rel_dir)
+        for rel_dir in sorted(only, key=lambda d: -d.count("/")):
+            with contextlib.suppress(PatchRefused):
+                fs.prune(rel_dir, only=only)
+    _clear_note(root)
+    return True
 
 
 def _stage_all(fs: ProjectFS, writes: list[FileWrite], tag: str) -> list[str | None]:

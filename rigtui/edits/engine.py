@@ -154,13 +154,23 @@ def _run(root: Path, cs_id: str, writes: list[FileWrite], summary: str, thread_i
          patch: str, accepted: list[str]) -> None:  # fmt: skip
     created = atomic.missing_folders(root, writes)
     with Journal.for_root(root) as journal:
+        # A large change set is staged while the journal records it (both wait on the disk).
+        many = len(writes) > atomic.BATCH_FILES
+        staging = atomic.start_staging(root, writes, cs_id, created) if many else None
         try:
             journal.begin(cs_id, writes, summary=summary, thread_id=thread_id, patch=patch,
                           accepted=accepted, created_dirs=created)  # fmt: skip
-        except sqlite3.IntegrityError:
-            raise PatchRefused(f"change set {cs_id} was already applied") from None
+        except BaseException as exc:
+            if staging is not None:
+                staging.discard()
+            if isinstance(exc, sqlite3.IntegrityError):
+                raise PatchRefused(f"change set {cs_id} was already applied") from None
+            raise
         try:
-            atomic.replace_all(root, writes, cs_id)
+            if staging is not None:
+                staging.finish()
+            else:
+                atomic.replace_all(root, writes, cs_id)
         except BaseException:
             journal.set_state(cs_id, "rolled_back")
             raise
@@ -323,6 +333,7 @@ def _recover(root: Path) -> list[str]:
             final = {"applying": "rolled_back", "undoing": "applied", "redoing": "undone"}
             journal.set_state(entry.id, final[entry.state])
             recovered.append(entry.id)
+    atomic.remove_staging_leftovers(root)  # a crash before its change set was journaled
     return recovered
 
 

@@ -106,11 +106,11 @@ class Hunk:
 
     @property
     def added(self) -> int:
-        return sum(1 for ln in self.lines if ln.op == "+")
+        return len(self.lines) - len(self.old_lines)  # every line not on the old side
 
     @property
     def removed(self) -> int:
-        return sum(1 for ln in self.lines if ln.op == "-")
+        return len(self.lines) - len(self.new_lines)
 
     def header(self, old_index: int | None = None, new_index: int | None = None) -> str:
         """A unified `@@ -a,b +c,d @@` header; indexes are 0-based positions when known."""

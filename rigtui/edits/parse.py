@@ -526,6 +526,7 @@ def _parse_unified_hunk(lines: list[str], i: int) -> tuple[Hunk, int]:
     new_start, new_len = int(match[3]), int(match[4] if match[4] is not None else 1)
     body: list[HunkLine] = []
     add = body.append
+    make = tuple.__new__  # HunkLine(op, text) without its Python-level __new__: ~2x faster
     old_no_nl = new_no_nl = False
     old_seen = new_seen = 0
     i += 1
@@ -537,14 +538,14 @@ def _parse_unified_hunk(lines: list[str], i: int) -> tuple[Hunk, int]:
         if old_seen >= old_len and new_seen >= new_len and op != "\\":
             break
         if op == " " or op == "":
-            add(HunkLine(" ", line[1:]))
+            add(make(HunkLine, (" ", line[1:])))
             old_seen += 1
             new_seen += 1
         elif op == "-":
-            add(HunkLine("-", line[1:]))
+            add(make(HunkLine, ("-", line[1:])))
             old_seen += 1
         elif op == "+":
-            add(HunkLine("+", line[1:]))
+            add(make(HunkLine, ("+", line[1:])))
             new_seen += 1
         elif op == "\\":
             last = body[-1].op if body else " "

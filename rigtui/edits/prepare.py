@@ -115,13 +115,18 @@ class PreparedFile:
             start = lh.match.index  # type: ignore[union-attr]
             lines += old.lines[pos:start]
             i = start
-            for line in lh.hunk.lines:
-                if line.op == "+":
-                    lines.append(line.text)
-                    continue
-                if line.op == " ":
-                    lines.append(old.lines[i])  # the file's own line (a fuzzy match may differ)
-                i += 1
+            if lh.match.level == 0:  # type: ignore[union-attr]
+                # An exact match: the file's lines are the hunk's, its new side is the result.
+                lines += lh.hunk.new_lines
+                i += len(lh.hunk.old_lines)
+            else:
+                for line in lh.hunk.lines:
+                    if line.op == "+":
+                        lines.append(line.text)
+                        continue
+                    if line.op == " ":
+                        lines.append(old.lines[i])  # the file's own line (a fuzzy match differs)
+                    i += 1
             pos = i
             final = _final_newline(lh, i == len(old.lines), final)
         lines += old.lines[pos:]
