@@ -12,7 +12,7 @@ Modes are git's: 0o100644 or 0o100755; only the executable bit is ever applied.
 
 from __future__ import annotations
 
-import uuid
+import os
 from dataclasses import dataclass, field, replace
 from functools import cached_property
 from typing import TYPE_CHECKING, Literal, NamedTuple
@@ -173,7 +173,7 @@ class FileChange:
 
 
 def new_change_set_id() -> str:
-    return uuid.uuid4().hex[:12]
+    return os.urandom(6).hex()  # 12 hex digits (uuid would import `platform`)
 
 
 @dataclass(frozen=True)

@@ -18,7 +18,6 @@ import os
 import shutil
 import stat
 import time
-import uuid
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -248,7 +247,7 @@ def new_capture_path(root: Path, name: str) -> Path:
             shutil.rmtree(old, ignore_errors=True)
         else:
             old.unlink(missing_ok=True)
-    return folder / f"{time.strftime('%Y%m%d-%H%M%S')}-{name}-{uuid.uuid4().hex[:6]}"
+    return folder / f"{time.strftime('%Y%m%d-%H%M%S')}-{name}-{os.urandom(3).hex()}"
 
 
 # --- overlay upper layers (the Docker sandbox) ----------------------------------------------
