@@ -122,8 +122,9 @@ class ChangeSets:
                 raise RigtuiError(f"the user's edit of hunk {hunk_id} does not fit: {exc}") from exc
         every = proposal.hunk_ids()
         accepted = every if decision.accepted is None else list(decision.accepted)
+        taken = set(accepted)  # a release diff has thousands of hunks: no list scans
         decision = dataclasses.replace(
-            decision, accepted=accepted, rejected=[h for h in every if h not in accepted]
+            decision, accepted=accepted, rejected=[h for h in every if h not in taken]
         )
         await self._emit(
             PatchDecided(
