@@ -160,7 +160,7 @@ def _median_runs(commands, old: Path, work: Path, runs: int, settle: bool) -> li
     makes its writes durable (syncfs) first writes the whole copy out, then frees its
     blocks: a cost of the benchmark, not of applying a patch to a real project."""
     times: list[list[float]] = [[] for _ in commands]
-    for i in range(runs):
+    for i in range(-1, runs):  # round -1 warms up (rigtui's code cache, as after any first run)
         for k, argv_for in enumerate(commands):
             tree = work / f"tree-{i}-{k}"
             shutil.copytree(old, tree)
@@ -169,7 +169,8 @@ def _median_runs(commands, old: Path, work: Path, runs: int, settle: bool) -> li
             argv, env = argv_for(tree)
             start = time.perf_counter()
             subprocess.run(argv, check=True, capture_output=True, env=env, cwd=tree)
-            times[k].append(time.perf_counter() - start)
+            if i >= 0:
+                times[k].append(time.perf_counter() - start)
             shutil.rmtree(tree)
     return [statistics.median(t) * 1000 for t in times]
 

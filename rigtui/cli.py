@@ -89,16 +89,23 @@ def _run_app(args: argparse.Namespace) -> int:
         gc_pause.resume()
 
 
-def main(argv: Sequence[str] | None = None) -> int:
+def main(argv: Sequence[str] | None = None, *, code_cache: bool = False) -> int:
+    """`code_cache`: keep compiled dataclass methods between runs (the command's own
+    process; rigtui.codecache), loaded only when a command or the workbench is imported."""
     argv = list(sys.argv[1:] if argv is None else argv)
     try:
         if argv and argv[0] in command_names():
+            if code_cache:
+                _install_code_cache()
             module = _import_command(argv[0])
             sub = argparse.ArgumentParser(prog=f"rigtui {module.NAME}", description=module.HELP)
             module.add_arguments(sub)
             return int(module.run(sub.parse_args(argv[1:])) or 0)
         helping = any(a in ("-h", "--help") for a in argv)
-        return _run_app(build_parser(helping).parse_args(argv))
+        args = build_parser(helping).parse_args(argv)  # --version and --help exit here
+        if code_cache:
+            _install_code_cache()
+        return _run_app(args)
     except RigtuiError as exc:
         print(f"rigtui: {exc}", file=sys.stderr)
         return exc.exit_code
@@ -109,13 +116,16 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 0
 
 
-def entry() -> int:
-    """The `rigtui` command itself (not a caller of `main`): its process keeps compiled
-    dataclass methods between runs (rigtui.codecache says why)."""
+def _install_code_cache() -> None:
     from rigtui import codecache
 
     codecache.install()
-    return main()
+
+
+def entry() -> int:
+    """The `rigtui` command itself (not a caller of `main`): its process keeps compiled
+    dataclass methods between runs (rigtui.codecache says why)."""
+    return main(code_cache=True)
 
 
 if __name__ == "__main__":

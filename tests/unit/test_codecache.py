@@ -126,3 +126,20 @@ def test_importing_rigtui_as_a_library_leaves_dataclasses_alone() -> None:
     program = "import dataclasses, rigtui.cli; print(hasattr(dataclasses, 'exec'))"
     done = subprocess.run([sys.executable, "-c", program], capture_output=True, text=True)
     assert done.stdout.strip() == "False"
+
+
+def test_the_command_keeps_them_and_version_does_not_load_them(tmp_path: Path) -> None:
+    home = tmp_path / "home"
+    env = {**os.environ, "RIGTUI_HOME": str(home)}
+    rigtui = [sys.executable, "-m", "rigtui"]
+    subprocess.run([*rigtui, "--version"], env=env, capture_output=True, check=True)
+    assert not cache_files(home)  # start-up alone loads nothing (and writes nothing)
+    project = tmp_path / "project"
+    project.mkdir()
+    (project / "a.txt").write_text("old\n")
+    patch = tmp_path / "p.diff"
+    patch.write_text("--- a/a.txt\n+++ b/a.txt\n@@ -1 +1 @@\n-old\n+new\n")
+    args = [*rigtui, "apply", "--yes", "--path", str(project), str(patch)]
+    subprocess.run(args, env=env, capture_output=True, check=True)
+    assert (project / "a.txt").read_text() == "new\n"
+    assert cache_files(home)
