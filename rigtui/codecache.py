@@ -44,9 +44,9 @@ def cache_file() -> Path:
     if home:
         folder = Path(home).expanduser() / "cache"
     else:
-        import platformdirs
+        from rigtui.paths import user_dir
 
-        folder = Path(platformdirs.user_cache_dir("rigtui"))
+        folder = user_dir("cache")
     build = f"{sys.implementation.cache_tag}-{sys.hexversion:x}"
     return folder / f"dataclass-methods.{build}.marshal"
 
