@@ -4,7 +4,7 @@ from a newer rigtui with a message naming the file, and never overwrite any of t
 
 from __future__ import annotations
 
-import shutil
+import os
 import sqlite3
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
@@ -65,7 +65,8 @@ def disk_full(path: Path) -> StoreError:
 
 def _no_space_left(folder: Path) -> bool:
     try:
-        return shutil.disk_usage(folder).free == 0
+        st = os.statvfs(folder)  # shutil.disk_usage's own reading, without importing shutil
+        return st.f_bavail * st.f_frsize == 0
     except OSError:
         return False
 
