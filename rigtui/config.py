@@ -359,6 +359,7 @@ RANGES: dict[str, tuple[Callable[[Any], bool], str]] = {
     "model.profiles.*.input_price_per_mtok": (_not_negative, "a price, 0 or more"),
     "model.profiles.*.output_price_per_mtok": (_not_negative, "a price, 0 or more"),
     "mcp.servers.*.timeout": (_positive, "seconds, above 0"),
+    "mcp.servers.*.start_timeout": (_positive, "seconds, above 0"),
 }
 
 

@@ -118,7 +118,7 @@ class Connection:
         self._stop = asyncio.Event()
         self._owner = asyncio.create_task(self._own(launch, ready), name=f"mcp {self.name}")
         try:
-            await asyncio.wait_for(asyncio.shield(ready), self.spec.timeout + STOP_WAIT)
+            await asyncio.wait_for(asyncio.shield(ready), self.spec.start_timeout + STOP_WAIT)
         except Exception as exc:
             await self._end_owner()
             await self._set("failed", self._with_stderr(describe(exc)))
@@ -129,7 +129,7 @@ class Connection:
         """Hold the client open until `_stop` is set; report the start through `ready`."""
         import anyio
 
-        timeout = self.spec.timeout
+        timeout = self.spec.start_timeout
         self._scope = scope = anyio.CancelScope(deadline=anyio.current_time() + timeout)
         try:
             with scope:
@@ -196,7 +196,9 @@ class Connection:
             if self._scope is not None:
                 self._scope.cancel()
             with contextlib.suppress(BaseException):
-                await asyncio.wait_for(asyncio.shield(starting), self.spec.timeout + STOP_WAIT)
+                await asyncio.wait_for(
+                    asyncio.shield(starting), self.spec.start_timeout + STOP_WAIT
+                )
         await self._end_owner()
         if self.state not in ("disabled", "failed"):
             await self._set("stopped", "")

@@ -38,7 +38,8 @@ class McpServerSettings:
     headers: dict[str, str] = field(default_factory=dict)
     transport: Literal["http", "sse"] | None = None  # for a url; default http, sse for .../sse
     enabled: bool = True
-    timeout: float = DEFAULT_TIMEOUT  # seconds, to start and for each call
+    timeout: float = DEFAULT_TIMEOUT  # seconds for each call
+    start_timeout: float = DEFAULT_TIMEOUT  # seconds to start and list its tools
     tools: list[str] = field(default_factory=list)  # the tools offered; empty: all of them
     approval: Approval | dict[str, Approval] = "ask"  # a tool's own, else "*", else "ask"
 
@@ -133,7 +134,7 @@ _SAME_ONLY = ("command", "args", "env", "cwd", "url", "headers", "transport")
 def project_server_narrows(mine: Any, users: Mapping[str, Any] | None) -> bool:
     """Whether the project's table for a server only narrows the user's own server of that
     name: it may turn it off, offer fewer of its tools, ask about more calls and change its
-    timeout; anything that starts a process or reaches a URL must be the user's own value."""
+    timeouts; anything that starts a process or reaches a URL must be the user's own value."""
     if users is None or not isinstance(mine, dict):
         return False  # a server of the project's own: it starts only once trusted
     for key, value in mine.items():
@@ -150,7 +151,7 @@ def project_server_narrows(mine: Any, users: Mapping[str, Any] | None) -> bool:
         elif key == "approval":
             ok = value == "ask" or value == theirs
         else:
-            ok = key == "timeout"
+            ok = key in ("timeout", "start_timeout")
         if not ok:
             return False
     return True

@@ -183,6 +183,8 @@ async def test_a_server_killed_between_calls_is_noticed_at_the_next_call(tmp_pat
 
 async def test_a_slow_server_times_out_and_is_stopped(tmp_path: Path) -> None:
     pidfile = tmp_path / "pid"
+    # Each call is bounded by `timeout`; the start by `start_timeout` (the SDK server takes
+    # ~2 s to import on a slow machine), so a short call limit never fails the start.
     manager, recorder = manager_for(tmp_path, t=stdio_settings(pidfile, timeout=1.0))
     try:
         await manager.start()
@@ -204,7 +206,7 @@ async def test_a_server_that_never_answers_or_cannot_start_fails_and_is_told_onc
     hung = McpServerSettings(
         command=sys.executable,
         args=["-c", f"import os, time; open({str(pidfile)!r}, 'w').write(str(os.getpid())); time.sleep(120)"],
-        timeout=1.0,
+        start_timeout=1.0,
     )  # fmt: skip
     noisy = McpServerSettings(
         command=sys.executable,

@@ -27,6 +27,7 @@ approval = { search_issues = "allow" }
 url = "https://docs.example/mcp"
 headers = { Authorization = "Bearer ${DOCS_TOKEN}" }
 timeout = 5
+start_timeout = 20
 """
 
 
@@ -39,6 +40,7 @@ def test_servers_are_read_with_their_types(tmp_path: Path) -> None:
     assert github.approval_for("get_issue") == "ask"
     assert github.offers("get_issue") and not github.offers("delete_repo")
     assert docs.timeout == 5.0 and docs.approval_for("anything") == "ask" and docs.enabled
+    assert docs.start_timeout == 20.0 and github.start_timeout == 60.0  # its own, the default
 
 
 def test_variables_are_expanded_when_a_server_starts_and_an_unset_one_is_named(
