@@ -8,6 +8,7 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 
 from rich.text import Text
+from textual import events
 from textual.widgets import DirectoryTree
 
 from rigtui.display import safe_name
@@ -46,6 +47,13 @@ class ProjectTree(DirectoryTree):
         if ascii_icons(icons):
             for name, icon in ASCII_ICONS.items():
                 setattr(self, name, icon)
+
+    def on_resize(self, event: events.Resize) -> None:
+        """Keep the drawn lines: Tree drops them on every resize, though it keeps them by
+        width (a new width draws its own). The resize that follows the first layout, at the
+        size the tree was just drawn at, would otherwise draw it all again before the first
+        frame (~15 ms, bench/startup.py)."""
+        event.prevent_default()  # Tree's own handler: the lines dropped, a layout asked for
 
     def process_label(self, label: str | Text) -> Text:
         """A file's name as text, never markup (`[b]x.py` is a name), control characters
