@@ -49,6 +49,14 @@ if TYPE_CHECKING:
     from rigtui.ui.threads import Threads
 
 
+class WorkbenchScreen(Screen[object]):
+    """The workbench's screen. Focus starts in the message box, where the session puts it
+    once it opens: the first frame shows it there already (Textual's default, the first
+    focusable widget, gave it to the tree, and moving it restyled both and the footer)."""
+
+    AUTO_FOCUS = "#message"
+
+
 class RigtuiApp(
     ThreadActions, McpActions, CompactAction, TaskBoardActions, ZoomActions, CopyActions, App[int]
 ):
@@ -381,7 +389,7 @@ class RigtuiApp(
     def get_default_screen(self) -> Screen[object]:
         """The first screen, with the width class its first resize gives it already set (set
         then, it would style every widget once more before the first frame)."""
-        screen = super().get_default_screen()
+        screen = WorkbenchScreen(id="_default")
         width = self.size.width
         screen.add_class(max(b for b in self.HORIZONTAL_BREAKPOINTS if width >= b[0])[1])
         return screen

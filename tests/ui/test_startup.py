@@ -9,6 +9,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 from textual.app import App, ComposeResult
 from textual.widgets import ContentSwitcher
 
@@ -20,6 +21,7 @@ from rigtui.ui.message_box import CompletionMenu, MessageInput
 from rigtui.ui.outline import Outline
 from rigtui.ui.plan_view import PlanView
 from rigtui.ui.review_pane import ReviewPane
+from rigtui.ui.status_bar import StatusBar
 from rigtui.ui.thread_pane import ThreadList
 
 HIDDEN = (ChecksPanel, ReviewPane, PlanView, Outline)
@@ -119,3 +121,29 @@ async def test_the_chosen_theme_is_there_from_the_start_without_parsing_css_agai
         background = app.get_css_variables()["background"]
         assert app.screen.styles.background.hex.lower() == background.lower()[:7]
         assert reparsed == []
+
+
+class FirstFrame(RigtuiApp):
+    """The workbench, noting what its first frame shows."""
+
+    CSS_PATH = str(Path(app_module.__file__).parent / RigtuiApp.CSS_PATH)  # not this file's
+
+    def on_mount(self) -> None:  # before the first frame (Textual calls both on_mounts)
+        self.status_before_painting = str(self.query_one(StatusBar).render())
+        self.call_after_refresh(self.painted)
+
+    def painted(self) -> None:
+        self.focused_when_painted = self.focused
+
+
+@pytest.mark.parametrize("size", [(120, 40), (80, 24)])
+async def test_the_first_frame_is_the_one_the_session_starts_from(demo_project, size) -> None:
+    """The message box has the focus (the session leaves it there), the status bar its line."""
+    settings = load_settings(demo_project)
+    settings.sandbox.kind = "local"
+    app = FirstFrame(demo_project, settings)
+    async with app.run_test(size=size) as pilot:
+        await app.opened_session()
+        await pilot.pause()
+        assert app.focused_when_painted is app.query_one(MessageInput)
+        assert app.status_before_painting.startswith(demo_project.name)
