@@ -52,9 +52,19 @@ if TYPE_CHECKING:
 class WorkbenchScreen(Screen[object]):
     """The workbench's screen. Focus starts in the message box, where the session puts it
     once it opens: the first frame shows it there already (Textual's default, the first
-    focusable widget, gave it to the tree, and moving it restyled both and the footer)."""
+    focusable widget, gave it to the tree, and moving it restyled both and the footer).
+
+    A resize to the size the screen is laid out at already lays nothing out again. Textual
+    sends the first screen three of those as it starts (the app's first size, the
+    terminal's, the screen's own after its first layout), each a layout and a drawing of
+    whatever changed meanwhile, before the first frame; it merges them only when nothing is
+    queued between them, and here the widgets' own updates are."""
 
     AUTO_FOCUS = "#message"
+
+    def on_resize(self, event: events.Resize) -> None:
+        if event.size == self.outer_size:
+            event.prevent_default()  # Screen's own handler: a layout at the same size
 
 
 class RigtuiApp(

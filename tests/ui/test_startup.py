@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 from textual.app import App, ComposeResult
+from textual.screen import Screen
 from textual.widgets import ContentSwitcher
 
 from rigtui.config import load_settings
@@ -147,3 +148,21 @@ async def test_the_first_frame_is_the_one_the_session_starts_from(demo_project, 
         await pilot.pause()
         assert app.focused_when_painted is app.query_one(MessageInput)
         assert app.status_before_painting.startswith(demo_project.name)
+
+
+async def test_a_resize_to_the_size_the_screen_has_lays_nothing_out(make_app) -> None:
+    """Terminals tell the size as the app starts, and Textual passes that on to the screen
+    (three times before the first frame): the same size is no layout; a new one is."""
+    app = make_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await (await app.opened_session()).runtime.index_ready.wait()  # the start done
+        await pilot.pause()
+        layouts: list[Screen[object]] = []
+        app.screen.screen_layout_refresh_signal.subscribe(app, layouts.append)
+        await pilot.resize_terminal(120, 40)
+        await pilot.pause()
+        assert layouts == []
+        await pilot.resize_terminal(100, 30)
+        await pilot.pause()
+        assert layouts and app.screen.outer_size == (100, 30)
+        assert app.query_one("#status").outer_size.width == 100
