@@ -58,9 +58,18 @@ class WorkbenchScreen(Screen[object]):
     sends the first screen three of those as it starts (the app's first size, the
     terminal's, the screen's own after its first layout), each a layout and a drawing of
     whatever changed meanwhile, before the first frame; it merges them only when nothing is
-    queued between them, and here the widgets' own updates are."""
+    queued between them, and here the widgets' own updates are.
+
+    Its first resume does not style every widget again: each was styled as it mounted,
+    moments before, with every rule it matches already read (a widget class's CSS is read as
+    its first instance mounts and styles only it and what it contains; the order
+    pseudo-classes are styled again as siblings mount)."""
 
     AUTO_FOCUS = "#message"
+
+    def on_screen_resume(self, event: events.ScreenResume) -> None:
+        if not self.stack_updates:  # the first (Screen's own handler counts them)
+            event.refresh_styles = False
 
     def on_resize(self, event: events.Resize) -> None:
         if event.size == self.outer_size:

@@ -135,11 +135,25 @@ class FirstFrame(RigtuiApp):
 
     def painted(self) -> None:
         self.focused_when_painted = self.focused
+        self.styles_when_painted = styles_of(self.screen)
+        self.screen.update_node_styles(animate=False)  # every node styled again, now
+        self.styles_restyled = styles_of(self.screen)
+
+
+def styles_of(screen: Screen[object]) -> dict[str, object]:
+    """Every node's computed rules (its own and its parts')."""
+    found: dict[str, object] = {}
+    for node in screen.walk_children(with_self=True):
+        path = "/".join(f"{type(n).__name__}#{n.id}" for n in reversed(node.ancestors_with_self))
+        parts = {name: s.base.get_rules() for name, s in node._component_styles.items()}
+        found[path] = (node.styles.base.get_rules(), parts)
+    return found
 
 
 @pytest.mark.parametrize("size", [(120, 40), (80, 24)])
 async def test_the_first_frame_is_the_one_the_session_starts_from(demo_project, size) -> None:
-    """The message box has the focus (the session leaves it there), the status bar its line."""
+    """The message box has the focus (the session leaves it there), the status bar its line,
+    and every widget the styles a full restyle of the screen gives it."""
     settings = load_settings(demo_project)
     settings.sandbox.kind = "local"
     app = FirstFrame(demo_project, settings)
@@ -148,6 +162,8 @@ async def test_the_first_frame_is_the_one_the_session_starts_from(demo_project, 
         await pilot.pause()
         assert app.focused_when_painted is app.query_one(MessageInput)
         assert app.status_before_painting.startswith(demo_project.name)
+        assert len(app.styles_when_painted) > 10
+        assert app.styles_when_painted == app.styles_restyled
 
 
 async def test_a_resize_to_the_size_the_screen_has_lays_nothing_out(make_app) -> None:
