@@ -407,10 +407,13 @@ class RigtuiApp(
 
     def get_default_screen(self) -> Screen[object]:
         """The first screen, with the width class its first resize gives it already set (set
-        then, it would style every widget once more before the first frame)."""
+        then, it would style every widget once more before the first frame); styled as it
+        mounts, moments later, not now as well."""
         screen = WorkbenchScreen(id="_default")
         width = self.size.width
-        screen.add_class(max(b for b in self.HORIZONTAL_BREAKPOINTS if width >= b[0])[1])
+        screen.add_class(
+            max(b for b in self.HORIZONTAL_BREAKPOINTS if width >= b[0])[1], update=False
+        )
         return screen
 
     def on_resize(self, event: events.Resize) -> None:
