@@ -49,6 +49,33 @@ if TYPE_CHECKING:
     from rigtui.ui.threads import Threads
 
 
+class WorkbenchScreen(Screen[object]):
+    """The workbench's screen. Focus starts in the message box, where the session puts it
+    once it opens: the first frame shows it there already (Textual's default, the first
+    focusable widget, gave it to the tree, and moving it restyled both and the footer).
+
+    A resize to the size the screen is laid out at already lays nothing out again. Textual
+    sends the first screen three of those as it starts (the app's first size, the
+    terminal's, the screen's own after its first layout), each a layout and a drawing of
+    whatever changed meanwhile, before the first frame; it merges them only when nothing is
+    queued between them, and here the widgets' own updates are.
+
+    Its first resume does not style every widget again: each was styled as it mounted,
+    moments before, with every rule it matches already read (a widget class's CSS is read as
+    its first instance mounts and styles only it and what it contains; the order
+    pseudo-classes are styled again as siblings mount)."""
+
+    AUTO_FOCUS = "#message"
+
+    def on_screen_resume(self, event: events.ScreenResume) -> None:
+        if not self.stack_updates:  # the first (Screen's own handler counts them)
+            event.refresh_styles = False
+
+    def on_resize(self, event: events.Resize) -> None:
+        if event.size == self.outer_size:
+            event.prevent_default()  # Screen's own handler: a layout at the same size
+
+
 class RigtuiApp(
     ThreadActions, McpActions, CompactAction, TaskBoardActions, ZoomActions, CopyActions, App[int]
 ):
@@ -380,10 +407,13 @@ class RigtuiApp(
 
     def get_default_screen(self) -> Screen[object]:
         """The first screen, with the width class its first resize gives it already set (set
-        then, it would style every widget once more before the first frame)."""
-        screen = super().get_default_screen()
+        then, it would style every widget once more before the first frame); styled as it
+        mounts, moments later, not now as well."""
+        screen = WorkbenchScreen(id="_default")
         width = self.size.width
-        screen.add_class(max(b for b in self.HORIZONTAL_BREAKPOINTS if width >= b[0])[1])
+        screen.add_class(
+            max(b for b in self.HORIZONTAL_BREAKPOINTS if width >= b[0])[1], update=False
+        )
         return screen
 
     def on_resize(self, event: events.Resize) -> None:

@@ -7,7 +7,11 @@ import os
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 
+from rich.style import Style
 from rich.text import Text
+from textual import events
+from textual.geometry import Region
+from textual.strip import Strip
 from textual.widgets import DirectoryTree
 
 from rigtui.display import safe_name
@@ -42,10 +46,31 @@ class ProjectTree(DirectoryTree):
 
     def __init__(self, root: Path, icons: str = "auto", **kwargs: object) -> None:
         self.rules = IgnoreRules(root)
+        self._drawing_style: Style | None = None  # while the tree draws its lines
         super().__init__(root, **kwargs)  # type: ignore[arg-type]
         if ascii_icons(icons):
             for name, icon in ASCII_ICONS.items():
                 setattr(self, name, icon)
+
+    def on_resize(self, event: events.Resize) -> None:
+        """Keep the drawn lines: Tree drops them on every resize, though it keeps them by
+        width (a new width draws its own). The resize that follows the first layout, at the
+        size the tree was just drawn at, would otherwise draw it all again before the first
+        frame (~15 ms, bench/startup.py)."""
+        event.prevent_default()  # Tree's own handler: the lines dropped, a layout asked for
+
+    def render_lines(self, crop: Region) -> list[Strip]:
+        """Draw the lines with the tree's style worked out once: Tree asks for it for every
+        line (each time walking all the tree's ancestors' styles: a quarter of drawing it)."""
+        self._drawing_style = self.rich_style
+        try:
+            return super().render_lines(crop)
+        finally:
+            self._drawing_style = None
+
+    @property
+    def rich_style(self) -> Style:
+        return self._drawing_style or super().rich_style
 
     def process_label(self, label: str | Text) -> Text:
         """A file's name as text, never markup (`[b]x.py` is a name), control characters

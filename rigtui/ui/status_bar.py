@@ -34,6 +34,8 @@ class StatusBar(Static):
         super().__init__(**kwargs)  # type: ignore[arg-type]
         self.settings = settings
         self.facts = StatusFacts(project, index="starting" if settings.index.enabled else "off")
+        self._shown = ""
+        self.redraw()  # composed with its text: the first frame draws it once
 
     def show(self, **facts: object) -> None:
         """Set some facts (thread, profile, sandbox, usage...) and redraw."""
@@ -84,7 +86,12 @@ class StatusBar(Static):
         return text
 
     def redraw(self) -> None:
-        self.update(self.text(self.app.size.width))
+        """Show the facts, if that changes the line. Its size never depends on the text (one
+        line, the terminal's width): no layout, only this bar drawn again."""
+        text = self.text(self.app.size.width)
+        if text != self._shown:
+            self._shown = text
+            self.update(text, layout=False)
 
     def on_resize(self) -> None:
         self.redraw()

@@ -54,10 +54,12 @@ def thread_text(app: RigtuiApp) -> str:
 async def workbench(
     model_app, script: list[Say]
 ) -> AsyncIterator[tuple[FakeOpenAI, RigtuiApp, Any]]:
-    """The workbench at 120x40 against a scripted server, painted once: (server, app, pilot)."""
+    """The workbench at 120x40 against a scripted server, its session open and its first
+    thread shown: (server, app, pilot)."""
     with FakeOpenAI(script) as server:
         app = model_app(server)
         async with app.run_test(size=(120, 40)) as pilot:
+            await app.opened_session()
             await pilot.pause()
             yield server, app, pilot
 
@@ -371,8 +373,10 @@ async def test_the_open_reviews_keys_are_in_the_palette_and_work_from_it(
         commands = {c.title: c for c in app.get_system_commands(app.screen)}
         assert commands["Review: Next file"].help == "key ]"
         applied = recorder(app).next(PatchApplied)
+        ended = recorder(app).next(ev.TaskEnded)  # the model's "Done." after the patch
         for title in ("Review: Accept all", "Review: Submit"):
             await commands[title].callback()
             await pilot.pause()
         await applied
         assert "sorted(parse_config" in (demo_project / "src/demo/cli.py").read_text()
+        await ended  # not left while it streams

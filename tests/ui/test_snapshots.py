@@ -7,6 +7,7 @@ import pytest
 from textual.pilot import Pilot
 
 from rigtui.sandbox import local
+from rigtui.ui.message_box import MessageInput
 from tests.support.pilot import settle_until
 
 
@@ -19,6 +20,9 @@ def same_sandbox_everywhere(monkeypatch: pytest.MonkeyPatch) -> None:
 
 async def _settle(pilot: Pilot[object]) -> None:
     app = pilot.app
+    # The message box's cursor blinks from the moment it has the focus: a steady one, so the
+    # picture does not depend on how long the start took.
+    app.query_one(MessageInput).cursor_blink = False
     await (await app.opened_session()).runtime.index_ready.wait()  # type: ignore[attr-defined]
     status = app.status.facts  # type: ignore[attr-defined]
     # the index's news and the sandbox's name shown (events reach the bar after the fact)

@@ -9,7 +9,9 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 from textual.app import App, ComposeResult
+from textual.screen import Screen
 from textual.widgets import ContentSwitcher
 
 from rigtui.config import load_settings
@@ -20,6 +22,7 @@ from rigtui.ui.message_box import CompletionMenu, MessageInput
 from rigtui.ui.outline import Outline
 from rigtui.ui.plan_view import PlanView
 from rigtui.ui.review_pane import ReviewPane
+from rigtui.ui.status_bar import StatusBar
 from rigtui.ui.thread_pane import ThreadList
 
 HIDDEN = (ChecksPanel, ReviewPane, PlanView, Outline)
@@ -119,3 +122,63 @@ async def test_the_chosen_theme_is_there_from_the_start_without_parsing_css_agai
         background = app.get_css_variables()["background"]
         assert app.screen.styles.background.hex.lower() == background.lower()[:7]
         assert reparsed == []
+
+
+class FirstFrame(RigtuiApp):
+    """The workbench, noting what its first frame shows."""
+
+    CSS_PATH = str(Path(app_module.__file__).parent / RigtuiApp.CSS_PATH)  # not this file's
+
+    def on_mount(self) -> None:  # before the first frame (Textual calls both on_mounts)
+        self.status_before_painting = str(self.query_one(StatusBar).render())
+        self.call_after_refresh(self.painted)
+
+    def painted(self) -> None:
+        self.focused_when_painted = self.focused
+        self.styles_when_painted = styles_of(self.screen)
+        self.screen.update_node_styles(animate=False)  # every node styled again, now
+        self.styles_restyled = styles_of(self.screen)
+
+
+def styles_of(screen: Screen[object]) -> dict[str, object]:
+    """Every node's computed rules (its own and its parts')."""
+    found: dict[str, object] = {}
+    for node in screen.walk_children(with_self=True):
+        path = "/".join(f"{type(n).__name__}#{n.id}" for n in reversed(node.ancestors_with_self))
+        parts = {name: s.base.get_rules() for name, s in node._component_styles.items()}
+        found[path] = (node.styles.base.get_rules(), parts)
+    return found
+
+
+@pytest.mark.parametrize("size", [(120, 40), (80, 24)])
+async def test_the_first_frame_is_the_one_the_session_starts_from(demo_project, size) -> None:
+    """The message box has the focus (the session leaves it there), the status bar its line,
+    and every widget the styles a full restyle of the screen gives it."""
+    settings = load_settings(demo_project)
+    settings.sandbox.kind = "local"
+    app = FirstFrame(demo_project, settings)
+    async with app.run_test(size=size) as pilot:
+        await app.opened_session()
+        await pilot.pause()
+        assert app.focused_when_painted is app.query_one(MessageInput)
+        assert app.status_before_painting.startswith(demo_project.name)
+        assert len(app.styles_when_painted) > 10
+        assert app.styles_when_painted == app.styles_restyled
+
+
+async def test_a_resize_to_the_size_the_screen_has_lays_nothing_out(make_app) -> None:
+    """Terminals tell the size as the app starts, and Textual passes that on to the screen
+    (three times before the first frame): the same size is no layout; a new one is."""
+    app = make_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await (await app.opened_session()).runtime.index_ready.wait()  # the start done
+        await pilot.pause()
+        layouts: list[Screen[object]] = []
+        app.screen.screen_layout_refresh_signal.subscribe(app, layouts.append)
+        await pilot.resize_terminal(120, 40)
+        await pilot.pause()
+        assert layouts == []
+        await pilot.resize_terminal(100, 30)
+        await pilot.pause()
+        assert layouts and app.screen.outer_size == (100, 30)
+        assert app.query_one("#status").outer_size.width == 100
