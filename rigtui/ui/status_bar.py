@@ -11,6 +11,7 @@ from textual.widgets import Static
 
 from rigtui import protocol as ev
 from rigtui.config import Settings
+from rigtui.display import safe_name
 from rigtui.session import model_status
 
 
@@ -31,7 +32,8 @@ class StatusBar(Static):
     """
 
     def __init__(self, settings: Settings, project: str, **kwargs: object) -> None:
-        super().__init__(**kwargs)  # type: ignore[arg-type]
+        # Never markup: a project folder or a thread title may hold `[/]` (a MarkupError).
+        super().__init__(markup=False, **kwargs)  # type: ignore[arg-type]
         self.settings = settings
         self.facts = StatusFacts(project, index="starting" if settings.index.enabled else "off")
         self._shown = ""
@@ -73,15 +75,16 @@ class StatusBar(Static):
             model += f" {tokens}" + (f" ttft {ttft:.1f}s" if isinstance(ttft, float) else "")
             model += f" ${u.thread_cost:.4f}" if isinstance(u.thread_cost, float) else ""
         untrusted = trust is not None and bool(trust.ignored)
+        project, thread = safe_name(f.project), safe_name(f.thread)  # no raw ESC or newline
         text = (
-            f"{f.project} │ {f.thread} │ model: {model} │ index: {f.index} │ "
+            f"{project} │ {thread} │ model: {model} │ index: {f.index} │ "
             f"sandbox: {sandbox} │ patches: {patches}"
         )
         text += f.mcp + (" │ untrusted settings ignored" if untrusted else "")
         if len(text) > width - 2:  # narrow terminals: the same facts, shorter
             if "no isolation" not in sandbox:  # a warning is never shortened away
                 sandbox = sandbox.split(" ")[0]
-            text = f"{f.thread} │ {model} │ {f.index} │ {sandbox} │ {patches}"
+            text = f"{thread} │ {model} │ {f.index} │ {sandbox} │ {patches}"
             text += f.mcp.replace("mcp: ", "mcp ") + (" │ untrusted" if untrusted else "")
         return text
 

@@ -9,6 +9,7 @@ from pathlib import Path
 from textual.app import App, ComposeResult
 from textual.widgets import OptionList, Static
 
+from rigtui.config import Settings
 from rigtui.edits.parse import parse_patch
 from rigtui.edits.prepare import prepare
 from rigtui.protocol import (
@@ -23,6 +24,7 @@ from rigtui.ui.code_view import CodeView
 from rigtui.ui.diff_review import DiffReview, HunkView
 from rigtui.ui.event_render import event_text, summarise_arguments
 from rigtui.ui.file_tree import ProjectTree
+from rigtui.ui.status_bar import StatusBar
 from rigtui.ui.thread_pane import ThreadList
 from tests.support.pilot import settle_until
 
@@ -139,3 +141,18 @@ async def test_the_thread_list_shows_titles_escaped_and_never_as_markup() -> Non
         await pilot.pause()
         prompts = [str(thread_list.get_option_at_index(i).prompt) for i in range(2)]
         assert prompts == ["fix \\x1b[2Jthe\\nparser", "● [b]not bold[/b]"]
+
+
+async def test_the_status_bar_shows_the_project_and_thread_never_as_markup() -> None:
+    class Host(App[None]):
+        def compose(self) -> ComposeResult:
+            yield StatusBar(Settings(), "[/]proj\x1b[2J", id="status")
+
+    app = Host()
+    async with app.run_test(size=(160, 3)) as pilot:
+        bar = app.query_one(StatusBar)
+        bar.show(thread="[b]fix[/b] it\nnow")
+        await pilot.pause()
+        text = screen_text(app)
+        assert "[/]proj\\x1b[2J │ [b]fix[/b] it\\nnow │" in text
+        assert "\x1b" not in text
