@@ -14,7 +14,6 @@ rigtui processes never interleave, and recovery never mistakes another's work fo
 
 from __future__ import annotations
 
-import sqlite3
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -160,11 +159,9 @@ def _run(root: Path, cs_id: str, writes: list[FileWrite], summary: str, thread_i
         try:
             journal.begin(cs_id, writes, summary=summary, thread_id=thread_id, patch=patch,
                           accepted=accepted, created_dirs=created)  # fmt: skip
-        except BaseException as exc:
+        except BaseException:  # a known id is PatchRefused (the journal says so)
             if staging is not None:
                 staging.discard()
-            if isinstance(exc, sqlite3.IntegrityError):
-                raise PatchRefused(f"change set {cs_id} was already applied") from None
             raise
         try:
             if staging is not None:

@@ -19,6 +19,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from rigtui.edits.errors import PatchRefused
 from rigtui.edits.prepare import FileWrite
 from rigtui.edits.textfile import sha256
 from rigtui.errors import StoreError
@@ -171,7 +172,7 @@ class Journal:
         """Record a change set about to be applied (state `applying`), before any file moves.
         `undone`: record it as already undone instead (redo applies it), in the same step.
         `created_dirs`: the folders applying it makes (undo removes them again)."""
-        with self._errors(), _transaction(self._db):
+        with self._errors(), _transaction(self._db), _refused_if_known(change_set_id):
             if not undone:  # a new change set ends the redo chain, as in any editor
                 self._db.execute("UPDATE change_sets SET redoable = 0 WHERE state = 'undone'")
             seq = self._db.execute("SELECT coalesce(max(seq), 0) + 1 FROM change_sets").fetchone()
@@ -322,6 +323,16 @@ def _io_on_full_disk(code: int | None, path: Path) -> bool:
     except OSError:
         return False
     return fs.f_bavail * fs.f_frsize < 1024 * 1024
+
+
+@contextmanager
+def _refused_if_known(change_set_id: str) -> Iterator[None]:
+    """A change set id the journal holds already (its primary key) is refused as such, not
+    said as an unreadable journal."""
+    try:
+        yield
+    except sqlite3.IntegrityError:
+        raise PatchRefused(f"change set {change_set_id} was already applied") from None
 
 
 @contextmanager

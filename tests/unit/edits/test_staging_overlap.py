@@ -20,7 +20,7 @@ from rigtui.edits.errors import PatchRefused
 from rigtui.edits.fsops import TEMP_SUFFIX, ProjectFS
 from rigtui.edits.journal import Journal, journal_path
 from rigtui.edits.parse import parse_patch
-from rigtui.edits.prepare import prepare
+from rigtui.edits.prepare import Proposal, prepare
 
 FILES = BATCH_FILES + 8  # over the threshold: the staging thread is used
 
@@ -41,6 +41,12 @@ def _patch() -> str:
     ]
     parts.append("--- /dev/null\n+++ b/new/deep/n.py\n@@ -0,0 +1 @@\n+made = True\n")
     return "".join(parts)
+
+
+def _proposed(tmp_path: Path) -> tuple[Path, dict[str, str], Proposal]:
+    """The project, its tree before anything is applied, and the patch prepared on it."""
+    root = _project(tmp_path)
+    return root, _tree(root), prepare(root, parse_patch(_patch()))
 
 
 def _tree(root: Path) -> dict[str, str]:
@@ -69,9 +75,7 @@ def test_a_large_change_set_applies_and_undoes_exactly(tmp_path: Path) -> None:
 def test_a_journal_failure_removes_what_was_staged(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    root = _project(tmp_path)
-    before = _tree(root)
-    proposal = prepare(root, parse_patch(_patch()))
+    root, before, proposal = _proposed(tmp_path)
 
     def full_disk(self: Journal, *args: object, **kwargs: object) -> None:
         raise sqlite3.OperationalError("database or disk is full")
@@ -86,9 +90,7 @@ def test_a_journal_failure_removes_what_was_staged(
 def test_a_staging_failure_rolls_the_journal_entry_back(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    root = _project(tmp_path)
-    before = _tree(root)
-    proposal = prepare(root, parse_patch(_patch()))
+    root, before, proposal = _proposed(tmp_path)
     stage = ProjectFS.stage
     calls = []
 
@@ -114,7 +116,7 @@ from rigtui.edits import atomic
 from rigtui.edits.engine import apply_proposal
 from rigtui.edits.journal import Journal
 from rigtui.edits.parse import parse_patch
-from rigtui.edits.prepare import prepare
+from rigtui.edits.prepare import Proposal, prepare
 
 staged = threading.Event()
 stage = atomic.Staging._stage
@@ -167,3 +169,27 @@ def test_a_planted_note_cannot_remove_files_outside_the_project(tmp_path: Path) 
     assert atomic.remove_staging_leftovers(root)
     assert victim.read_text() == "keep" and outside.is_dir() and empty.is_dir()
     assert (root / "pkg" / "m1.py").exists()
+
+
+def test_a_link_planted_at_the_note_is_never_written_through(tmp_path: Path) -> None:
+    root, before, proposal = _proposed(tmp_path)
+    victim = tmp_path / "victim.txt"
+    victim.write_text("keep")
+    note = atomic._note_path(root)
+    note.symlink_to(victim)
+    apply_proposal(proposal)  # no note can be written: staged after the journal instead
+    assert victim.read_text() == "keep"
+    assert (root / "pkg" / "m3.py").read_text() == "value = 4\n"
+    assert not _temps(root)
+    undo(root)
+    assert _tree(root) == before
+
+
+def test_a_change_set_id_journaled_already_is_refused_as_such(tmp_path: Path) -> None:
+    root, _, proposal = _proposed(tmp_path)
+    writes = proposal.writes()
+    with Journal.for_root(root) as journal:
+        journal.begin("cs1", writes)
+        with pytest.raises(PatchRefused, match="change set cs1 was already applied"):
+            journal.begin("cs1", writes)
+        assert [e.id for e in journal.busy()] == ["cs1"]  # the first record is untouched
