@@ -66,11 +66,11 @@ def _exec(source: Any, globals: Any = None, locals: Any = None, /) -> None:  # n
     return builtins.exec(source, globals, locals)
 
 
-def install(path: Path | None = None) -> None:
+def install() -> None:
     """Load the kept methods and have `dataclasses` use them (once per process)."""
     if getattr(dataclasses, "exec", None) is _exec:
         return
-    path = path or cache_file()
+    path = cache_file()
     _state["path"] = path
     _codes.update(load(path))
     # `dataclasses` finds `exec` among its module's globals before the builtins.
