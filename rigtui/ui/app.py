@@ -16,6 +16,7 @@ from textual.app import App, ComposeResult, SystemCommand
 from textual.containers import Horizontal, Vertical
 from textual.css.query import NoMatches
 from textual.screen import Screen
+from textual.widget import MountError
 from textual.widgets import DirectoryTree, Footer, Header
 
 from rigtui import protocol as ev
@@ -164,6 +165,15 @@ class RigtuiApp(
         await self.right.mount_panes()
 
     async def start_session(self) -> None:
+        try:
+            await self._start_session()
+        except (NoMatches, MountError):
+            if self.is_running:
+                raise
+            # A quit landed while the session opened: the panes it fills are gone already
+            # (on_unmount closes the session, if it got that far).
+
+    async def _start_session(self) -> None:
         await self.mount_panes()
         trust = self.settings.trust
         if trust is not None and (notice := trust.notice()):
@@ -176,6 +186,9 @@ class RigtuiApp(
         session = await Session.open(
             self.root, settings=self.settings, working_dir=launch_folder(self.root)
         )
+        if not self.is_running:  # quit while it opened: nothing will close it but this
+            await session.close()
+            return
         self.session = session
         self.query_one(MessageInput).completer = session.completer
         self.threads = Threads(self, session, self._switched)
@@ -243,7 +256,7 @@ class RigtuiApp(
     async def on_session_event(self, message: SessionEvent) -> None:
         try:
             await self.router.route(message.event)
-        except NoMatches:  # shutting down: the widgets are gone (the event is stored)
+        except (NoMatches, MountError):  # shutting down: the widgets are gone (it is stored)
             if self.is_running and self.screen_stack:
                 raise
 

@@ -5,6 +5,7 @@ that frame."""
 
 from __future__ import annotations
 
+import asyncio
 import subprocess
 import sys
 from pathlib import Path
@@ -182,3 +183,50 @@ async def test_a_resize_to_the_size_the_screen_has_lays_nothing_out(make_app) ->
         await pilot.pause()
         assert layouts and app.screen.outer_size == (100, 30)
         assert app.query_one("#status").outer_size.width == 100
+
+
+@pytest.mark.parametrize("stage", ["opened", "mounting"])
+async def test_quitting_while_the_session_opens_is_quiet_and_closes_it(
+    make_app, monkeypatch, stage: str
+) -> None:
+    """A quit that lands while the session is still opening (the first second of a start, or a
+    test that ends early) removes the panes under it: nothing raises, and the session it was
+    opening is closed (its store and lock released), not left behind."""
+    from rigtui.session import core
+
+    real_open = core.Session.open.__func__  # type: ignore[attr-defined]
+    app = make_app()
+    opened: list[core.Session] = []
+    closed: list[core.Session] = []
+
+    async def open_during_quit(cls, *args, **kwargs):  # type: ignore[no-untyped-def]
+        if stage == "mounting":  # the quit before the session even opens
+            await quit_and_wait_for_the_panes_to_go(app)
+        session = await real_open(cls, *args, **kwargs)
+        opened.append(session)
+        close = session.close
+
+        async def close_noted() -> None:
+            closed.append(session)
+            await close()
+
+        session.close = close_noted  # type: ignore[method-assign]
+        if stage == "opened":
+            await quit_and_wait_for_the_panes_to_go(app)
+        return session
+
+    monkeypatch.setattr(core.Session, "open", classmethod(open_during_quit))
+    async with app.run_test(size=(80, 24)):
+        async with asyncio.timeout(30):
+            while not opened:
+                await asyncio.sleep(0.01)
+    assert app.return_code in (0, None)
+    assert closed == opened
+
+
+async def quit_and_wait_for_the_panes_to_go(app: RigtuiApp) -> None:
+    right = app.query_one("#right")
+    app.exit()
+    async with asyncio.timeout(30):
+        while right.is_attached:
+            await asyncio.sleep(0)
