@@ -206,6 +206,8 @@ class RigtuiApp(
         """After the first paint: a crash's leftovers, the watcher, the index, the checks."""
         session = self.session_required()
         await session.start()
+        if not self.is_running:  # quit while it started: the panes are gone
+            return
         if (runner := session.runtime.checks) is not None:
             self.query_one(ChecksPanel).set_checks(runner.checks)
         self.status.show(sandbox=session.runtime.sandbox_name)

@@ -185,23 +185,32 @@ async def test_a_resize_to_the_size_the_screen_has_lays_nothing_out(make_app) ->
         assert app.query_one("#status").outer_size.width == 100
 
 
-@pytest.mark.parametrize("stage", ["opened", "mounting"])
+@pytest.mark.parametrize("stage", ["mounted", "opened", "started"])
 async def test_quitting_while_the_session_opens_is_quiet_and_closes_it(
     make_app, monkeypatch, stage: str
 ) -> None:
-    """A quit that lands while the session is still opening (the first second of a start, or a
-    test that ends early) removes the panes under it: nothing raises, and the session it was
-    opening is closed (its store and lock released), not left behind."""
+    """A quit that lands while the session is still opening or starting (the first second of
+    a start, or a test that ends early) removes the panes under it: nothing raises, and the
+    session is closed (its store and lock released), not left behind."""
     from rigtui.session import core
 
-    real_open = core.Session.open.__func__  # type: ignore[attr-defined]
+    real_open, real_start = core.Session.open.__func__, core.Session.start  # type: ignore[attr-defined]
     app = make_app()
     opened: list[core.Session] = []
     closed: list[core.Session] = []
+    quit_done = asyncio.Event()
 
-    async def open_during_quit(cls, *args, **kwargs):  # type: ignore[no-untyped-def]
-        if stage == "mounting":  # the quit before the session even opens
-            await quit_and_wait_for_the_panes_to_go(app)
+    async def quit_at(here: str) -> None:
+        if stage == here:
+            right = app.query_one("#right")
+            app.exit()
+            async with asyncio.timeout(30):
+                while right.is_attached:  # the panes go first, then the app's workers
+                    await asyncio.sleep(0)
+            quit_done.set()
+
+    async def open_noted(cls, *args, **kwargs):  # type: ignore[no-untyped-def]
+        await quit_at("mounted")
         session = await real_open(cls, *args, **kwargs)
         opened.append(session)
         close = session.close
@@ -211,22 +220,17 @@ async def test_quitting_while_the_session_opens_is_quiet_and_closes_it(
             await close()
 
         session.close = close_noted  # type: ignore[method-assign]
-        if stage == "opened":
-            await quit_and_wait_for_the_panes_to_go(app)
+        await quit_at("opened")
         return session
 
-    monkeypatch.setattr(core.Session, "open", classmethod(open_during_quit))
+    async def start_noted(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+        await real_start(self, *args, **kwargs)
+        await quit_at("started")
+
+    monkeypatch.setattr(core.Session, "open", classmethod(open_noted))
+    monkeypatch.setattr(core.Session, "start", start_noted)
     async with app.run_test(size=(80, 24)):
-        async with asyncio.timeout(30):
-            while not opened:
-                await asyncio.sleep(0.01)
+        await asyncio.wait_for(quit_done.wait(), 30)
     assert app.return_code in (0, None)
     assert closed == opened
-
-
-async def quit_and_wait_for_the_panes_to_go(app: RigtuiApp) -> None:
-    right = app.query_one("#right")
-    app.exit()
-    async with asyncio.timeout(30):
-        while right.is_attached:
-            await asyncio.sleep(0)
+    assert len(opened) == 1
