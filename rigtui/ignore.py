@@ -9,6 +9,7 @@ file inside an ignored folder cannot be re-included.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 from collections.abc import Callable, Iterator
@@ -17,6 +18,7 @@ from functools import lru_cache
 from pathlib import Path
 
 IGNORE_FILES = (".gitignore", ".rigtuiignore")
+VENV_MARKER = "pyvenv.cfg"
 
 # Folders no one wants to browse or index, whatever the ignore files say.
 ALWAYS_IGNORED_DIRS = frozenset(
@@ -136,7 +138,7 @@ def _mtimes(folder: Path) -> tuple[float, ...]:
 
 
 def is_virtualenv(path: Path) -> bool:
-    return os.path.isfile(path / "pyvenv.cfg")  # False, never an error, in a folder we cannot read
+    return os.path.isfile(path / VENV_MARKER)  # False, never an error, in a folder we cannot read
 
 
 class IgnoreRules:
@@ -187,14 +189,15 @@ class IgnoreRules:
                     verdict = not rule.negate
         return verdict
 
-    def ignored_entry(self, rel: str, is_dir: bool) -> bool:
-        """Whether this one entry is ignored, assuming its parent folders are not."""
+    def ignored_entry(self, rel: str, is_dir: bool, *, venv_checked: bool = False) -> bool:
+        """Whether this one entry is ignored, assuming its parent folders are not.
+        `venv_checked`: the caller skips a virtualenv's content itself (the walk does)."""
         name = rel.rsplit("/", 1)[-1]
         if is_dir and name in ALWAYS_IGNORED_DIRS:
             return True
         if not is_dir and name in ALWAYS_IGNORED_FILES:
             return True
-        if is_dir and is_virtualenv(self.root / rel):
+        if is_dir and not venv_checked and is_virtualenv(self.root / rel):
             return True
         verdict = self._decide(rel, is_dir)
         if verdict is None:
@@ -274,25 +277,51 @@ class IgnoreRules:
         are followed as `follows_link` says, each folder once (by real path), so symlink loops
         end and nothing outside the root is ever read. A folder that cannot be read is skipped
         and passed to `unreadable` with the error."""
+        for rel, _entry in self.walk_entries(follow_symlinks, under=under, unreadable=unreadable):
+            yield Path(rel)
+
+    def walk_entries(
+        self,
+        follow_symlinks: bool = True,
+        *,
+        under: str = "",
+        unreadable: Callable[[str, OSError], None] | None = None,
+    ) -> Iterator[tuple[str, os.DirEntry[str]]]:
+        """`walk()` as (relative POSIX path, its directory entry): for a caller that stats
+        every file (the index), without a Path per file."""
         self._walk_cache, self._chain_cache = {}, {}
         try:
             yield from self._walk(follow_symlinks, under, unreadable)
         finally:
             self._walk_cache = self._chain_cache = None
 
+    def _know_folder(self, rel_dir: str, entries: list[os.DirEntry[str]]) -> bool:
+        """What the walk learns from a folder's listing, sparing a stat per question: a folder
+        without ignore files has no rules, and one holding `pyvenv.cfg` (below the root) is a
+        virtualenv, whose content is ignored (False)."""
+        names = {entry.name for entry in entries}
+        if rel_dir and VENV_MARKER in names:
+            marker = next(entry for entry in entries if entry.name == VENV_MARKER)
+            with contextlib.suppress(OSError):
+                if marker.is_file():
+                    return False
+        if self._walk_cache is not None and names.isdisjoint(IGNORE_FILES):
+            self._walk_cache[rel_dir] = NO_RULES
+        return True
+
     def _walk(
         self,
         follow_symlinks: bool,
         under: str,
         unreadable: Callable[[str, OSError], None] | None,
-    ) -> Iterator[Path]:
+    ) -> Iterator[tuple[str, os.DirEntry[str]]]:
         seen: set[tuple[int, int]] = set()
         stack: list[str] = [under]
         while stack:
             rel_dir = stack.pop()
-            folder = self.root / rel_dir if rel_dir else self.root
+            folder = f"{self.root}/{rel_dir}" if rel_dir else str(self.root)
             try:
-                st = folder.stat()
+                st = os.stat(folder)
                 entries = sorted(os.scandir(folder), key=lambda e: e.name)
             except OSError as exc:
                 if unreadable is not None and not isinstance(exc, FileNotFoundError):
@@ -301,6 +330,8 @@ class IgnoreRules:
             if (st.st_dev, st.st_ino) in seen:
                 continue
             seen.add((st.st_dev, st.st_ino))
+            if not self._know_folder(rel_dir, entries):
+                continue  # a virtualenv
             subdirs = []
             for entry in entries:
                 rel = f"{rel_dir}/{entry.name}" if rel_dir else entry.name
@@ -308,12 +339,12 @@ class IgnoreRules:
                     is_dir = entry.is_dir(follow_symlinks=follow_symlinks)
                 except OSError:
                     continue
-                if self.ignored_entry(rel, is_dir):
+                if self.ignored_entry(rel, is_dir, venv_checked=True):
                     continue
                 if entry.is_symlink() and not self.follows_link(rel, is_dir):
                     continue  # a link out of the project, or to a folder walked by its own name
                 if is_dir:
                     subdirs.append(rel)
                 elif entry.is_file(follow_symlinks=follow_symlinks):
-                    yield Path(rel)
+                    yield rel, entry
             stack.extend(reversed(subdirs))

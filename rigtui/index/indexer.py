@@ -135,13 +135,11 @@ class Indexer:
         todo: list[tuple[str, str | None]] = []
         sizes: list[int] = []
         seen: set[str] = set()
-        base = str(self.root)
-        for path in self.rules.walk(unreadable=unreadable):
-            rel = path.as_posix()
+        for rel, entry in self.rules.walk_entries(unreadable=unreadable):
             seen.add(rel)
             old = states.get(rel)
             try:
-                st = os.stat(f"{base}/{rel}")
+                st = entry.stat()  # follows a link, as reading the file does
             except OSError:
                 if old is not None:
                     seen.discard(rel)

@@ -101,3 +101,27 @@ def test_comments_escapes_and_character_classes() -> None:
     assert len(rules) == 2
     assert rules[0].regex.match("#literal")
     assert rules[1].regex.match("dir/file7.txt") and not rules[1].regex.match("fileA.txt")
+
+
+def test_the_walk_agrees_with_asking_path_by_path(tmp_path: Path) -> None:
+    """The walk learns rules and virtualenvs from each folder's listing (no stat per
+    question); asking one path at a time reads them from disk: both must give the same files."""
+    make(
+        tmp_path,
+        {
+            ".gitignore": "*.log\n!keep.log\n", "a/.rigtuiignore": "x/\n", "a/x/gone.py": "",
+            "a/b/c/deep.py": "", "a/b/.gitignore": "!*.log\n", "a/b/more.log": "", "keep.log": "",
+            "drop.log": "", "venv2/pyvenv.cfg": "", "venv2/lib/site.py": "",
+            "notvenv/pyvenv.cfg/inside.txt": "", "notvenv/code.py": "", "env/nested/pyvenv.cfg": "",
+            "env/nested/x.py": "", "env/kept.py": "",
+        },
+    )  # fmt: skip
+    every = sorted(p.relative_to(tmp_path).as_posix() for p in tmp_path.rglob("*") if p.is_file())
+    rules = IgnoreRules(tmp_path)
+    one_by_one = [p for p in every if not rules.is_ignored(p, is_dir=False)]
+    assert walked(tmp_path) == one_by_one
+    assert "notvenv/pyvenv.cfg/inside.txt" in one_by_one  # a folder named so is no virtualenv
+    assert one_by_one == sorted([
+        "a/.rigtuiignore", "a/b/.gitignore", "a/b/c/deep.py", "a/b/more.log", ".gitignore",
+        "env/kept.py", "keep.log", "notvenv/code.py", "notvenv/pyvenv.cfg/inside.txt",
+    ])  # fmt: skip
