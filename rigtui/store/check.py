@@ -11,6 +11,7 @@ from rigtui.store.sqlite_files import (
     check_header,
     check_schema,
     corrupt,
+    note_checked,
     too_new,
     translated,
 )
@@ -34,3 +35,4 @@ def check_store_file(path: Path) -> None:
             check_schema(path, conn.execute(SCHEMA_SQL).fetchall(), MIGRATIONS[:version])
         finally:
             conn.close()
+    note_checked(path)

@@ -26,6 +26,7 @@ from rigtui.store.sqlite_files import (
     SCHEMA_SQL,
     check_header,
     check_schema,
+    checked_unchanged,
     corrupt,
     too_new,
     translated,
@@ -94,9 +95,10 @@ class Store(IsolatedTaskRows):
         version = await self._scalar("PRAGMA user_version")
         if version > SCHEMA_VERSION:
             raise too_new(self.path, version, SCHEMA_VERSION)
-        check = await self._scalar("PRAGMA quick_check")
-        if check != "ok":
-            raise corrupt(self.path, f"integrity check: {check}")
+        if not checked_unchanged(self.path):  # the workbench checked it before it started
+            check = await self._scalar("PRAGMA quick_check")
+            if check != "ok":
+                raise corrupt(self.path, f"integrity check: {check}")
         check_schema(self.path, await self._rows(SCHEMA_SQL), MIGRATIONS[:version])
         await self._execute("PRAGMA journal_mode=WAL")
         await self._execute("PRAGMA synchronous=NORMAL")

@@ -41,6 +41,35 @@ def check_header(path: Path) -> None:
         raise corrupt(path, "it is not an SQLite database")
 
 
+# Files whose integrity check passed in this process, with what they looked like then: the
+# workbench checks the store before it takes the terminal and opens it moments later, and a
+# check reads every page (~150 ms for a 100 MB store). Any write since (ours or another
+# process's) changes the file or its write-ahead log, and the check runs again.
+_checked: dict[str, tuple[object, ...]] = {}
+
+
+def _looks(path: Path) -> tuple[object, ...]:
+    found: list[object] = []
+    for name in (str(path), f"{path}-wal"):
+        try:
+            st = os.stat(name)
+            found += [st.st_ino, st.st_size, st.st_mtime_ns]  # not ctime: opening chmods the log
+        except OSError:
+            found.append(None)
+    return tuple(found)
+
+
+def note_checked(path: Path) -> None:
+    """`path` passed `PRAGMA quick_check` just now."""
+    _checked[str(path)] = _looks(path)
+
+
+def checked_unchanged(path: Path) -> bool:
+    """Whether `path` passed its integrity check in this process and is unchanged since."""
+    seen = _checked.get(str(path))
+    return seen is not None and seen == _looks(path)
+
+
 def corrupt(path: Path, why: str) -> StoreError:
     return StoreError(
         f"{path}: the database is corrupt ({why}); it was left untouched",

@@ -227,3 +227,50 @@ async def test_task_states_count_each_threads_tasks_by_status_within_the_project
         assert idle.id not in states
     finally:
         await store.close()
+
+
+async def quick_checks_when_opening(path: Path) -> int:
+    """How many integrity checks `Store.open` ran (each reads the whole file)."""
+    ran: list[str] = []
+    real = Store._scalar
+
+    async def noted(self: Store, sql: str, params: tuple[object, ...] = ()) -> object:
+        ran.append(sql)
+        return await real(self, sql, params)
+
+    Store._scalar = noted  # type: ignore[method-assign]
+    try:
+        store = await Store.open(path)
+        await store.close()
+    finally:
+        Store._scalar = real  # type: ignore[method-assign]
+    return ran.count("PRAGMA quick_check")
+
+
+async def test_a_store_checked_at_launch_is_not_checked_again_unless_it_changed(
+    tmp_path: Path,
+) -> None:
+    """The workbench checks the store before it takes the terminal and opens it just after:
+    one integrity check, not two. A write in between (here another process's) and the open
+    checks again, and a page wrecked since is refused."""
+    path = tmp_path / "s.db"
+    store = await Store.open(path)
+    project = await store.project_for(tmp_path)
+    thread = await store.create_thread(project.id, "t")
+    await store.append_many([UserMessage(thread_id=thread.id, text="x" * 500)] * 50)
+    await store.close()
+    assert await quick_checks_when_opening(path) == 1  # never checked in this process yet
+    check_store_file(path)
+    assert await quick_checks_when_opening(path) == 0
+    check_store_file(path)
+    sql_conn = sqlite3.connect(path)
+    sql_conn.execute("UPDATE threads SET title = 'changed'")
+    sql_conn.commit()
+    sql_conn.close()
+    assert await quick_checks_when_opening(path) == 1
+    check_store_file(path)
+    data = bytearray(path.read_bytes())
+    data[4096:8192] = os.urandom(4096)  # keep the header, wreck a page
+    path.write_bytes(bytes(data))
+    with pytest.raises(StoreError, match="corrupt"):
+        await Store.open(path)
