@@ -126,34 +126,18 @@ def _cut(source: bytes, start: int, end: int) -> int:
     return end
 
 
-# What each pattern of a language's query captures: (its definition capture, the kind it
-# defines, the kind of reference), learnt from its first match. The capture names of a
-# pattern are fixed, so the per-match work is a lookup, not a scan of every capture's name.
-Role = tuple[str | None, str | None, str | None]
-_ROLES: dict[str, list[Role | None]] = {}  # language -> role by pattern number
-
-
-def _role(caps: dict) -> Role:
-    definition = next((c for c in caps if c.startswith("definition.")), None)
-    reference = next((c[10:] for c in caps if c.startswith("reference.")), None)
-    return (definition, definition[11:] if definition else None, reference)
-
-
 def _collect(language: str, source: bytes, root: ts.Node, offset: int, rows: int,
              defs: dict, refs: dict) -> None:  # fmt: skip
     """Add the matches under `root` to `defs` and `refs`. The loop runs once per match (a
     third of a million on the standard library), so it keeps to local names and plain tuples."""
-    query = grammar(language).query
-    roles = _ROLES.get(language) or _ROLES.setdefault(language, [None] * query.pattern_count)
+    found = grammar(language)
+    roles = found.roles
     first_line = rows + 1  # lines are 1-based
-    for pattern, caps in ts.QueryCursor(query).matches(root):
+    for pattern, caps in ts.QueryCursor(found.query).matches(root):
         names = caps.get("name")
         if not names:
             continue
-        role = roles[pattern]
-        if role is None:
-            role = roles[pattern] = _role(caps)
-        def_cap, def_kind, ref_kind = role
+        def_cap, def_kind, ref_kind = roles[pattern]
         name_node = names[0]
         key = (offset + name_node.start_byte, offset + name_node.end_byte)
         if ref_kind is not None:

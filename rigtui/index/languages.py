@@ -49,11 +49,18 @@ CONTAINER_KINDS = frozenset(
 SCOPE_ONLY_KINDS = frozenset({"impl"})
 
 
+# What a pattern of a tags query captures: (its definition capture, the kind it defines, the
+# kind of reference), from the capture names written in it (`@definition.KIND`,
+# `@reference.KIND`). A pattern's capture names are fixed, so per match this is a lookup.
+Role = tuple[str | None, str | None, str | None]
+
+
 @dataclass(frozen=True)
 class Grammar:
     name: str
     parser: ts.Parser
     query: ts.Query
+    roles: tuple[Role, ...]  # by pattern number
 
 
 # A `.h` file is C or C++. A C++ header parsed as C (a third of the `.h` files of the scale
@@ -88,4 +95,29 @@ def grammar(language: str) -> Grammar:
     module_name, function, _ = _GRAMMARS[language]
     module = importlib.import_module(module_name)
     lang = ts.Language(getattr(module, function)())
-    return Grammar(language, ts.Parser(lang), ts.Query(lang, query_source(language)))
+    source = query_source(language)
+    query = ts.Query(lang, source)
+    roles = pattern_roles(query, source)
+    # A reference's node is not used, only its @name and the kind its capture names, so its
+    # capture is not recorded: one node fewer per match (a tenth of the query's time).
+    for _, _, reference in roles:
+        if reference is not None:
+            query.disable_capture(f"reference.{reference}")
+    return Grammar(language, ts.Parser(lang), query, roles)
+
+
+_STRING_OR_COMMENT = re.compile(r'"(?:[^"\\\n]|\\.)*"|;[^\n]*')
+_CAPTURE = re.compile(r"@([A-Za-z_][\w.-]*)")
+
+
+def pattern_roles(query: ts.Query, source: str) -> tuple[Role, ...]:
+    """The role of each pattern of `query`, read from its text in `source`."""
+    text = source.encode("utf-8")
+    roles = []
+    for i in range(query.pattern_count):
+        piece = text[query.start_byte_for_pattern(i) : query.end_byte_for_pattern(i)]
+        names = _CAPTURE.findall(_STRING_OR_COMMENT.sub(" ", piece.decode("utf-8")))
+        definition = next((c for c in names if c.startswith("definition.")), None)
+        reference = next((c[10:] for c in names if c.startswith("reference.")), None)
+        roles.append((definition, definition[11:] if definition else None, reference))
+    return tuple(roles)

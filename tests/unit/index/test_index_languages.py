@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from rigtui.index import CodeIndex
-from rigtui.index.languages import LANGUAGES, grammar
+from rigtui.index.languages import LANGUAGES, grammar, pattern_roles
 
 from .conftest import FIXTURES
 
@@ -102,6 +102,31 @@ def fixture_index(tmp_path_factory: pytest.TempPathFactory) -> Callable[[], Code
 def test_every_language_has_a_grammar_and_a_query() -> None:
     for language in LANGUAGES:
         assert grammar(language).query.pattern_count > 3, language
+
+
+def test_every_pattern_defines_or_references_something() -> None:
+    for language in LANGUAGES:
+        found = grammar(language)
+        assert len(found.roles) == found.query.pattern_count, language
+        for number, (capture, kind, reference) in enumerate(found.roles):
+            assert (capture is None) != (reference is None), (language, number)
+            assert capture is None or capture == f"definition.{kind}"
+
+
+def test_pattern_roles_come_from_the_captures_not_comments_or_strings() -> None:
+    import tree_sitter as ts
+
+    source = (
+        "; a comment naming @reference.call\n"
+        "(function_definition name: (identifier) @name) @definition.function\n"
+        "; about the next one: @definition.class\n"
+        '(call function: (identifier) @name (#eq? @name "@definition.x;")) @reference.call\n'
+    )
+    query = ts.Query(grammar("python").parser.language, source)
+    assert pattern_roles(query, source) == (
+        ("definition.function", "function", None),
+        (None, None, "call"),
+    )
 
 
 @pytest.mark.parametrize("name", sorted(EXPECTED))
