@@ -17,7 +17,7 @@ from textual.containers import Horizontal, Vertical
 from textual.css.query import NoMatches
 from textual.screen import Screen
 from textual.widget import MountError
-from textual.widgets import DirectoryTree, Footer, Header
+from textual.widgets import DirectoryTree, Footer
 
 from rigtui import protocol as ev
 from rigtui.config import Settings, load_settings
@@ -41,6 +41,7 @@ from rigtui.ui.task_board import TaskBoardActions
 from rigtui.ui.themes import follow_theme, register_themes, start_with_theme
 from rigtui.ui.thread_pane import ThreadPane
 from rigtui.ui.threads import ThreadActions
+from rigtui.ui.title_bar import TitleBar
 from rigtui.ui.trust_screen import TrustScreen
 from rigtui.ui.zoom import ZoomActions
 
@@ -113,7 +114,7 @@ class RigtuiApp(
     # --- layout and start ------------------------------------------------------------------
 
     def compose(self) -> ComposeResult:
-        yield Header(icon="◆")
+        yield TitleBar(icon="◆")
         with Horizontal(id="panes"):
             with Vertical(id="left"):
                 yield ProjectTree(self.root, self.settings.ui.icons, id="tree")
