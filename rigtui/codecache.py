@@ -68,7 +68,7 @@ def _exec(source: Any, globals: Any = None, locals: Any = None, /) -> None:  # n
 
 def install() -> None:
     """Load the kept methods and have `dataclasses` use them (once per process)."""
-    if getattr(dataclasses, "exec", None) is _exec:
+    if installed():
         return
     path = cache_file()
     _state["path"] = path
@@ -76,6 +76,11 @@ def install() -> None:
     # `dataclasses` finds `exec` among its module's globals before the builtins.
     dataclasses.exec = _exec  # type: ignore[attr-defined]
     atexit.register(save)
+
+
+def installed() -> bool:
+    """Whether this process keeps compiled methods (the `rigtui` command's own does)."""
+    return getattr(dataclasses, "exec", None) is _exec
 
 
 def load(path: Path) -> dict[str, CodeType]:
