@@ -119,3 +119,16 @@ async def test_an_entry_holding_anything_but_css_types_is_refused(
     assert not (tmp_path / "planted").exists()
     assert parses and again == first
     assert css_cache.loads(pickle.dumps(["not rules"])) is None
+
+
+async def test_another_textual_build_parses_again(
+    tmp_path: Path, parses: list[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = tmp_path / "css.bin"
+    await run(path)
+    parses.clear()
+    build = css_cache.textual_build()
+    assert b"css/parse.py" in build and b"color.py" in build
+    monkeypatch.setattr(css_cache, "textual_build", lambda: build + b" (upgraded)")
+    await run(path)
+    assert parses  # Textual's CSS files changed: nothing kept applies
