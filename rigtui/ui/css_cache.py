@@ -145,7 +145,7 @@ class RuleCache:
         self.used: set[str] = set()
         self.added = 0
         self._build = textual_build()
-        self._variables: tuple[int, bytes] | None = None  # (id of the dict, its digest)
+        self._variables: tuple[dict[str, str], bytes] | None = None  # (a copy, its digest)
 
     def install(self, stylesheet: Stylesheet) -> None:
         """Parse `stylesheet`'s sources through the kept rules (this instance only: a
@@ -168,8 +168,11 @@ class RuleCache:
             if rules is None:
                 rules = parse(*args)
                 if not any(rule.errors for rule in rules):
-                    self.entries[key] = dumps(rules)
-                    self.added += 1
+                    try:
+                        self.entries[key] = dumps(rules)
+                        self.added += 1
+                    except Exception:  # noqa: BLE001 - a value that cannot be kept: parsed
+                        pass
             else:
                 stylesheet._parse_cache[args] = rules
             self.used.add(key)
@@ -178,10 +181,10 @@ class RuleCache:
         stylesheet._parse_rules = parse_rules  # type: ignore[method-assign]
 
     def key(self, variables: dict[str, str], args: tuple[object, ...]) -> str:
-        if self._variables is None or self._variables[0] != id(variables):
+        if self._variables is None or self._variables[0] != variables:
             theme = hashlib.sha256(self._build)
             theme.update(repr(sorted(variables.items())).encode())
-            self._variables = (id(variables), theme.digest())
+            self._variables = (dict(variables), theme.digest())
         digest = hashlib.sha256(self._variables[1])
         digest.update(repr(args).encode())
         return digest.hexdigest()

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 import textual.css.stylesheet as stylesheet_module
 from textual.app import App, ComposeResult
-from textual.widgets import Input, Tree
+from textual.widgets import Input, Static, Tree
 
 from rigtui.ui import css_cache
 from rigtui.ui.title_bar import TitleBar
@@ -132,3 +132,29 @@ async def test_another_textual_build_parses_again(
     monkeypatch.setattr(css_cache, "textual_build", lambda: build + b" (upgraded)")
     await run(path)
     assert parses  # Textual's CSS files changed: nothing kept applies
+
+
+async def test_a_theme_changed_while_running_styles_what_mounts_after_with_its_own_rules(
+    tmp_path: Path,
+) -> None:
+    class Late(Static):
+        DEFAULT_CSS = "Late { background: $primary; color: $text; }"
+
+    async def screens(cached: bool) -> list[str]:
+        shots = []
+        for _ in range(2):  # the second run with the first's file, if cached
+            app = Small()
+            cache = css_cache.RuleCache(tmp_path / "css.bin")
+            if cached:
+                cache.install(app.stylesheet)
+            async with app.run_test(size=(50, 8)) as pilot:
+                for theme in ("textual-light", "nord", "textual-dark", "textual-light"):
+                    app.theme = theme
+                    await pilot.pause()
+                    await app.mount(Late("late"))  # a new source: every source parsed again
+                    await pilot.pause()
+                    shots.append(app.export_screenshot())
+            cache.save()
+        return shots
+
+    assert await screens(cached=True) == await screens(cached=False)
