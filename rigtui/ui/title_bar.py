@@ -71,11 +71,13 @@ class TitleBar(Widget):
     def render(self) -> RenderResult:
         width = self.size.width
         middle = max(0, width - ICON_WIDTH - CLOCK_WIDTH)
-        title = self.format_title().center(middle, ellipsis=True) if middle else Content("")
+        title = self.format_title().truncate(middle, ellipsis=True)
+        left = (middle - title.cell_length) // 2  # centred as Header's title is
+        title = title.pad(left, middle - left - title.cell_length)
         clock = " " * CLOCK_WIDTH
         icon = Content(" ").append(self.icon).truncate(ICON_WIDTH, pad=True)
         if not self.tall:
-            return Content.assemble(self._icon_cells(icon), title, clock).truncate(width)
+            return self._fit(Content.assemble(self._icon_cells(icon), title, clock), width)
         # Header's three lines: the title on the first, the icon on the middle one
         blank = self._icon_cells(Content(" " * ICON_WIDTH))
         lines = [
@@ -83,7 +85,12 @@ class TitleBar(Widget):
             Content.assemble(self._icon_cells(icon), " " * (middle + CLOCK_WIDTH)),
             blank,
         ]
-        return Content("\n").join(line.truncate(width) for line in lines)
+        return Content("\n").join(self._fit(line, width) for line in lines)
+
+    @staticmethod
+    def _fit(line: Content, width: int) -> Content:
+        # (cut only when narrower than the icon and the clock: cutting measures every cell)
+        return line if line.cell_length <= width else line.truncate(width)
 
     def _icon_cells(self, cells: Content) -> Content:
         if not self._icon_hovered:
