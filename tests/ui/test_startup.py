@@ -37,6 +37,8 @@ LOADED_AFTER_THE_FIRST_FRAME = (
     "rigtui.ui.modals",  # the modal screens: loaded as one is first pushed
     "rigtui.ui.trust_screen",
     "rigtui.ui.mcp_screen",
+    "rigtui.ui.plan_view",  # mounted once the session opens
+    "rigtui.ui.thread_parts",  # a user message's and a compaction's widgets
 )
 
 
