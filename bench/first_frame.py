@@ -22,6 +22,10 @@ styles every widget twice, the second time as the screen first resumes:
     widgets mounted             20      17         5
     function calls (k)         395     284        49
 
+With the header drawn by one widget (rigtui.ui.title_bar) and the parsed CSS kept between
+runs (rigtui.ui.css_cache): widget drawings 36, style applications 43, widgets mounted 14,
+function calls 219k (282k before; the same layouts and refreshes).
+
 What is left is Textual's own work for the widgets on screen: their CSS read (~25 ms), each
 styled once with its parts (a Tree has 11, an Input 4), the first frame drawn (the file tree
 ~8 ms of it) and drawn again once each widget has its size (Textual's virtual size).

@@ -17,7 +17,7 @@ from textual.containers import Horizontal, Vertical
 from textual.css.query import NoMatches
 from textual.screen import Screen
 from textual.widget import MountError
-from textual.widgets import DirectoryTree, Footer, Header
+from textual.widgets import DirectoryTree, Footer
 
 from rigtui import protocol as ev
 from rigtui.config import Settings, load_settings
@@ -30,7 +30,6 @@ from rigtui.ui.copying import CopyActions
 from rigtui.ui.file_tree import ProjectTree
 from rigtui.ui.mcp_view import McpActions, expand_prompt
 from rigtui.ui.message_box import MessageInput
-from rigtui.ui.modals import KeyMapScreen, PromptScreen
 from rigtui.ui.notify import Notifier
 from rigtui.ui.outline import Outline
 from rigtui.ui.review_pane import ReviewPane
@@ -41,7 +40,7 @@ from rigtui.ui.task_board import TaskBoardActions
 from rigtui.ui.themes import follow_theme, register_themes, start_with_theme
 from rigtui.ui.thread_pane import ThreadPane
 from rigtui.ui.threads import ThreadActions
-from rigtui.ui.trust_screen import TrustScreen
+from rigtui.ui.title_bar import TitleBar
 from rigtui.ui.zoom import ZoomActions
 
 if TYPE_CHECKING:
@@ -113,7 +112,7 @@ class RigtuiApp(
     # --- layout and start ------------------------------------------------------------------
 
     def compose(self) -> ComposeResult:
-        yield Header(icon="◆")
+        yield TitleBar(icon="◆")
         with Horizontal(id="panes"):
             with Vertical(id="left"):
                 yield ProjectTree(self.root, self.settings.ui.icons, id="tree")
@@ -149,6 +148,8 @@ class RigtuiApp(
 
         trust = self.settings.trust
         assert trust is not None
+        from rigtui.ui.trust_screen import TrustScreen  # loaded on use
+
         yes = bool(await self.push_screen_wait(TrustScreen(trust)))
         try:
             await asyncio.to_thread(record, self.root, trust.sha256, trusted=yes)
@@ -311,6 +312,8 @@ class RigtuiApp(
                     return
                 self.send_op(ev.ProposePatch(self._current_id(), text))
 
+        from rigtui.ui.modals import PromptScreen  # loaded on use
+
         self.push_screen(PromptScreen("Patch file to review (path from the project root)"), load)
 
     def action_run_checks(self) -> None:
@@ -406,6 +409,8 @@ class RigtuiApp(
             self.action_close_file()
 
     def action_show_keys(self) -> None:
+        from rigtui.ui.modals import KeyMapScreen  # loaded on use
+
         self.push_screen(KeyMapScreen(keymap.key_rows()))
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from rigtui import codecache
 from rigtui.config import apply_overrides, load_settings
 from rigtui.errors import BadInput
 from rigtui.session import check_store
@@ -29,5 +30,9 @@ def launch(root: Path, args: argparse.Namespace) -> int:
     from rigtui.ui.app import RigtuiApp  # Textual only once everything above has passed
 
     app = RigtuiApp(root, settings, theme=theme, profile=args.profile, reload=settings_for_this_run)
+    if codecache.installed():  # the `rigtui` command's own process: its parsed CSS kept too
+        from rigtui.ui import css_cache
+
+        css_cache.install(app.stylesheet)
     result = app.run()
     return int(result or 0)

@@ -13,7 +13,6 @@ from textual.containers import Vertical
 from textual.message import Message
 
 from rigtui import protocol as ev
-from rigtui.ui.modals import ConfirmScreen
 
 if TYPE_CHECKING:
     from rigtui.session import Session
@@ -111,6 +110,8 @@ class ReviewPane(Vertical):
             f"{', '.join(refused.conflict_paths)} changed since the patch was read, but its"
             " hunks still match the new content. Re-base them and apply?"
         )
+        from rigtui.ui.modals import ConfirmScreen  # loaded on use
+
         yes = bool(await self.app.push_screen_wait(ConfirmScreen(question)))
         if not yes:
             self.app.notify("nothing was applied")

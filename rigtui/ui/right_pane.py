@@ -15,7 +15,6 @@ from textual.widgets import ContentSwitcher, Static
 
 from rigtui import protocol as ev
 from rigtui.ui.checks_panel import ChecksPanel
-from rigtui.ui.modals import ChooseScreen
 from rigtui.ui.review_pane import ReviewPane
 
 DIFF_EMPTY = (
@@ -131,6 +130,8 @@ class RightPane(ContentSwitcher):
                 self.open_file(self.root / path)
 
         choices = list(files.items())[::-1]
+        from rigtui.ui.modals import ChooseScreen  # loaded on use
+
         self.app.push_screen(ChooseScreen("Files the model's commands made", choices), open_it)
 
     def focus_current(self) -> None:

@@ -16,7 +16,6 @@ from textual.screen import Screen
 from textual.widgets import Footer, Static
 
 from rigtui import protocol as ev
-from rigtui.ui.modals import ConfirmScreen, PromptScreen
 
 if TYPE_CHECKING:
     from textual.widgets import DataTable
@@ -154,6 +153,8 @@ class TaskBoard(Screen[None]):
                     ev.DiscardIsolated(task.thread_id, task.id), refused="cannot discard: "
                 )
 
+        from rigtui.ui.modals import ConfirmScreen  # loaded on use
+
         self.app.push_screen(
             ConfirmScreen(f"Discard task {task.id} and its workspace? ({task.state})"), answered
         )
@@ -172,6 +173,8 @@ def start_isolated_task(app: RigtuiApp) -> None:
         title = goal.splitlines()[0][:60]
         thread = await session.new_thread(f"isolated: {title}")
         app.send_op(ev.StartIsolated(thread.id, goal), refused="cannot start: ")
+
+    from rigtui.ui.modals import PromptScreen  # loaded on use
 
     app.push_screen(PromptScreen("Task to run isolated (in a workspace of its own)"), start)
 

@@ -35,8 +35,6 @@ from rigtui.ui.event_render import (
     tool_line,
 )
 from rigtui.ui.message_box import CompletionMenu, MessageInput
-from rigtui.ui.plan_view import PlanView
-from rigtui.ui.thread_parts import compaction, user_message
 
 if TYPE_CHECKING:
     from rigtui.session import Thread
@@ -286,8 +284,12 @@ class ThreadView(VerticalScroll):
     def _widget_for(self, event: ev.Event) -> Widget | None:
         match event:
             case ev.UserMessage(text=text, attachments=attached):
+                from rigtui.ui.thread_parts import user_message  # loaded after the first frame
+
                 return user_message(text, attached)
             case ev.ThreadCompacted():
+                from rigtui.ui.thread_parts import compaction
+
                 return compaction(event)
             case ev.AssistantMessage(text=text):
                 return Reply(text, classes="assistant")
@@ -406,6 +408,8 @@ class ThreadPane(Vertical):
         """The thread list (empty until the session opens), the plan (hidden until a reply
         makes one) and the completion menu (closed until @ or / is typed): mounted after the
         first frame, in their places around the thread."""
+        from rigtui.ui.plan_view import PlanView  # loaded after the first frame too
+
         await self.mount(ThreadList(id="thread-list"), PlanView(id="plan"), before="#views")
         await self.mount(CompletionMenu(id="completions"), before="#message")
 
@@ -424,6 +428,8 @@ class ThreadPane(Vertical):
             return await self._open_thread(thread_id, history)
 
     async def _open_thread(self, thread_id: str, history: list[ev.Event]) -> ThreadView:
+        from rigtui.ui.plan_view import PlanView
+
         switcher = self.query_one("#views", ContentSwitcher)
         self.query_one(PlanView).restore(history)
         view = self._views.get(thread_id)

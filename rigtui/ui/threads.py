@@ -10,7 +10,6 @@ from textual.app import App
 from textual.widgets import Input
 
 from rigtui import protocol as ev
-from rigtui.ui.modals import ChooseScreen, ConfirmScreen, PromptScreen
 from rigtui.ui.thread_pane import ThreadList, ThreadPane
 
 if TYPE_CHECKING:
@@ -97,6 +96,8 @@ class Threads:
             if title and title != thread.title:
                 await self.session.send(ev.RenameThread(thread.id, title))
 
+        from rigtui.ui.modals import PromptScreen  # loaded on use
+
         self.app.push_screen(PromptScreen("Rename thread", thread.title), rename)
 
     async def delete(self) -> None:
@@ -116,6 +117,8 @@ class Threads:
                 await self.refresh()
 
         title = target.title or "this thread"
+        from rigtui.ui.modals import ConfirmScreen  # loaded on use
+
         self.app.push_screen(ConfirmScreen(f"Delete {title!r} and its history?"), delete)
 
     async def fork(self) -> None:
@@ -139,6 +142,8 @@ class Threads:
                 await self.switch(newest.id)
 
         question = "Fork this thread after which message?"
+        from rigtui.ui.modals import ChooseScreen  # loaded on use
+
         self.app.push_screen(ChooseScreen(question, choices[::-1]), fork)
 
     def switch_model(self, chosen: Callable[[str], None]) -> None:
@@ -153,6 +158,8 @@ class Threads:
             if name is not None:
                 await self.session.send(ev.SetThreadModel(thread.id, name))
                 chosen(name)
+
+        from rigtui.ui.modals import ChooseScreen  # loaded on use
 
         self.app.push_screen(ChooseScreen("Model for this thread", choices), switch)
 
@@ -176,7 +183,11 @@ class Threads:
                 (t.id, thread_label(t, states.get(t.id, {}), self.session.running(t.id)))
                 for t in found
             ]
+            from rigtui.ui.modals import ChooseScreen  # loaded on use
+
             self.app.push_screen(ChooseScreen(f"Threads mentioning {text!r}", choices), open_it)
+
+        from rigtui.ui.modals import PromptScreen  # loaded on use
 
         self.app.push_screen(PromptScreen("Search threads for"), search)
 

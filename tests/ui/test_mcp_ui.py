@@ -9,7 +9,7 @@ from pathlib import Path
 from rigtui import protocol as ev
 from rigtui.mcp.settings import McpServerSettings
 from rigtui.ui.app import RigtuiApp
-from rigtui.ui.mcp_view import McpServersScreen
+from rigtui.ui.mcp_screen import McpServersScreen
 from tests.support.fake_openai import FakeOpenAI, Say
 from tests.support.mcp_helpers import alive, read_pid, stdio_settings
 from tests.support.recorder import recorder

@@ -1,7 +1,7 @@
 """What the workbench's first frame costs (bench/startup.py measures it): the event classes,
-the check parsers and the slash commands load after it, and the panes hidden at first are
-mounted once the session opens (with the thread list, empty until then), not composed into
-that frame."""
+the check parsers, the slash commands and the modal screens load after it, and the panes
+hidden at first are mounted once the session opens (with the thread list, empty until then),
+not composed into that frame."""
 
 from __future__ import annotations
 
@@ -34,6 +34,11 @@ LOADED_AFTER_THE_FIRST_FRAME = (
     "rigtui.session.slash",
     "rigtui.session.core",
     "rigtui.agent",
+    "rigtui.ui.modals",  # the modal screens: loaded as one is first pushed
+    "rigtui.ui.trust_screen",
+    "rigtui.ui.mcp_screen",
+    "rigtui.ui.plan_view",  # mounted once the session opens
+    "rigtui.ui.thread_parts",  # a user message's and a compaction's widgets
 )
 
 

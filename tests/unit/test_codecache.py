@@ -4,12 +4,16 @@ the `rigtui` command does (the file is written at exit)."""
 from __future__ import annotations
 
 import json
+import marshal
 import os
 import subprocess
 import sys
+import zlib
 from pathlib import Path
 
 import pytest
+
+from rigtui import codecache
 
 # A process that installs the cache, makes dataclasses of every kind rigtui uses, and prints
 # what they do and how many methods it had to compile.
@@ -143,3 +147,17 @@ def test_the_command_keeps_them_and_version_does_not_load_them(tmp_path: Path) -
     subprocess.run(args, env=env, capture_output=True, check=True)
     assert (project / "a.txt").read_text() == "new\n"
     assert cache_files(home)
+
+
+def test_an_entry_that_is_not_code_is_compiled_again_and_replaced(tmp_path: Path) -> None:
+    run(tmp_path)
+    [kept] = cache_files(tmp_path)
+    entries = codecache.load(kept)
+    assert entries and all(isinstance(v, bytes) for v in entries.values())
+    spoiled = {k: marshal.dumps("not code") for k in entries}  # a sound file, wrong entries
+    payload = marshal.dumps(spoiled)
+    crc = zlib.crc32(payload).to_bytes(4, "little")
+    kept.write_bytes(codecache._MAGIC + crc + payload)
+    again = run(tmp_path)
+    assert again["compiled"] > 0 and again["eq"] and again["frozen"]
+    assert run(tmp_path)["compiled"] == 0  # the spoiled entries were replaced
