@@ -70,7 +70,9 @@ def main() -> int:
     for (name, ms), target in zip(medians.items(), TARGETS.values(), strict=True):
         net = ms - start_ms
         verdict = "met" if net <= target else "NOT met"
-        print(f"{name:<24} {ms:7.1f} ms  net {net:6.1f} ms  (target <= {target:.0f} ms net: {verdict})")
+        print(
+            f"{name:<24} {ms:7.1f} ms  net {net:6.1f} ms  (target <= {target:.0f} ms net: {verdict})"
+        )
     return 0
 
 
