@@ -10,6 +10,7 @@ file inside an ignored folder cannot be re-included.
 from __future__ import annotations
 
 import contextlib
+import operator
 import os
 import re
 from collections.abc import Callable, Iterator
@@ -31,6 +32,8 @@ ALWAYS_IGNORED_DIRS = frozenset(
 # Build output, ignored when no ignore file decides otherwise.
 BUILD_DIRS = frozenset({"build", "dist", "target", "out", "_build", "coverage", ".coverage"})
 ALWAYS_IGNORED_FILES = frozenset({".DS_Store", "Thumbs.db"})
+_UNRULED_DIRS = ALWAYS_IGNORED_DIRS | BUILD_DIRS  # the folders ignored when no rule decides
+_by_name = operator.attrgetter("name")
 
 
 @dataclass(frozen=True)
@@ -322,7 +325,7 @@ class IgnoreRules:
             folder = f"{self.root}/{rel_dir}" if rel_dir else str(self.root)
             try:
                 st = os.stat(folder)
-                entries = sorted(os.scandir(folder), key=lambda e: e.name)
+                entries = sorted(os.scandir(folder), key=_by_name)
             except OSError as exc:
                 if unreadable is not None and not isinstance(exc, FileNotFoundError):
                     unreadable(rel_dir, exc)
@@ -333,14 +336,19 @@ class IgnoreRules:
             if not self._know_folder(rel_dir, entries):
                 continue  # a virtualenv
             subdirs = []
+            ruled = bool(self._chain(rel_dir))  # most folders: no ignore file at or above
             for entry in entries:
-                rel = f"{rel_dir}/{entry.name}" if rel_dir else entry.name
+                name = entry.name
+                rel = f"{rel_dir}/{name}" if rel_dir else name
                 try:
                     is_dir = entry.is_dir(follow_symlinks=follow_symlinks)
                 except OSError:
                     continue
-                if self.ignored_entry(rel, is_dir, venv_checked=True):
-                    continue
+                if ruled:
+                    if self.ignored_entry(rel, is_dir, venv_checked=True):
+                        continue
+                elif name in (_UNRULED_DIRS if is_dir else ALWAYS_IGNORED_FILES):
+                    continue  # ignored_entry's answer where no rule can match
                 if entry.is_symlink() and not self.follows_link(rel, is_dir):
                     continue  # a link out of the project, or to a folder walked by its own name
                 if is_dir:

@@ -9,10 +9,9 @@ import sqlite3
 import threading
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
 from operator import itemgetter
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from rigtui.index.rowdiff import diff_rows
 from rigtui.index.scan import OK, FileResult
@@ -29,8 +28,7 @@ from rigtui.store.sqlite_files import (
 )
 
 
-@dataclass(frozen=True, slots=True)
-class FileState:
+class FileState(NamedTuple):  # a tuple: a no-change run makes one per file
     id: int
     size: int
     mtime_ns: int
@@ -164,7 +162,8 @@ class IndexStore:
 
     def file_states(self) -> dict[str, FileState]:
         rows = self.rows("SELECT path, id, size, mtime_ns, hash, status FROM files")
-        return {r[0]: FileState(*r[1:]) for r in rows}
+        make = FileState._make
+        return {r[0]: make(r[1:]) for r in rows}
 
     def file_count(self) -> int:
         return int(self.scalar("SELECT count(*) FROM files"))
