@@ -168,6 +168,9 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--runs", type=int, default=7)
     parser.add_argument("--files", type=int, default=2000)
+    parser.add_argument(
+        "--store-mib", type=int, default=0, help="grow the thread store to this size first"
+    )
     args = parser.parse_args()
     compile_rigtui()
     with tempfile.TemporaryDirectory() as tmp:
@@ -179,11 +182,14 @@ def main() -> None:
         rigtui = [sys.executable, "-c", RIGTUI_APP, str(project)]
         minimal = [sys.executable, "-c", MINIMAL_APP]
         time_to_first_paint(rigtui, env)  # first run creates the store; not counted
+        if args.store_mib:
+            grow_store(home, project, args.store_mib)
         runs, floor = [], []
         for _ in range(args.runs):  # in turns: a shared machine's load weighs on both alike
             runs.append(time_to_first_paint(rigtui, env))
             floor.append(time_to_first_paint(minimal, env))
-    print(f"project: {args.files} files; {args.runs} runs each, 120x40 pseudo-terminal")
+    store = f", a {args.store_mib} MiB thread store" if args.store_mib else ""
+    print(f"project: {args.files} files{store}; {args.runs} runs each, 120x40 pseudo-terminal")
     ours = _report("rigtui first paint:       ", [r["paint"] for r in runs])
     base = _report("minimal Textual app:      ", [r["paint"] for r in floor])
     print(f"ratio rigtui / minimal:    {ours / base:.2f}x")
@@ -193,6 +199,29 @@ def main() -> None:
     print(f"CPU ratio (less noisy on a busy machine): {ours_cpu / base_cpu:.2f}x")
     _report("session open, thread shown:", [r["ready"] for r in runs])
     print("  (the store, the agent, the thread's history)")
+
+
+def grow_store(home: Path, project: Path, mib: int) -> None:
+    """A long-used store: threads of ~4 KiB messages until the file holds `mib` MiB (the
+    workbench checks the whole file before it starts)."""
+    import asyncio
+
+    os.environ["RIGTUI_HOME"] = str(home)
+    from rigtui.paths import store_db_path
+    from rigtui.protocol import UserMessage
+    from rigtui.store import Store
+
+    async def grow() -> None:
+        path = store_db_path()
+        store = await Store.open(path)
+        owner = await store.project_for(project)
+        text = "a long message from an old thread " * 120
+        while path.stat().st_size < mib * 2**20:
+            thread = await store.create_thread(owner.id, "old work")
+            await store.append_many([UserMessage(thread_id=thread.id, text=text)] * 500)
+        await store.close()
+
+    asyncio.run(grow())
 
 
 def _report(label: str, seconds: list[float]) -> float:
