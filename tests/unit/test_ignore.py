@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from rigtui.ignore import IgnoreRules, parse_rules
+from rigtui.ignore import IgnoreRules, _rules_in, parse_rules
 
 
 def make(root: Path, files: dict[str, str]) -> None:
@@ -125,3 +125,26 @@ def test_the_walk_agrees_with_asking_path_by_path(tmp_path: Path) -> None:
         "a/.rigtuiignore", "a/b/.gitignore", "a/b/c/deep.py", "a/b/more.log", ".gitignore",
         "env/kept.py", "keep.log", "notvenv/code.py", "notvenv/pyvenv.cfg/inside.txt",
     ])  # fmt: skip
+
+
+def test_the_quick_look_at_a_folders_rules_never_misses_a_rule(tmp_path: Path) -> None:
+    """A folder's rules are first tried together (those on a last name against the name alone,
+    the others against the path); only then one by one. That first look must say yes exactly
+    when some rule matches, for every kind of pattern."""
+    (tmp_path / ".gitignore").write_text("\n".join([
+        "*.py[cod]", "build", "/dist", "docs/_build/", "**/gen", "a/**/b", "foo**bar", "!keep.pyc",
+        "\\#notes", "*.egg-info/", "?x", "[!a]*.tmp", "lib/*.so", "deep/**", "**/x/*.c", "cache*",
+    ]))  # fmt: skip
+    rules = _rules_in(str(tmp_path), (1.0, 0.0))
+    assert len(rules.rules) == 16
+    names = ["m.pyc", "build", "dist", "gen", "b", "foobar", "keep.pyc", "#notes", "x.egg-info",
+             "ax", "z.tmp", "a.so", "y.c", "cache1", "plain.py", "foo", "foo/x/bar"]  # fmt: skip
+    folders = ["", "src", "src/gen", "a/q/r", "docs/_build", "foo/x", "lib", "deep/er", "w/x"]
+    matched = 0
+    for folder in folders:
+        for name in names:
+            path = f"{folder}/{name}" if folder else name
+            some_rule = any(rule.regex.match(path) for rule in rules.rules)
+            assert rules.may_match(path, path.rpartition("/")[2]) == some_rule, path
+            matched += some_rule
+    assert matched > 40
