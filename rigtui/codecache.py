@@ -33,7 +33,6 @@ from typing import Any
 _MAGIC = b"rigtui-dc-2\n"
 _MAX_ENTRIES = 4000  # a cap, so many other programs' dataclasses cannot grow it forever
 
-_HEADER = len(_MAGIC) + 4
 
 _codes: dict[str, CodeType] = {}
 _kept: dict[str, bytes] = {}  # read from the file, each entry marshalled: loaded on first use
@@ -103,6 +102,12 @@ def _loaded(data: bytes) -> CodeType | None:
 
 def load(path: Path) -> dict[str, bytes]:
     """The kept entries, each a marshalled code object (read as it is used)."""
+    return read_kept(path, _MAGIC)
+
+
+def read_kept(path: Path, magic: bytes) -> dict[str, bytes]:
+    """A kept file's entries (name -> bytes); {} when it is absent, a link, damaged (CRC), of
+    another format (`magic`) or not such a mapping: the caller then makes them again."""
     try:
         fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW)
     except OSError:
@@ -112,16 +117,39 @@ def load(path: Path) -> dict[str, bytes]:
             data = fh.read()
     except OSError:
         return {}
-    head, crc, payload = data[: len(_MAGIC)], data[len(_MAGIC) : _HEADER], data[_HEADER:]
-    if head != _MAGIC or crc != zlib.crc32(payload).to_bytes(4, "little"):
+    header = len(magic) + 4
+    head, crc, payload = data[: len(magic)], data[len(magic) : header], data[header:]
+    if head != magic or crc != zlib.crc32(payload).to_bytes(4, "little"):
         return {}
     try:
-        codes = marshal.loads(payload)
+        entries = marshal.loads(payload)
     except (EOFError, ValueError, TypeError):
         return {}
-    if not isinstance(codes, dict):
+    if not isinstance(entries, dict):
         return {}
-    return {k: v for k, v in codes.items() if isinstance(k, str) and isinstance(v, bytes)}
+    return {k: v for k, v in entries.items() if isinstance(k, str) and isinstance(v, bytes)}
+
+
+def write_kept(path: Path, magic: bytes, entries: dict[str, bytes]) -> bool:
+    """Replace the kept file by a rename of a new one (mode 600): a link at `path` is replaced,
+    never written through. False when the folder cannot be written (the next run makes the
+    entries again)."""
+    payload = marshal.dumps(entries)
+    data = magic + zlib.crc32(payload).to_bytes(4, "little") + payload
+    temp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o600)
+        try:
+            with os.fdopen(fd, "wb") as fh:
+                fh.write(data)
+            os.replace(temp, path)
+        except BaseException:
+            temp.unlink(missing_ok=True)
+            raise
+    except OSError:
+        return False
+    return True
 
 
 def save() -> None:
@@ -133,19 +161,6 @@ def save() -> None:
     # Over the cap, only what this run used is kept.
     if len(entries) > _MAX_ENTRIES:
         entries = {k: v for k, v in entries.items() if k in _used}
-    payload = marshal.dumps(entries)
-    data = _MAGIC + zlib.crc32(payload).to_bytes(4, "little") + payload
-    temp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o600)
-        try:
-            with os.fdopen(fd, "wb") as fh:
-                fh.write(data)
-            os.replace(temp, path)  # replaces a link at `path`; never writes through one
-        except BaseException:
-            temp.unlink(missing_ok=True)
-            raise
-    except OSError:
+    if not write_kept(path, _MAGIC, entries):
         return  # a read-only or vanished cache folder: the next run compiles again
     _state["added"] = 0

@@ -18,11 +18,9 @@ from __future__ import annotations
 import atexit
 import hashlib
 import io
-import marshal
 import os
 import pickle
 import sys
-import zlib
 from collections.abc import Callable
 from functools import partial
 from pathlib import Path
@@ -34,8 +32,9 @@ from textual.css.model import RuleSet
 from textual.css.styles import Styles
 from textual.css.stylesheet import Stylesheet
 
+from rigtui.codecache import read_kept, write_kept
+
 _MAGIC = b"rigtui-css-1\n"
-_HEADER = len(_MAGIC) + 4
 _MAX_ENTRIES = 500  # sources x themes; past it, only what the run used is kept
 
 # The modules whose types parsed rules are made of (what the unpickler may build).
@@ -115,25 +114,7 @@ def loads(data: bytes) -> list[RuleSet] | None:
 
 
 def load(path: Path) -> dict[str, bytes]:
-    try:
-        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW)
-    except OSError:
-        return {}
-    try:
-        with os.fdopen(fd, "rb") as fh:
-            data = fh.read()
-    except OSError:
-        return {}
-    head, crc, payload = data[: len(_MAGIC)], data[len(_MAGIC) : _HEADER], data[_HEADER:]
-    if head != _MAGIC or crc != zlib.crc32(payload).to_bytes(4, "little"):
-        return {}
-    try:
-        entries = marshal.loads(payload)
-    except (EOFError, ValueError, TypeError):
-        return {}
-    if not isinstance(entries, dict):
-        return {}
-    return {k: v for k, v in entries.items() if isinstance(k, str) and isinstance(v, bytes)}
+    return read_kept(path, _MAGIC)
 
 
 class RuleCache:
@@ -196,20 +177,7 @@ class RuleCache:
         entries = self.entries
         if len(entries) > _MAX_ENTRIES:
             entries = {k: v for k, v in entries.items() if k in self.used}
-        payload = marshal.dumps(entries)
-        data = _MAGIC + zlib.crc32(payload).to_bytes(4, "little") + payload
-        temp = self.path.with_name(f".{self.path.name}.{os.getpid()}.tmp")
-        try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o600)
-            try:
-                with os.fdopen(fd, "wb") as fh:
-                    fh.write(data)
-                os.replace(temp, self.path)  # replaces a link at the path; never writes through
-            except BaseException:
-                temp.unlink(missing_ok=True)
-                raise
-        except OSError:
+        if not write_kept(self.path, _MAGIC, entries):
             return  # a read-only or vanished cache folder: the next run parses again
         self.added = 0
 
