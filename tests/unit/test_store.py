@@ -136,16 +136,27 @@ def test_corrupt_file_is_refused_and_left_untouched(tmp_path: Path) -> None:
     assert path.read_bytes() == garbage
 
 
-async def test_damaged_pages_are_refused_and_left_untouched(tmp_path: Path) -> None:
-    path = tmp_path / "s.db"
+async def store_of_50_messages(folder: Path) -> Path:
+    path = folder / "s.db"
     store = await Store.open(path)
-    project = await store.project_for(tmp_path)
+    project = await store.project_for(folder)
     thread = await store.create_thread(project.id, "t")
     await store.append_many([UserMessage(thread_id=thread.id, text="x" * 500)] * 50)
     await store.close()
+    return path
+
+
+def wreck_a_page(path: Path) -> bytearray:
+    """Keep the header, write random bytes over the second page; returns the new content."""
     data = bytearray(path.read_bytes())
-    data[4096:8192] = os.urandom(4096)  # keep the header, wreck a page
+    data[4096:8192] = os.urandom(4096)
     path.write_bytes(bytes(data))
+    return data
+
+
+async def test_damaged_pages_are_refused_and_left_untouched(tmp_path: Path) -> None:
+    path = await store_of_50_messages(tmp_path)
+    data = wreck_a_page(path)
     with pytest.raises(StoreError, match="corrupt"):
         await Store.open(path)
     assert path.read_bytes() == bytes(data)
@@ -253,12 +264,7 @@ async def test_a_store_checked_at_launch_is_not_checked_again_unless_it_changed(
     """The workbench checks the store before it takes the terminal and opens it just after:
     one integrity check, not two. A write in between (here another process's) and the open
     checks again, and a page wrecked since is refused."""
-    path = tmp_path / "s.db"
-    store = await Store.open(path)
-    project = await store.project_for(tmp_path)
-    thread = await store.create_thread(project.id, "t")
-    await store.append_many([UserMessage(thread_id=thread.id, text="x" * 500)] * 50)
-    await store.close()
+    path = await store_of_50_messages(tmp_path)
     assert await quick_checks_when_opening(path) == 1  # never checked in this process yet
     check_store_file(path)
     assert await quick_checks_when_opening(path) == 0
@@ -269,8 +275,6 @@ async def test_a_store_checked_at_launch_is_not_checked_again_unless_it_changed(
     sql_conn.close()
     assert await quick_checks_when_opening(path) == 1
     check_store_file(path)
-    data = bytearray(path.read_bytes())
-    data[4096:8192] = os.urandom(4096)  # keep the header, wreck a page
-    path.write_bytes(bytes(data))
+    wreck_a_page(path)
     with pytest.raises(StoreError, match="corrupt"):
         await Store.open(path)
