@@ -5,6 +5,8 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+import pytest
+
 from rigtui.ignore import IgnoreRules, _rules_in, parse_rules
 
 
@@ -103,28 +105,34 @@ def test_comments_escapes_and_character_classes() -> None:
     assert rules[1].regex.match("dir/file7.txt") and not rules[1].regex.match("fileA.txt")
 
 
-def test_the_walk_agrees_with_asking_path_by_path(tmp_path: Path) -> None:
+@pytest.mark.parametrize("with_rules", [True, False], ids=["ignore files", "none"])
+def test_the_walk_agrees_with_asking_path_by_path(tmp_path: Path, with_rules: bool) -> None:
     """The walk learns rules and virtualenvs from each folder's listing (no stat per
-    question); asking one path at a time reads them from disk: both must give the same files."""
-    make(
-        tmp_path,
-        {
-            ".gitignore": "*.log\n!keep.log\n", "a/.rigtuiignore": "x/\n", "a/x/gone.py": "",
-            "a/b/c/deep.py": "", "a/b/.gitignore": "!*.log\n", "a/b/more.log": "", "keep.log": "",
-            "drop.log": "", "venv2/pyvenv.cfg": "", "venv2/lib/site.py": "",
-            "notvenv/pyvenv.cfg/inside.txt": "", "notvenv/code.py": "", "env/nested/pyvenv.cfg": "",
-            "env/nested/x.py": "", "env/kept.py": "",
-        },
-    )  # fmt: skip
+    question), and decides by name alone where no ignore file is at or above a folder; asking
+    one path at a time reads them from disk: both must give the same files."""
+    files = {
+        "a/x/gone.py": "", "a/b/c/deep.py": "", "a/b/more.log": "", "keep.log": "",
+        "drop.log": "", "venv2/pyvenv.cfg": "", "venv2/lib/site.py": "",
+        "notvenv/pyvenv.cfg/inside.txt": "", "notvenv/code.py": "", "env/nested/pyvenv.cfg": "",
+        "env/nested/x.py": "", "env/kept.py": "", "src/build/out.o": "", "src/.DS_Store": "",
+        "node_modules/m/i.js": "", "a/target/t.rs": "", "a/.git/HEAD": "",
+    }  # fmt: skip
+    if with_rules:
+        files |= {".gitignore": "*.log\n!keep.log\n", "a/.rigtuiignore": "x/\n",
+                  "a/b/.gitignore": "!*.log\n"}  # fmt: skip
+    make(tmp_path, files)
     every = sorted(p.relative_to(tmp_path).as_posix() for p in tmp_path.rglob("*") if p.is_file())
     rules = IgnoreRules(tmp_path)
     one_by_one = [p for p in every if not rules.is_ignored(p, is_dir=False)]
     assert walked(tmp_path) == one_by_one
     assert "notvenv/pyvenv.cfg/inside.txt" in one_by_one  # a folder named so is no virtualenv
-    assert one_by_one == sorted([
-        "a/.rigtuiignore", "a/b/.gitignore", "a/b/c/deep.py", "a/b/more.log", ".gitignore",
-        "env/kept.py", "keep.log", "notvenv/code.py", "notvenv/pyvenv.cfg/inside.txt",
-    ])  # fmt: skip
+    expected = ["a/b/c/deep.py", "a/b/more.log", "env/kept.py", "keep.log", "notvenv/code.py",
+                "notvenv/pyvenv.cfg/inside.txt"]  # fmt: skip
+    if with_rules:
+        expected += [".gitignore", "a/.rigtuiignore", "a/b/.gitignore"]
+    else:
+        expected += ["a/x/gone.py", "drop.log"]
+    assert one_by_one == sorted(expected)
 
 
 def test_the_quick_look_at_a_folders_rules_never_misses_a_rule(tmp_path: Path) -> None:
