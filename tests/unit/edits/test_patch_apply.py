@@ -86,6 +86,9 @@ def test_a_latin1_file_is_patched_byte_for_byte(tmp_path: Path) -> None:
         (".git/config", ".git"),
         (".GIT/config", ".git"),  # the same folder on case-insensitive file systems
         ("link/evil.txt", "outside the project"),
+        ("gitlink/config", ".git"),  # a link inside the project to its .git folder
+        (".", "the project folder itself"),  # was an IndexError
+        ("./", "the project folder itself"),
     ],
 )
 def test_unsafe_paths_are_refused(tmp_path: Path, path: str, words: str) -> None:
@@ -93,6 +96,7 @@ def test_unsafe_paths_are_refused(tmp_path: Path, path: str, words: str) -> None
     root.mkdir()
     (root / ".git").mkdir()
     (root / "link").symlink_to(tmp_path)
+    (root / "gitlink").symlink_to(root / ".git")
     with pytest.raises(PatchRefused) as info:
         _apply(root, _envelope(f"*** Add File: {path}", "+x"))
     assert words in info.value.message

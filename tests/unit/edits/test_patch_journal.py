@@ -13,7 +13,8 @@ import pytest
 
 from rigtui.edits.engine import PatchConflict, apply_proposal, history, recover, redo, undo
 from rigtui.edits.errors import PatchRefused
-from rigtui.edits.journal import SCHEMA_VERSION, Journal, journal_path
+from rigtui.edits.journal import PAGE_SIZE, SCHEMA_VERSION, Journal, journal_path
+from rigtui.edits.journal import SCHEMA as JOURNAL_SCHEMA
 from rigtui.edits.parse import parse_patch
 from rigtui.edits.prepare import prepare
 from rigtui.errors import StoreError
@@ -247,6 +248,31 @@ def test_a_wal_journal_from_an_older_rigtui_converts_and_keeps_its_history(tmp_p
     db = sqlite3.connect(journal_path(root))
     assert db.execute("PRAGMA journal_mode").fetchone()[0] != "wal"  # a rollback journal
     assert [e.id for e in history(root)] == [first.change_set_id]
+
+
+def test_a_new_journal_takes_large_pages_and_an_older_one_keeps_its_own(tmp_path: Path) -> None:
+    (tmp_path / "new").mkdir()
+    (tmp_path / "old").mkdir()
+    new_root = _project(tmp_path / "new")
+    apply_proposal(prepare(new_root, parse_patch(PATCH)))
+    db = sqlite3.connect(journal_path(new_root))
+    assert db.execute("PRAGMA page_size").fetchone()[0] == PAGE_SIZE == 65536
+    db.close()
+    old_root = _project(tmp_path / "old")
+    path = journal_path(old_root)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    db = sqlite3.connect(path)  # as an older rigtui made it: the default page size
+    db.executescript(
+        f"PRAGMA page_size=4096; {JOURNAL_SCHEMA}; PRAGMA user_version={SCHEMA_VERSION}"
+    )
+    db.close()
+    applied = apply_proposal(prepare(old_root, parse_patch(PATCH)))
+    assert _files(old_root) == AFTER
+    assert undo(old_root).id == applied.change_set_id
+    assert _files(old_root) == BEFORE
+    db = sqlite3.connect(path)
+    assert db.execute("PRAGMA page_size").fetchone()[0] == 4096
+    assert db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
 
 
 MODES_PATCH = (
